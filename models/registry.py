@@ -1,0 +1,268 @@
+"""The model registry: what a network is, apart from its architecture code.
+
+An entry is a `ModelSpec` (data: weights source, input size, normalization, labels, visualizable layers with
+their tier) attached to a small builder function by the `@register(...)` decorator. `load(name)` turns an
+entry into a `LoadedModel`, the object every part of the engine takes; `from_module` wraps a user's own
+`nn.Module` the same way.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import torch
+from torch import nn
+
+from .device import pick_device
+from .errors import CheckpointError, UnknownModelError, UserError
+from .weights import PackageWeights, TorchvisionWeights, file_digest, read_state_dict
+
+TIERS = ("edges", "contours", "parts", "objects")  # the Deep Learning book's Figure 1.2, bottom to top
+
+
+@dataclass(frozen=True)
+class Layer:
+    """A layer worth visualizing: its path in `net.named_modules()`, its Figure 1.2 tier, its channel count."""
+
+    name: str
+    tier: str
+    channels: int
+
+    def __post_init__(self):
+        if self.tier not in TIERS:
+            raise ValueError(f"tier {self.tier!r} of layer {self.name!r} is not one of {', '.join(TIERS)}")
+
+
+@dataclass(frozen=True)
+class Normalizer:
+    """Maps an image in [0,1] to what the network was trained on: (x - mean) / std per channel."""
+
+    mean: tuple[float, float, float]
+    std: tuple[float, float, float]
+
+    def __call__(self, x: torch.Tensor) -> torch.Tensor:
+        mean = torch.tensor(self.mean, dtype=x.dtype, device=x.device).view(1, -1, 1, 1)
+        std = torch.tensor(self.std, dtype=x.dtype, device=x.device).view(1, -1, 1, 1)
+        return (x - mean) / std
+
+
+IMAGENET_NORMALIZER = Normalizer((0.485, 0.456, 0.406), (0.229, 0.224, 0.225))
+
+
+def imagenet_labels() -> list[str]:
+    """The 1000 ImageNet class names, in torchvision's order (shipped with torchvision, no download)."""
+    from torchvision.models import ResNet50_Weights
+
+    return list(ResNet50_Weights.IMAGENET1K_V2.meta["categories"])
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """Everything about a registered model except its architecture code."""
+
+    name: str
+    build: Callable[[], nn.Module]  # the untrained architecture, in the key layout of its weights
+    weights: PackageWeights | TorchvisionWeights  # where the default pretrained weights come from
+    normalizer: Normalizer  # [0,1] image -> network input
+    layers: tuple[Layer, ...]  # visualizable layers, input to output
+    input_size: int = 224  # side of the square input the weights were trained at
+    labels: Callable[[], list[str]] = imagenet_labels  # class names of the output units
+    tier_notes: str = ""  # why the layers got their tiers
+    after_load: Callable[[nn.Module], None] | None = None  # e.g. drop training-only heads
+
+
+_REGISTRY: dict[str, ModelSpec] = {}
+
+
+def register(**config) -> Callable[[Callable[[], nn.Module]], Callable[[], nn.Module]]:
+    """Decorator: `@register(name=..., weights=..., ...)` on a builder adds it to the registry."""
+
+    def decorate(build: Callable[[], nn.Module]) -> Callable[[], nn.Module]:
+        spec = ModelSpec(build=build, **config)
+        if spec.name in _REGISTRY:
+            raise ValueError(f"model {spec.name!r} is registered twice")
+        _REGISTRY[spec.name] = spec
+        return build
+
+    return decorate
+
+
+def list_models() -> list[str]:
+    """Names of the registered models, the embedded default first."""
+    return list(_REGISTRY)
+
+
+def get_spec(name: str) -> ModelSpec:
+    try:
+        return _REGISTRY[name]
+    except KeyError:
+        raise UnknownModelError(f"unknown model {name!r}; known models: {', '.join(_REGISTRY)}") from None
+
+
+@dataclass(eq=False)
+class LoadedModel:
+    """A network in eval mode plus what the engine needs to feed it and to name its parts.
+
+    `net` is the plain module (torchvision's own for torchvision models). Its parameters never need
+    gradients here, so they are frozen; the object is shared read-only between threads.
+    """
+
+    net: nn.Module
+    name: str
+    normalizer: Callable[[torch.Tensor], torch.Tensor] | None
+    layers: tuple[Layer, ...]
+    labels: list[str] | None = None
+    input_size: int = 224
+    weights: str = "none"  # "default", "none", or the checkpoint path given
+    weights_id: str = "random-init"  # exact identity of the weights, for cache keys and sidecars
+    tier_notes: str = ""
+    _by_name: dict[str, Layer] = field(init=False, repr=False)
+
+    def __post_init__(self):
+        self._by_name = {layer.name: layer for layer in self.layers}
+
+    def normalize(self, x: torch.Tensor) -> torch.Tensor:
+        """[0,1] NCHW image batch -> network input."""
+        return x if self.normalizer is None else self.normalizer(x)
+
+    @property
+    def device(self) -> torch.device:
+        for p in self.net.parameters():
+            return p.device
+        return torch.device("cpu")
+
+    def layer(self, name: str) -> Layer:
+        """The visualizable layer called `name`; a ValueError lists the valid names otherwise."""
+        try:
+            return self._by_name[name]
+        except KeyError:
+            raise UserError(
+                f"{self.name} has no visualizable layer {name!r}; choose one of: {', '.join(self._by_name)}"
+            ) from None
+
+    def tier_layers(self, tier: str) -> list[Layer]:
+        return [layer for layer in self.layers if layer.tier == tier]
+
+
+def _random_init(build: Callable[[], nn.Module], seed: int = 0) -> nn.Module:
+    """Build an untrained network with a fixed seed, without touching the caller's global RNG."""
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        return build()
+
+
+def _finish(net: nn.Module, device) -> nn.Module:
+    net.eval().requires_grad_(False)
+    return net.to(pick_device(device))
+
+
+def load(name: str = "efficientnet_lite0", weights: str | os.PathLike = "default", device=None) -> LoadedModel:
+    """Build a registered model with `weights` = "default" (pretrained), "none" (random init) or a file path.
+
+    A file path must hold a state dict for this architecture; it is read with `weights_only=True`.
+    """
+    spec = get_spec(name)
+    net = _random_init(spec.build)
+    if str(weights) == "none":
+        weights_id = "random-init-seed0"
+    else:
+        path = spec.weights.fetch() if str(weights) == "default" else Path(weights)
+        state = read_state_dict(path)
+        try:
+            net.load_state_dict(state, strict=True)
+        except RuntimeError as exc:
+            missing = sorted(set(net.state_dict()) - set(state))
+            unexpected = sorted(set(state) - set(net.state_dict()))
+            detail = f"missing {missing[:3]}, unexpected {unexpected[:3]}" if missing or unexpected else "shape mismatch"
+            raise CheckpointError(f"{Path(path).name} does not fit {name} ({detail}); pick the matching --model") from exc
+        weights_id = file_digest(path)
+    if spec.after_load is not None:
+        spec.after_load(net)
+    return LoadedModel(
+        net=_finish(net, device),
+        name=name,
+        normalizer=spec.normalizer,
+        layers=spec.layers,
+        labels=spec.labels(),
+        input_size=spec.input_size,
+        weights=str(weights),
+        weights_id=weights_id,
+        tier_notes=spec.tier_notes,
+    )
+
+
+VISUALIZABLE_TYPES = (nn.Conv2d, nn.ReLU, nn.ReLU6, nn.LeakyReLU, nn.ELU, nn.GELU, nn.SiLU, nn.Hardswish)
+
+
+def _probe_channels(net: nn.Module, names: Sequence[str], input_size: int) -> dict[str, int]:
+    """Run one forward on a blank image to read each named layer's channel count."""
+    modules = dict(net.named_modules())
+    found: dict[str, int] = {}
+    handles = [
+        modules[n].register_forward_hook(lambda m, i, o, n=n: found.setdefault(n, o.shape[1]))
+        for n in names
+    ]
+    try:
+        device = next((p.device for p in net.parameters()), torch.device("cpu"))
+        with torch.no_grad():
+            net(torch.zeros(1, 3, input_size, input_size, device=device))
+    finally:
+        for h in handles:
+            h.remove()
+    return found
+
+
+def _state_digest(net: nn.Module) -> str:
+    """Identity of a user's module by its tensors, so cached results never outlive a change of weights."""
+    h = hashlib.sha256()
+    for key, tensor in net.state_dict().items():
+        h.update(key.encode())
+        h.update(tensor.detach().to("cpu").contiguous().numpy().tobytes())
+    return "module-" + h.hexdigest()[:16]
+
+
+def from_module(
+    net: nn.Module,
+    name: str = "custom",
+    normalize: Callable[[torch.Tensor], torch.Tensor] | None = None,
+    layers: Sequence[str | Layer] | None = None,
+    labels: Sequence[str] | None = None,
+    input_size: int = 224,
+    device=None,
+) -> LoadedModel:
+    """Wrap any image network. `layers=None` takes every conv and activation module, tiers spread by depth.
+
+    The module is put in eval mode and its parameters are frozen (visualization never trains).
+    """
+    modules = dict(net.named_modules())
+    net = _finish(net, device)
+    if layers is None:
+        layers = [n for n, m in modules.items() if n and isinstance(m, VISUALIZABLE_TYPES)]
+        if not layers:
+            raise UserError(f"{name} has no conv or activation modules; pass layers=[...] by name")
+    names = [layer.name if isinstance(layer, Layer) else layer for layer in layers]
+    unknown = [n for n in names if n not in modules]
+    if unknown:
+        raise UserError(f"{name} has no module {unknown[0]!r}; module names: {', '.join(n for n in modules if n)}")
+    channels = _probe_channels(net, [n for n in names], input_size)
+    silent = [n for n in names if n not in channels]
+    if silent:
+        raise UserError(f"layer {silent[0]!r} of {name} is never called in forward(); choose another layer")
+    spread = [
+        layer if isinstance(layer, Layer) else Layer(layer, TIERS[min(3, 4 * i // len(names))], channels[layer])
+        for i, layer in enumerate(layers)
+    ]
+    return LoadedModel(
+        net=net,
+        name=name,
+        normalizer=normalize,
+        layers=tuple(spread),
+        labels=list(labels) if labels is not None else None,
+        input_size=input_size,
+        weights="custom",
+        weights_id=_state_digest(net),
+    )

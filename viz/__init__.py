@@ -1,0 +1,28 @@
+"""The engine: a library that shows what the units of a CNN detect. No UI code lives here.
+
+Public calls (see DESIGN.md): `activations`, `classify`, `load_image`, and, as they land, `render`,
+`project`, `top_examples`.
+"""
+
+from models import pick_device
+
+from .activations import activations, classify
+from .cache import DiskCache
+from .hooks import Capture, HookScope
+from .images import ImageError, load_image, to_batch
+from .rectifiers import RectifierRule
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Capture",
+    "DiskCache",
+    "HookScope",
+    "ImageError",
+    "RectifierRule",
+    "activations",
+    "classify",
+    "load_image",
+    "pick_device",
+    "to_batch",
+]

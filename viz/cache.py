@@ -1,0 +1,95 @@
+"""The on-disk cache for expensive results (renders, top-k sweeps).
+
+A key is a SHA-256 of everything that decides the result: the caller's parts (model, weights identity, layer,
+units, settings) plus the code version (a hash of the engine's own source). Values are dicts of tensors and
+plain Python values, written atomically (temporary file, then rename) and read back with
+`weights_only=True`; an entry that cannot be read is deleted and recomputed, never fatal.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+import os
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+import torch
+
+_ENGINE_DIRS = ("viz", "models")
+
+
+@functools.cache
+def code_version() -> str:
+    """Hash of the engine's source files: any code change invalidates old entries."""
+    root = Path(__file__).resolve().parent.parent
+    h = hashlib.sha256()
+    for folder in _ENGINE_DIRS:
+        for path in sorted((root / folder).rglob("*.py")):
+            h.update(path.relative_to(root).as_posix().encode())
+            h.update(path.read_bytes())
+    return h.hexdigest()[:12]
+
+
+def default_cache_dir() -> Path:
+    """$VIZ_CACHE_DIR, else $XDG_CACHE_HOME/cnn-feature-viz, else ~/.cache/cnn-feature-viz."""
+    if os.environ.get("VIZ_CACHE_DIR"):
+        return Path(os.environ["VIZ_CACHE_DIR"])
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "cnn-feature-viz"
+
+
+class DiskCache:
+    """Results by key under `root/namespace/`; `enabled=False` makes every lookup a miss and stores nothing."""
+
+    def __init__(self, namespace: str, root: str | os.PathLike | None = None, enabled: bool = True):
+        self.folder = Path(root) if root is not None else default_cache_dir()
+        self.folder = self.folder / namespace
+        self.enabled = enabled
+
+    def key(self, parts: dict) -> str:
+        blob = json.dumps({"code": code_version(), **parts}, sort_keys=True, default=str)
+        return hashlib.sha256(blob.encode()).hexdigest()
+
+    def path(self, key: str) -> Path:
+        return self.folder / key[:2] / f"{key}.pt"
+
+    def load(self, key: str) -> dict | None:
+        path = self.path(key)
+        if not self.enabled or not path.is_file():
+            return None
+        try:
+            value = torch.load(path, map_location="cpu", weights_only=True)
+            if not isinstance(value, dict):
+                raise ValueError("not a dict")
+            return value
+        except Exception:  # any unreadable entry is recomputed
+            path.unlink(missing_ok=True)
+            return None
+
+    def save(self, key: str, value: dict) -> None:
+        if not self.enabled:
+            return
+        path, tmp = self.path(key), None
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
+            with os.fdopen(fd, "wb") as f:
+                torch.save(value, f)
+            os.replace(tmp, path)
+            tmp = None
+        except OSError:
+            pass  # a full or read-only disk costs a recomputation later, nothing more
+        finally:
+            if tmp is not None:
+                Path(tmp).unlink(missing_ok=True)
+
+    def get_or_compute(self, parts: dict, compute: Callable[[], dict]) -> dict:
+        key = self.key(parts)
+        value = self.load(key)
+        if value is None:
+            value = compute()
+            self.save(key, value)
+        return value

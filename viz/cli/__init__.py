@@ -1,0 +1,55 @@
+"""`python -m viz`: the command line. Each command lives in a module of this package with a `register`.
+
+Errors caused by input reach the user as one line on stderr and exit status 2; `--debug` shows the traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from models.errors import UserError
+
+from . import basics
+
+COMMAND_MODULES = (basics,)
+
+
+def model_options() -> argparse.ArgumentParser:
+    """Options shared by every command that loads a model."""
+    parent = argparse.ArgumentParser(add_help=False)
+    parent.add_argument("--model", default="efficientnet_lite0", help="registered model (see `models`)")
+    parent.add_argument(
+        "--weights", default="default", help='"default" (pretrained), "none" (untrained) or a state-dict file'
+    )
+    parent.add_argument("--device", default="auto", help="auto (CUDA, then MPS, then CPU), cpu, cuda, cuda:N, mps")
+    return parent
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m viz",
+        description="See what the units of a trained CNN detect, layer by layer (Zeiler & Fergus 2014).",
+    )
+    parser.add_argument("--debug", action="store_true", help="show full tracebacks")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    parent = model_options()
+    for module in COMMAND_MODULES:
+        module.register(commands, parent)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.run(args) or 0
+    except (UserError, ValueError, OSError) as exc:
+        if args.debug:
+            raise
+        message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        print(f"error: {message}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130

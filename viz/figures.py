@@ -1,0 +1,92 @@
+"""Figure composition and export: captioned image grids written as PNG, SVG or PDF (by file extension).
+
+Every figure the app shows goes through here, so the CLI can export the same picture.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")  # files only; never a window
+import matplotlib.pyplot as plt  # noqa: E402
+import torch  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+
+from models.errors import UserError  # noqa: E402
+
+FORMATS = (".png", ".svg", ".pdf")
+DPI_RANGE = (30, 1200)
+
+
+def tile(images: torch.Tensor, columns: int, pad: int = 2, fill: float = 1.0) -> torch.Tensor:
+    """(N,3,H,W) -> one (3, H', W') mosaic, row-major, with `pad` pixels of `fill` between tiles."""
+    n, c, h, w = images.shape
+    rows = -(-n // columns)
+    out = torch.full((c, rows * (h + pad) - pad, columns * (w + pad) - pad), fill, dtype=images.dtype)
+    for i, image in enumerate(images):
+        r, col = divmod(i, columns)
+        out[:, r * (h + pad) : r * (h + pad) + h, col * (w + pad) : col * (w + pad) + w] = image.cpu()
+    return out
+
+
+def grid_figure(
+    images: Sequence[torch.Tensor] | torch.Tensor,
+    captions: Sequence[str] | None = None,
+    title: str | None = None,
+    columns: int | None = None,
+    panel_inches: float = 1.8,
+) -> Figure:
+    """A grid of (3,H,W) images in [0,1], each with its caption, under an optional title."""
+    images = list(images)
+    if not images:
+        raise UserError("nothing to draw: the figure has no images")
+    captions = list(captions) if captions is not None else [""] * len(images)
+    columns = max(1, min(columns or min(len(images), 8), len(images)))
+    rows = -(-len(images) // columns)
+    aspect = images[0].shape[1] / images[0].shape[2]
+    fig, axes = plt.subplots(
+        rows,
+        columns,
+        figsize=(columns * panel_inches, rows * panel_inches * aspect + 0.35 * rows + (0.4 if title else 0)),
+        squeeze=False,
+    )
+    for ax in axes.flat:
+        ax.axis("off")
+    for ax, image, caption in zip(axes.flat, images, captions):
+        ax.imshow(image.detach().float().clamp(0, 1).permute(1, 2, 0).cpu().numpy(), interpolation="lanczos")
+        ax.set_title(caption, fontsize=7)
+    if title:
+        fig.suptitle(title, fontsize=10)
+    fig.tight_layout()
+    return fig
+
+
+def check_output_path(path: str | os.PathLike) -> Path:
+    """The export path, if its extension is one we write; else a UserError naming the accepted ones."""
+    path = Path(path)
+    if path.suffix.lower() not in FORMATS:
+        raise UserError(f"cannot write {path.name!r}: the file name must end in {', '.join(FORMATS)}")
+    if path.parent and not path.parent.exists():
+        raise UserError(f"folder {path.parent} does not exist; create it or choose another --out")
+    return path
+
+
+def save_figure(fig: Figure, path: str | os.PathLike, dpi: int = 150) -> Path:
+    """Write `fig` to `path` in the format its extension names, atomically; closes the figure."""
+    path = check_output_path(path)
+    if not DPI_RANGE[0] <= int(dpi) <= DPI_RANGE[1]:
+        raise UserError(f"dpi {dpi} is out of range; choose {DPI_RANGE[0]}-{DPI_RANGE[1]}")
+    fd, tmp = tempfile.mkstemp(dir=path.parent or ".", suffix=path.suffix)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            fig.savefig(f, format=path.suffix[1:].lower(), dpi=int(dpi), bbox_inches="tight")
+        os.replace(tmp, path)
+    finally:
+        plt.close(fig)
+        Path(tmp).unlink(missing_ok=True)
+    return path

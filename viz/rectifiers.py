@@ -1,0 +1,95 @@
+"""Replace the backward pass of a network's rectifier modules (`nn.ReLU`, `nn.ReLU6`) for one call.
+
+Rules, for the signal g = dL/dy arriving at a rectifier whose output is y:
+
+- "gradient":  g * mask        (plain autograd; mask = 1 where the rectifier is linear: 0 < y (< 6 for ReLU6))
+- "deconvnet": relu(g)         (Zeiler & Fergus: rectify the signal going down, ignore the forward pass)
+- "guided":    relu(g) * mask  (Springenberg et al.: both)
+- "redirect":  g * mask, but for an image whose whole gradient through this rectifier is zero, let g through
+               wherever it would not push a saturated input further out (Lucid's redirected ReLU, so that a
+               unit silent on the starting image still gets a gradient). Sign convention: L is *minimized*.
+
+Covered: `nn.ReLU` and `nn.ReLU6` modules, in-place or not, and modules called several times in one
+forward pass (each call gets its own rule). Not covered: rectifiers applied functionally inside a module's
+`forward` (`F.relu`, `torch.relu`, `x.clamp(min=0)`): their backward stays the plain gradient.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from models import LoadedModel
+
+from .hooks import HookScope
+
+RULES = ("gradient", "deconvnet", "guided", "redirect")
+RECTIFIER_TYPES = (nn.ReLU, nn.ReLU6)
+
+
+def _upper(module: nn.Module) -> float:
+    return 6.0 if isinstance(module, nn.ReLU6) else float("inf")
+
+
+class _RuleRectifier(torch.autograd.Function):
+    """Forward: the rectifier's own output. Backward: the chosen rule, sent to the pre-activation."""
+
+    @staticmethod
+    def forward(ctx, pre: torch.Tensor, out: torch.Tensor, rule: str, upper: float) -> torch.Tensor:
+        ctx.save_for_backward(out)
+        ctx.rule, ctx.upper = rule, upper
+        return out.clone()
+
+    @staticmethod
+    def backward(ctx, g: torch.Tensor):
+        (y,) = ctx.saved_tensors
+        linear = (y > 0) & (y < ctx.upper)
+        if ctx.rule == "deconvnet":
+            grad = g.clamp(min=0)
+        elif ctx.rule == "guided":
+            grad = g.clamp(min=0) * linear
+        else:
+            grad = g * linear
+            if ctx.rule == "redirect":
+                pushes_out = ((y <= 0) & (g > 0)) | ((y >= ctx.upper) & (g < 0))
+                redirected = g * ~pushes_out
+                dead = grad.flatten(1).abs().amax(dim=1) == 0
+                grad = torch.where(dead.view(-1, *([1] * (g.dim() - 1))), redirected, grad)
+        return grad, None, None, None
+
+
+def rectifier_modules(model: LoadedModel) -> dict[str, nn.Module]:
+    """The rectifier modules a rule can be applied to, by name."""
+    return {n: m for n, m in model.net.named_modules() if isinstance(m, RECTIFIER_TYPES)}
+
+
+class RectifierRule(HookScope):
+    """Context manager: inside it, this context's forward passes use `rule` at every rectifier module."""
+
+    def __init__(self, model: LoadedModel, rule: str):
+        super().__init__()
+        if rule not in RULES:
+            raise ValueError(f"unknown rectifier rule {rule!r}; choose one of {', '.join(RULES)}")
+        self.model, self.rule = model, rule
+        self._pending: dict[nn.Module, list[torch.Tensor]] = {}
+
+    def __enter__(self) -> "RectifierRule":
+        super().__enter__()
+        if self.rule == "gradient":
+            return self
+        for module in rectifier_modules(self.model).values():
+            self.on_forward_pre(module, self._keep_input)
+            self.on_forward(module, self._apply_rule)
+        return self
+
+    def _keep_input(self, module: nn.Module, inputs):
+        """Remember the pre-activation; an in-place module gets a copy so the original keeps its graph."""
+        pre = inputs[0]
+        self._pending.setdefault(module, []).append(pre)
+        return (pre.clone(), *inputs[1:]) if getattr(module, "inplace", False) else None
+
+    def _apply_rule(self, module: nn.Module, inputs, output: torch.Tensor) -> torch.Tensor:
+        pre = self._pending[module].pop()
+        if not pre.requires_grad:
+            return output
+        return _RuleRectifier.apply(pre, output.detach(), self.rule, _upper(module))
