@@ -202,10 +202,11 @@ def _probe_channels(net: nn.Module, names: Sequence[str], input_size: int) -> di
     """Run one forward on a blank image to read each named layer's channel count."""
     modules = dict(net.named_modules())
     found: dict[str, int] = {}
-    handles = [
-        modules[n].register_forward_hook(lambda m, i, o, n=n: found.setdefault(n, o.shape[1]))
-        for n in names
-    ]
+
+    def record(name: str, output) -> None:
+        found.setdefault(name, output.shape[1])
+
+    handles = [modules[n].register_forward_hook(lambda m, i, o, n=n: record(n, o)) for n in names]
     try:
         device = next((p.device for p in net.parameters()), torch.device("cpu"))
         with torch.no_grad():
@@ -248,7 +249,7 @@ def from_module(
     unknown = [n for n in names if n not in modules]
     if unknown:
         raise UserError(f"{name} has no module {unknown[0]!r}; module names: {', '.join(n for n in modules if n)}")
-    channels = _probe_channels(net, [n for n in names], input_size)
+    channels = _probe_channels(net, names, input_size)
     silent = [n for n in names if n not in channels]
     if silent:
         raise UserError(f"layer {silent[0]!r} of {name} is never called in forward(); choose another layer")

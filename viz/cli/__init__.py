@@ -11,19 +11,9 @@ import sys
 from models.errors import UserError
 
 from . import basics
+from .options import model_options
 
 COMMAND_MODULES = (basics,)
-
-
-def model_options() -> argparse.ArgumentParser:
-    """Options shared by every command that loads a model."""
-    parent = argparse.ArgumentParser(add_help=False)
-    parent.add_argument("--model", default="efficientnet_lite0", help="registered model (see `models`)")
-    parent.add_argument(
-        "--weights", default="default", help='"default" (pretrained), "none" (untrained) or a state-dict file'
-    )
-    parent.add_argument("--device", default="auto", help="auto (CUDA, then MPS, then CPU), cpu, cuda, cuda:N, mps")
-    return parent
 
 
 def build_parser() -> argparse.ArgumentParser:

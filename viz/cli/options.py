@@ -1,0 +1,45 @@
+"""Options and argument parsing shared by several commands."""
+
+from __future__ import annotations
+
+import argparse
+
+from models.errors import UserError
+
+
+def model_options() -> argparse.ArgumentParser:
+    """--model, --weights, --device: every command that loads a model takes these."""
+    parent = argparse.ArgumentParser(add_help=False)
+    parent.add_argument("--model", default="efficientnet_lite0", help="registered model (see `models`)")
+    parent.add_argument(
+        "--weights", default="default", help='"default" (pretrained), "none" (untrained) or a state-dict file'
+    )
+    parent.add_argument("--device", default="auto", help="auto (CUDA, then MPS, then CPU), cpu, cuda, cuda:N, mps")
+    return parent
+
+
+def add_figure_options(parser: argparse.ArgumentParser) -> None:
+    """--out and --dpi for commands that write a figure (PNG, SVG or PDF by extension)."""
+    parser.add_argument("--out", required=True, help="output file: .png, .svg or .pdf")
+    parser.add_argument("--dpi", type=int, default=150, help="resolution of raster output (30-1200)")
+
+
+def parse_channels(text: str, limit: int | None = None) -> list[int]:
+    """"0-15", "3,7,9-11" -> channel indices; each checked against `limit` (the layer's channel count)."""
+    channels: list[int] = []
+    try:
+        for part in text.split(","):
+            part = part.strip()
+            if "-" in part:
+                lo, hi = (int(v) for v in part.split("-", 1))
+                if hi < lo:
+                    raise ValueError
+                channels.extend(range(lo, hi + 1))
+            else:
+                channels.append(int(part))
+    except ValueError:
+        raise UserError(f"cannot read channels {text!r}; write e.g. 0-15 or 3,7,9-11") from None
+    bad = [c for c in channels if c < 0 or (limit is not None and c >= limit)]
+    if bad:
+        raise UserError(f"channel {bad[0]} is out of range; this layer has channels 0-{(limit or 1) - 1}")
+    return list(dict.fromkeys(channels))
