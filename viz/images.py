@@ -86,7 +86,12 @@ def load_image(source, max_pixels: int = MAX_PIXELS) -> torch.Tensor:
         array = _to_rgb_array(img)
     except ImageError:
         raise
-    except (UnidentifiedImageError, Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        raise ImageError(
+            f"{_name(source)} has more pixels than the {max_pixels / 1e6:.0f} megapixel limit "
+            "(refused as a possible decompression bomb); downscale it first"
+        ) from exc
+    except UnidentifiedImageError as exc:
         raise ImageError(f"{_name(source)} is not a readable image ({_first_line(exc)})") from exc
     except (OSError, ValueError, SyntaxError, EOFError) as exc:  # truncated or corrupt data
         raise ImageError(f"{_name(source)} is damaged or truncated ({_first_line(exc)})") from exc

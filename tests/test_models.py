@@ -1,0 +1,196 @@
+"""The registry: every model builds, declares real layers, loads weights safely, explains missing ones."""
+
+from __future__ import annotations
+
+import os
+import urllib.error
+from pathlib import Path
+
+import pytest
+import torch
+import torchvision
+
+import models
+from models.efficientnet_lite import EfficientNetLite
+from viz.activations import activations, classify
+from viz.images import gallery_dir, to_batch
+
+ALL = ["efficientnet_lite0", "alexnet", "vgg16", "googlenet", "resnet18", "resnet50"]
+
+
+def test_registry_lists_the_embedded_default_first_and_the_torchvision_zoo():
+    assert models.list_models()[0] == "efficientnet_lite0"
+    assert set(ALL) <= set(models.list_models())
+
+
+def test_unknown_model_names_the_known_ones():
+    with pytest.raises(models.UnknownModelError, match="known models: efficientnet_lite0, alexnet"):
+        models.load("lenet")
+
+
+@pytest.mark.parametrize("name", ALL)
+def test_declared_layers_exist_with_their_channel_counts(name):
+    model = models.load(name, weights="none", device="cpu")
+    assert model.weights_id == "random-init-seed0"
+    assert [layer.tier for layer in model.layers] == sorted(
+        (layer.tier for layer in model.layers), key=models.TIERS.index
+    ), "tiers must rise from edges to objects"
+    assert {layer.tier for layer in model.layers} == set(models.TIERS)
+    # Only the layer outputs are checked; the head is not needed and never runs.
+    feature_layers = [layer.name for layer in model.layers if layer.channels != 1000]
+    outputs = activations(model, torch.rand(1, 3, 112, 112), feature_layers)
+    for layer in model.layers:
+        if layer.name in outputs:
+            assert outputs[layer.name].shape[1] == layer.channels, layer.name
+    logits = model.net(torch.rand(1, 3, 112, 112))
+    assert logits.shape == (1, 1000) and len(model.labels) == 1000
+
+
+def test_untrained_models_are_reproducible_and_leave_the_global_rng_alone():
+    torch.manual_seed(123)
+    before = torch.rand(3)
+    torch.manual_seed(123)
+    a = models.load("resnet18", weights="none", device="cpu")
+    after = torch.rand(3)
+    b = models.load("resnet18", weights="none", device="cpu")
+    assert torch.equal(before, after)
+    assert torch.equal(a.net.conv1.weight, b.net.conv1.weight)
+
+
+def test_lite0_checkpoint_matches_the_architecture_exactly():
+    path = models.get_spec("efficientnet_lite0").weights.local_path()
+    state = torch.load(path, map_location="cpu", weights_only=True)
+    assert len(state) == 296
+    assert set(state) == set(EfficientNetLite().state_dict())
+    assert "_blocks.15._project_conv.weight" in state and "_blocks.0._expand_conv.weight" not in state
+
+
+def test_lite0_is_a_real_imagenet_classifier(lite0):
+    batch = to_batch([gallery_dir() / "chelsea.png", gallery_dir() / "coffee.png"], lite0.input_size)
+    (cat, cat_p), (cup, cup_p) = [top[0] for top in classify(lite0, batch, top=1)]
+    assert cat == "Egyptian cat" and cat_p > 0.5
+    assert cup == "espresso" and cup_p > 0.5
+
+
+def test_lite0_uses_relu6_modules_and_tf_same_padding(lite0):
+    relu6 = [m for m in lite0.net.modules() if isinstance(m, torch.nn.ReLU6)]
+    assert len(relu6) == 1 + 31 + 1  # stem, two per block (one in block 0), head
+    out = activations(lite0, torch.rand(1, 3, 225, 225), ["_relu0"])["_relu0"]
+    assert out.shape[-2:] == (113, 113)  # ceil(225 / 2): TensorFlow "same"
+
+
+def test_a_state_dict_file_round_trips(tmp_path):
+    source = models.load("resnet18", weights="none", device="cpu")
+    with torch.no_grad():
+        source.net.fc.bias.fill_(0.25)
+    path = tmp_path / "mine.pt"
+    torch.save({"module." + k: v for k, v in source.net.state_dict().items()}, path)  # DataParallel-style keys
+    loaded = models.load("resnet18", weights=path, device="cpu")
+    assert torch.all(loaded.net.fc.bias == 0.25)
+    assert loaded.weights == str(path) and len(loaded.weights_id) == 16
+
+
+class _Payload:
+    """Unpickling this would create a file: proof that code in a checkpoint ran."""
+
+    def __init__(self, target):
+        self.target = target
+
+    def __reduce__(self):
+        return (Path.touch, (Path(self.target),))
+
+
+def test_a_pickle_that_runs_code_is_refused_and_never_runs(tmp_path):
+    marker = tmp_path / "pwned"
+    path = tmp_path / "evil.pt"
+    torch.save({"weight": _Payload(marker)}, path)
+    with pytest.raises(models.CheckpointError, match="not a plain tensor state dict"):
+        models.load("resnet18", weights=path)
+    assert not marker.exists()
+
+
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        ([torch.zeros(1)], "holds a list"),
+        ({"conv1.weight": torch.zeros(1)}, "does not fit resnet18"),
+    ],
+)
+def test_wrong_checkpoints_say_what_is_wrong(tmp_path, content, message):
+    path = tmp_path / "bad.pt"
+    torch.save(content, path)
+    with pytest.raises(models.CheckpointError, match=message):
+        models.load("resnet18", weights=path)
+
+
+def test_a_non_checkpoint_file_is_refused(tmp_path):
+    path = tmp_path / "notes.pt"
+    path.write_text("hello")
+    with pytest.raises(models.CheckpointError):
+        models.load("alexnet", weights=path)
+    with pytest.raises(models.CheckpointError, match="does not exist"):
+        models.load("alexnet", weights=tmp_path / "missing.pt")
+
+
+def test_offline_without_cached_weights_says_which_file_goes_where(monkeypatch):
+    def offline(*args, **kwargs):
+        raise urllib.error.URLError("no network")
+
+    monkeypatch.setattr(torchvision.models._api, "load_state_dict_from_url", offline)
+    with pytest.raises(models.WeightsUnavailableError) as info:
+        models.load("alexnet")
+    message = str(info.value)
+    assert "alexnet-owt-7be5be79.pth" in message
+    assert os.path.join(os.environ["TORCH_HOME"], "hub", "checkpoints") in message
+    assert "python -m viz fetch alexnet" in message
+
+
+def test_weights_in_the_torch_hub_cache_are_used_offline(monkeypatch):
+    def offline(*args, **kwargs):
+        raise AssertionError("must not download when the file is cached")
+
+    monkeypatch.setattr(torchvision.models._api, "load_state_dict_from_url", offline)
+    spec = models.get_spec("alexnet")
+    reference = models.load("alexnet", weights="none", device="cpu")
+    with torch.no_grad():
+        reference.net.classifier[6].bias.fill_(-1.0)
+    spec.weights.cache_path().parent.mkdir(parents=True)
+    torch.save(reference.net.state_dict(), spec.weights.cache_path())
+    loaded = models.load("alexnet", device="cpu")
+    assert torch.all(loaded.net.classifier[6].bias == -1.0)
+    assert loaded.weights == "default"
+
+
+def test_googlenet_drops_its_training_only_heads_after_loading():
+    model = models.load("googlenet", weights="none", device="cpu")
+    assert model.net.aux1 is None and model.net.aux2 is None
+    assert model.net.transform_input
+
+
+def test_from_module_takes_conv_and_activation_layers_with_tiers_by_depth():
+    net = torch.nn.Sequential(
+        torch.nn.Conv2d(3, 4, 3), torch.nn.ReLU(), torch.nn.Conv2d(4, 6, 3), torch.nn.ReLU6(),
+        torch.nn.Conv2d(6, 8, 3), torch.nn.ReLU(), torch.nn.Conv2d(8, 2, 3), torch.nn.ReLU(),
+    )
+    model = models.from_module(net, name="tiny", input_size=32)
+    assert [layer.name for layer in model.layers] == [str(i) for i in range(8)]
+    assert [layer.channels for layer in model.layers] == [4, 4, 6, 6, 8, 8, 2, 2]
+    assert [layer.tier for layer in model.layers] == ["edges"] * 2 + ["contours"] * 2 + ["parts"] * 2 + ["objects"] * 2
+    x = torch.rand(1, 3, 32, 32)
+    assert torch.equal(model.normalize(x), x)
+    assert not any(p.requires_grad for p in net.parameters()) and not net.training
+
+
+def test_from_module_rejects_unknown_layers():
+    with pytest.raises(models.UserError, match="no module 'head'"):
+        models.from_module(torch.nn.Sequential(torch.nn.Conv2d(3, 3, 1)), layers=["head"])
+
+
+def test_device_choice():
+    assert models.pick_device("cpu") == torch.device("cpu")
+    if not torch.cuda.is_available():
+        assert models.pick_device(None).type in ("cpu", "mps")
+        with pytest.raises(models.UserError, match="no CUDA GPU"):
+            models.pick_device("cuda")
+    with pytest.raises(models.UserError, match="unknown device"):
+        models.pick_device("tpu")
