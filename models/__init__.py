@@ -2,7 +2,7 @@
 
 from . import zoo  # noqa: F401  (registers the models)
 from .device import pick_device
-from .errors import CheckpointError, UnknownModelError, UserError, WeightsUnavailableError
+from .errors import CheckpointError, UnknownLayerError, UnknownModelError, UserError, WeightsUnavailableError
 from .registry import TIERS, Layer, LoadedModel, ModelSpec, Normalizer, from_module, get_spec, list_models, load
 
 __all__ = [
@@ -12,6 +12,7 @@ __all__ = [
     "LoadedModel",
     "ModelSpec",
     "Normalizer",
+    "UnknownLayerError",
     "UnknownModelError",
     "UserError",
     "WeightsUnavailableError",

@@ -18,3 +18,7 @@ class WeightsUnavailableError(UserError, RuntimeError):
 
 class CheckpointError(UserError, ValueError):
     """A checkpoint file that is not a plain tensor state dict for the chosen architecture."""
+
+
+class UnknownLayerError(UserError, ValueError):
+    """A layer name the model does not have; the message lists the valid ones."""

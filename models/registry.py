@@ -18,7 +18,7 @@ import torch
 from torch import nn
 
 from .device import pick_device
-from .errors import CheckpointError, UnknownModelError, UserError
+from .errors import CheckpointError, UnknownLayerError, UnknownModelError, UserError
 from .weights import PackageWeights, TorchvisionWeights, file_digest, read_state_dict
 
 TIERS = ("edges", "contours", "parts", "objects")  # the Deep Learning book's Figure 1.2, bottom to top
@@ -140,7 +140,7 @@ class LoadedModel:
         try:
             return self._by_name[name]
         except KeyError:
-            raise UserError(
+            raise UnknownLayerError(
                 f"{self.name} has no visualizable layer {name!r}; choose one of: {', '.join(self._by_name)}"
             ) from None
 

@@ -14,7 +14,7 @@ import torch
 from torch import nn
 
 from models import LoadedModel
-from models.errors import UserError
+from models.errors import UnknownLayerError, UserError
 
 _ACTIVE_SCOPES: contextvars.ContextVar[frozenset] = contextvars.ContextVar("viz_active_hook_scopes", default=frozenset())
 
@@ -57,7 +57,7 @@ def resolve_modules(model: LoadedModel, names: Iterable[str]) -> dict[str, nn.Mo
     for name in names:
         if name not in modules or not name:
             valid = ", ".join(layer.name for layer in model.layers)
-            raise UserError(f"{model.name} has no layer {name!r}; visualizable layers: {valid}")
+            raise UnknownLayerError(f"{model.name} has no layer {name!r}; visualizable layers: {valid}")
         resolved[name] = modules[name]
     return resolved
 

@@ -1,0 +1,109 @@
+"""Hooks are scoped to one call: removed after success and failure, invisible to other threads."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+import torch
+
+import models
+from tests.conftest import count_hooks
+from viz.activations import activations
+from viz.hooks import Capture
+from viz.images import gallery_dir, to_batch
+from viz.rectifiers import RectifierRule
+
+
+@pytest.fixture(scope="module")
+def photos(lite0):
+    return to_batch(sorted(gallery_dir().glob("*"))[:4], 96)
+
+
+def test_activations_stop_after_the_deepest_layer_asked(lite0, photos):
+    calls = []
+    later = [lite0.net._blocks[4], lite0.net._conv_head, lite0.net._fc]
+    handles = [m.register_forward_hook(lambda *a: calls.append(1)) for m in later]
+    try:
+        out = activations(lite0, photos, ["_relu0", "_blocks.3"])
+    finally:
+        for h in handles:
+            h.remove()
+    assert calls == []
+    assert list(out) == ["_relu0", "_blocks.3"]
+    # Same values as running the network by hand up to block 3.
+    with torch.no_grad():
+        x = lite0.net._relu0(lite0.net._bn0(lite0.net._conv_stem(lite0.normalize(photos))))
+        stem = x
+        for block in lite0.net._blocks[:4]:
+            x = block(x)
+    assert torch.allclose(out["_relu0"], stem) and torch.allclose(out["_blocks.3"], x)
+
+
+def test_hooks_are_removed_after_success_and_after_an_exception(lite0, photos):
+    assert count_hooks(lite0.net) == 0
+    activations(lite0, photos, ["_blocks.5"])
+    assert count_hooks(lite0.net) == 0
+    with pytest.raises(RuntimeError):
+        with Capture(lite0, ["_blocks.5"]) as capture:
+            capture.run(torch.zeros(1, 5, 32, 32))  # wrong channel count: the conv raises
+    assert count_hooks(lite0.net) == 0
+    with pytest.raises(ZeroDivisionError):
+        with RectifierRule(lite0, "deconvnet"):
+            1 / 0
+    assert count_hooks(lite0.net) == 0
+
+
+def test_unknown_layer_lists_the_valid_ones(lite0, photos):
+    with pytest.raises(ValueError, match=r"no layer '_blocks\.99'; visualizable layers: _relu0, _blocks\.0"):
+        activations(lite0, photos, ["_blocks.99"])
+
+
+def test_captured_outputs_survive_later_in_place_ops():
+    net = torch.nn.Sequential(torch.nn.Conv2d(3, 2, 1), torch.nn.ReLU(inplace=True), torch.nn.Conv2d(2, 2, 1))
+    model = models.from_module(net, input_size=8)
+    x = torch.randn(1, 3, 8, 8)
+    conv = activations(model, x, ["0", "2"])["0"]
+    assert torch.allclose(conv, net[0](x)) and (conv < 0).any()
+
+
+def _projection(model, images, layer, rule):
+    """A gradient through rectifier rules: a result that depends on the hooks of this call only."""
+    images = images.clone().requires_grad_(True)
+    with RectifierRule(model, rule):
+        out = activations(model, images, [layer], grad=True)[layer]
+    (grad,) = torch.autograd.grad(out[:, 0].sum(), images)
+    return grad
+
+
+def test_concurrent_callers_get_the_same_results_as_sequential_ones(lite0, photos):
+    jobs = [
+        ("acts", "_blocks.2", photos[:2]),
+        ("deconvnet", "_blocks.4", photos[2:]),
+        ("acts", "_blocks.7", photos[1:3]),
+        ("gradient", "_blocks.4", photos[2:]),
+        ("deconvnet", "_blocks.1", photos[:1]),
+    ] * 2
+
+    def run(kind, layer, images):
+        if kind == "acts":
+            return activations(lite0, images, [layer])[layer]
+        return _projection(lite0, images, layer, kind)
+
+    expected = [run(*job) for job in jobs]
+    results: list = [None] * len(jobs)
+    barrier = threading.Barrier(len(jobs))
+
+    def worker(i):
+        barrier.wait()
+        for _ in range(3):
+            results[i] = run(*jobs[i])
+
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(len(jobs))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    for got, want in zip(results, expected):
+        assert torch.allclose(got, want, atol=1e-6)
+    assert count_hooks(lite0.net) == 0
