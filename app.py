@@ -30,7 +30,7 @@ except viz.ImageError as exc:
     st.stop()
 
 left, right = st.columns(2)
-left.image(viz.images.to_pil(image), caption=upload.name if upload is not None else choice, use_container_width=True)
+left.image(viz.images.to_pil(image), caption=upload.name if upload is not None else choice, width="stretch")
 predictions = viz.classify(model, viz.to_batch([image], model.input_size), top=5)[0]
 right.subheader("The network says")
 right.table({"class": [label for label, _ in predictions], "probability": [f"{p:.3f}" for _, p in predictions]})
