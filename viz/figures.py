@@ -5,6 +5,7 @@ Every figure the app shows goes through here, so the CLI can export the same pic
 
 from __future__ import annotations
 
+import io
 import os
 import tempfile
 from collections.abc import Sequence
@@ -76,17 +77,30 @@ def check_output_path(path: str | os.PathLike) -> Path:
     return path
 
 
+def figure_bytes(fig: Figure, suffix: str = ".png", dpi: int = 150) -> bytes:
+    """`fig` encoded as PNG, SVG or PDF (`suffix`), e.g. for a download button; closes the figure."""
+    suffix = suffix.lower() if suffix.startswith(".") else f".{suffix.lower()}"
+    try:
+        if suffix not in FORMATS:
+            raise UserError(f"cannot encode a figure as {suffix!r}; choose one of {', '.join(FORMATS)}")
+        if not DPI_RANGE[0] <= int(dpi) <= DPI_RANGE[1]:
+            raise UserError(f"dpi {dpi} is out of range; choose {DPI_RANGE[0]}-{DPI_RANGE[1]}")
+        buffer = io.BytesIO()
+        fig.savefig(buffer, format=suffix[1:], dpi=int(dpi), bbox_inches="tight")
+        return buffer.getvalue()
+    finally:
+        plt.close(fig)
+
+
 def save_figure(fig: Figure, path: str | os.PathLike, dpi: int = 150) -> Path:
     """Write `fig` to `path` in the format its extension names, atomically; closes the figure."""
     path = check_output_path(path)
-    if not DPI_RANGE[0] <= int(dpi) <= DPI_RANGE[1]:
-        raise UserError(f"dpi {dpi} is out of range; choose {DPI_RANGE[0]}-{DPI_RANGE[1]}")
-    fd, tmp = tempfile.mkstemp(dir=path.parent or ".", suffix=path.suffix)
+    data = figure_bytes(fig, path.suffix, dpi)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=path.suffix)
     try:
         with os.fdopen(fd, "wb") as f:
-            fig.savefig(f, format=path.suffix[1:].lower(), dpi=int(dpi), bbox_inches="tight")
+            f.write(data)
         os.replace(tmp, path)
     finally:
-        plt.close(fig)
         Path(tmp).unlink(missing_ok=True)
     return path
