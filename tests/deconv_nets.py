@@ -92,3 +92,27 @@ class PlainNet(nn.Module):
 
     def forward(self, x):
         return self.relu2(self.conv2(self.pool(self.relu1(self.conv1(x)))))
+
+
+class BranchNet(nn.Module):
+    """TF-"same" stride-2 conv, max-pool with padding, then a dilated branch added to a 1x1 branch."""
+
+    def __init__(self):
+        super().__init__()
+        from models.efficientnet_lite import SameConv2d
+
+        g = torch.Generator().manual_seed(0)
+        self.stem = SameConv2d(3, 4, 3, stride=2)
+        self.relu = nn.ReLU()
+        self.pool = nn.MaxPool2d(3, stride=2, padding=1)
+        self.wide = nn.Conv2d(4, 4, 3, padding=2, dilation=2)
+        self.narrow = nn.Conv2d(4, 4, 1)
+        self.top = nn.ReLU()
+        with torch.no_grad():  # positive weights: every connected pixel can raise the unit (brute-force check)
+            for conv in (self.stem, self.wide, self.narrow):
+                conv.weight.copy_(torch.rand(conv.weight.shape, generator=g) + 0.1)
+                conv.bias.zero_()
+
+    def forward(self, x):
+        x = self.pool(self.relu(self.stem(x)))
+        return self.top(self.wide(x) + self.narrow(x))
