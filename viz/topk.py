@@ -116,16 +116,23 @@ def _list_sources(images_or_folder) -> list[Path] | torch.Tensor:
     return files
 
 
-def _read_batch(paths: Sequence[Path], size: int, fit: str) -> tuple[list[torch.Tensor], list[Path], list[tuple[str, str]]]:
-    """Decode and resize; unreadable files go to the third list with the reason."""
+def _read_batch(paths: Sequence[Path], size: int, fit: str) -> tuple[torch.Tensor | None, list[str], list[tuple[str, str]]]:
+    """Decode, resize and stack; unreadable files go to the third list with the reason."""
     tensors, read, skipped = [], [], []
     for path in paths:
         try:
             tensors.append(fit_square(load_image(path), size, fit))
-            read.append(path)
+            read.append(str(path))
         except ImageError as exc:
             skipped.append((str(path), str(exc)))
-    return tensors, read, skipped
+    return (torch.stack(tensors) if tensors else None), read, skipped
+
+
+def _tensor_batch(images: torch.Tensor, start: int, size: int, fit: str) -> tuple[torch.Tensor, list[str], list]:
+    chunk = images[start:]
+    if chunk.shape[-2:] != (size, size):
+        chunk = torch.stack([fit_square(im, size, fit) for im in chunk])
+    return chunk, [f"tensor[{start + i}]" for i in range(len(chunk))], []
 
 
 class _RunningTopK:
@@ -170,22 +177,21 @@ def _sweep(model, sources, layer, k, per_image, batch_size, fit, progress) -> di
 
     def load(start: int):
         if isinstance(sources, torch.Tensor):
-            chunk = sources[start : start + batch_size]
-            return [fit_square(im, size, fit) for im in chunk], [f"tensor[{start + i}]" for i in range(len(chunk))], []
+            return _tensor_batch(sources[: start + batch_size], start, size, fit)
         return _read_batch(sources[start : start + batch_size], size, fit)
 
     with ThreadPoolExecutor(max_workers=1) as pool:
         pending = pool.submit(load, starts[0])
         for n, start in enumerate(starts):
-            tensors, read, bad = pending.result()
+            batch, read, bad = pending.result()
             if n + 1 < len(starts):
                 pending = pool.submit(load, starts[n + 1])
             skipped += bad
-            if tensors:
-                act = activations(model, torch.stack(tensors), layer)[layer]
+            if batch is not None:
+                act = activations(model, batch, layer)[layer]
                 map_size = tuple(act.shape[2:])
                 running.add(act, len(names))
-                names += [str(p) for p in read]
+                names += read
             if progress is not None:
                 progress(min(start + batch_size, total), total)
     if not names:
