@@ -109,7 +109,8 @@ def test_filters_normalized_per_filter():
     filters = first_layer_filters(model)
     weights = model.net.features[0].weight
     assert filters.shape == (64, 3, 11, 11)
-    assert torch.equal(filters.flatten(1).amin(1), torch.zeros(64)) and torch.equal(filters.flatten(1).amax(1), torch.ones(64))
+    assert torch.equal(filters.flatten(1).amin(1), torch.zeros(64))
+    assert torch.equal(filters.flatten(1).amax(1), torch.ones(64))
     w = weights[5]
     torch.testing.assert_close(filters[5], (w - w.min()) / (w.max() - w.min()))
 

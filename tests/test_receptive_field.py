@@ -30,7 +30,9 @@ def brute_force_boxes(net, layer_fn, size):
     return boxes
 
 
-@pytest.mark.parametrize("layer, layer_fn", [("pool", lambda n, x: n.pool(n.relu(n.stem(x)))), ("top", BranchNet.forward)])
+@pytest.mark.parametrize(
+    "layer, layer_fn", [("pool", lambda n, x: n.pool(n.relu(n.stem(x)))), ("top", BranchNet.forward)]
+)
 def test_matches_brute_force_on_branched_net(layer, layer_fn):
     net = BranchNet()
     model = models.from_module(net, layers=[layer], input_size=SIZE)

@@ -40,7 +40,9 @@ def brute_force(model, images, layer, k, per_image):
 @pytest.mark.parametrize("per_image", [False, True])
 def test_equals_brute_force_topk(chain, images, per_image):
     progress = []
-    found = top_examples(chain, images, "top", k=5, per_image=per_image, batch_size=3, progress=lambda d, t: progress.append((d, t)))
+    found = top_examples(
+        chain, images, "top", k=5, per_image=per_image, batch_size=3, progress=lambda d, t: progress.append((d, t))
+    )
     values, image_idx, positions = brute_force(chain, images, "top", 5, per_image)
     torch.testing.assert_close(found.values, values)
     assert torch.equal(found.images, image_idx)
@@ -95,6 +97,7 @@ def test_folder_skips_unreadable_files_and_caches(chain, images, tmp_path):
         ("broken_only", {}, "none of the 1 files could be read"),
         ("tensor", {"layer": "fc9"}, "no layer 'fc9'"),
         ("tensor", {"k": 0}, "choose 1-1000"),
+        ("tensor", {"fit": "stretch"}, "squash, crop"),
     ],
 )
 def test_bad_input(chain, images, tmp_path, source, kwargs, message):

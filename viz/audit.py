@@ -96,7 +96,10 @@ _MODULE_RULES: tuple[tuple[tuple[type, ...], str, bool, str], ...] = (
     ((nn.MaxPool1d, nn.MaxPool2d, nn.MaxPool3d, nn.AdaptiveMaxPool2d), "pooling", True, _MAX_POOL),
     ((nn.AvgPool1d, nn.AvgPool2d, nn.AvgPool3d, nn.AdaptiveAvgPool2d), "pooling", False, _AVG_POOL),
     ((nn.modules.batchnorm._BatchNorm,), "normalization", False, _BATCH_NORM),
-    ((nn.LocalResponseNorm, nn.LayerNorm, nn.GroupNorm, nn.modules.instancenorm._InstanceNorm), "normalization", False, _OTHER_NORM),
+    (
+        (nn.LocalResponseNorm, nn.LayerNorm, nn.GroupNorm, nn.modules.instancenorm._InstanceNorm),
+        "normalization", False, _OTHER_NORM,
+    ),
     (
         (nn.Hardtanh, nn.LeakyReLU, nn.ELU, nn.SELU, nn.CELU, nn.GELU, nn.SiLU, nn.Mish, nn.Hardswish, nn.Hardsigmoid,
          nn.Sigmoid, nn.Tanh, nn.Softplus, nn.PReLU, nn.Threshold),
@@ -121,7 +124,9 @@ _FUNCTIONAL_RULES = {
                   torch.Tensor.sigmoid, torch.tanh, torch.Tensor.tanh, F.softplus)
     },
 }
-_ADDS = {torch.add, torch.Tensor.add, torch.Tensor.add_, torch.Tensor.__add__, torch.Tensor.__iadd__, torch.Tensor.__radd__}
+_ADDS = {
+    torch.add, torch.Tensor.add, torch.Tensor.add_, torch.Tensor.__add__, torch.Tensor.__iadd__, torch.Tensor.__radd__,
+}
 
 
 def _module_rule(module: nn.Module) -> tuple[str, bool, str] | None:

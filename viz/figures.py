@@ -92,7 +92,9 @@ def save_figure(fig: Figure, path: str | os.PathLike, dpi: int = 150) -> Path:
     return path
 
 
-def colorize(values: torch.Tensor, vmin: float | None = None, vmax: float | None = None, cmap: str = "viridis") -> torch.Tensor:
+def colorize(
+    values: torch.Tensor, vmin: float | None = None, vmax: float | None = None, cmap: str = "viridis"
+) -> torch.Tensor:
     """A (H,W) map -> (3,H,W) RGB in [0,1] through a matplotlib colormap; limits default to the map's range."""
     values = values.detach().float().cpu()
     low = float(values.min()) if vmin is None else vmin

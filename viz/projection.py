@@ -83,7 +83,9 @@ def unit_seed(activation: torch.Tensor, channel: int, positions: list[Position] 
         height, width = spatial
         bad = [(y, x) for y, x in positions if not (0 <= y < height and 0 <= x < width)]
         if bad:
-            raise UserError(f"position {bad[0]} is outside the {height}x{width} map; y must be 0-{height - 1}, x 0-{width - 1}")
+            raise UserError(
+                f"position {bad[0]} is outside the {height}x{width} map; y must be 0-{height - 1}, x 0-{width - 1}"
+            )
         flat = torch.tensor([y * width + x for y, x in positions], device=activation.device)
     seed = torch.zeros_like(activation).reshape(n, channels, -1)
     seed[torch.arange(n, device=activation.device), channel, flat] = 1.0

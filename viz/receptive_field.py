@@ -14,8 +14,8 @@ are measured from its diagonal units in one batch, in float64 (float32 where the
 that the faint edge of a deep unit's field does not underflow to zero.
 
 Limits: a network that slices its channels in a way that still runs with one channel (and so does not
-fall back) could be misjudged; ops the stand-in does not know keep their own gradient (a global `amax` routes to one pixel); a
-dilated max-pool is kept as it is. A unit of a flat (N, C) layer sees the whole image.
+fall back) could be misjudged; ops the stand-in does not know keep their own gradient (a global `amax`
+routes to one pixel); a dilated max-pool is kept as it is. A unit of a flat (N, C) layer sees the whole image.
 """
 
 from __future__ import annotations

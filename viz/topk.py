@@ -30,7 +30,7 @@ from models.errors import UserError
 from .activations import activations
 from .cache import DiskCache
 from .hooks import resolve_modules
-from .images import IMAGE_SUFFIXES, ImageError, fit_square, gallery_dir, image_files, load_image
+from .images import FIT_MODES, IMAGE_SUFFIXES, ImageError, fit_square, gallery_dir, image_files, load_image
 from .receptive_field import Box, FieldMap, field_map
 
 Progress = Callable[[int, int], None]
@@ -116,7 +116,7 @@ def _list_sources(images_or_folder) -> list[Path] | torch.Tensor:
     return files
 
 
-def _read_batch(paths: Sequence[Path], size: int, fit: str) -> tuple[torch.Tensor | None, list[str], list[tuple[str, str]]]:
+def _read_batch(paths: Sequence[Path], size: int, fit: str) -> tuple[torch.Tensor | None, list[str], list]:
     """Decode, resize and stack; unreadable files go to the third list with the reason."""
     tensors, read, skipped = [], [], []
     for path in paths:
@@ -150,7 +150,8 @@ class _RunningTopK:
         image = torch.arange(first_image, first_image + batch, device=act.device).view(batch, 1, 1)
         candidates = [t.permute(1, 0, 2).reshape(channels, -1) for t in (values, image.expand_as(values), positions)]
         if self.values is not None:
-            candidates = [torch.cat([old, new], dim=1) for old, new in zip((self.values, self.images, self.positions), candidates)]
+            kept = (self.values, self.images, self.positions)
+            candidates = [torch.cat([old, new], dim=1) for old, new in zip(kept, candidates)]
         values, order = candidates[0].topk(min(self.k, candidates[0].shape[1]), dim=1)
         self.values = values
         self.images = candidates[1].gather(1, order)
@@ -197,7 +198,9 @@ def _sweep(model, sources, layer, k, per_image, batch_size, fit, progress) -> di
     if not names:
         raise UserError(f"none of the {total} files could be read; first problem: {skipped[0][1]}")
     values, images, positions = running.padded()
-    return dict(values=values, images=images, positions=positions, map_size=list(map_size), sources=names, skipped=skipped)
+    return dict(
+        values=values, images=images, positions=positions, map_size=list(map_size), sources=names, skipped=skipped
+    )
 
 
 def _files_identity(files: Sequence[Path]) -> list:
@@ -233,6 +236,8 @@ def top_examples(
         raise UserError(f"k={k} is out of range; choose 1-1000")
     if int(batch_size) < 1:
         raise UserError(f"batch size {batch_size} must be at least 1")
+    if fit not in FIT_MODES:
+        raise UserError(f"unknown fit mode {fit!r}; choose one of {', '.join(FIT_MODES)}")
     resolve_modules(model, [layer])  # an unknown layer fails before any file is read
     sources = _list_sources(images_or_folder)
     settings = dict(layer=layer, k=int(k), per_image=bool(per_image), input_size=model.input_size, fit=fit)

@@ -99,4 +99,5 @@ def filters_figure(models_and_titles: list[tuple[LoadedModel, str]], scale: int 
         big = filters.repeat_interleave(scale, dim=2).repeat_interleave(scale, dim=3)
         panels.append(tile(big, columns=int(len(filters) ** 0.5 + 0.999), pad=scale))
         captions.append(f"{caption}: {len(filters)} filters {filters.shape[2]}x{filters.shape[3]}")
-    return grid_figure(panels, captions, "First-layer filters (each normalized to its own range)", columns=len(panels), panel_inches=3.5)
+    title = "First-layer filters (each normalized to its own range)"
+    return grid_figure(panels, captions, title, columns=len(panels), panel_inches=3.5)

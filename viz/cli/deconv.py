@@ -35,13 +35,15 @@ def register(commands, model_options) -> None:
     add_figure_options(p)
     p.set_defaults(run=_deconv)
 
-    p = commands.add_parser("occlusion", parents=[model_options], help="Figure 7: slide a grey square, map the class probability")
+    p = commands.add_parser(
+        "occlusion", parents=[model_options], help="Figure 7: slide a grey square, map the class probability"
+    )
     p.add_argument("image")
-    p.add_argument("--window", type=int, default=None, help="side of the grey square in pixels (default: a quarter of the input)")
+    p.add_argument("--window", type=int, default=None, help="side of the grey square in px (default: input side / 4)")
     p.add_argument("--stride", type=int, default=None, help="step between squares (default: half the window)")
     p.add_argument("--target", type=int, default=None, help="class index (default: the top prediction)")
     p.add_argument("--layer", default=None, help="also map this layer's feature map")
-    p.add_argument("--channel", type=int, default=None, help="feature map to map (default: the strongest on the clean image)")
+    p.add_argument("--channel", type=int, default=None, help="feature map (default: the clean image's strongest)")
     add_figure_options(p)
     p.set_defaults(run=_occlusion)
 
@@ -97,7 +99,8 @@ def _occlusion(args) -> None:
         )
     if maps.probability is not None:
         label = model.labels[maps.target] if model.labels else maps.target
-        print(f"{label}: clean {maps.clean_probability:.3f}, lowest with the square {float(maps.probability.min()):.3f}")
+        lowest = float(maps.probability.min())
+        print(f"{label}: clean {maps.clean_probability:.3f}, lowest with the square {lowest:.3f}")
     path = save_figure(occlusion_figure(model, image, maps), args.out, dpi=args.dpi)
     print(f"wrote {path}")
 
