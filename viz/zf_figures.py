@@ -57,9 +57,13 @@ def figure2(
     method: str = "deconvnet",
     images: torch.Tensor | None = None,
     columns: int = 3,
+    panels: list[torch.Tensor] | None = None,
 ) -> Figure:
-    """Zeiler & Fergus's Figure 2 for one layer: per unit, projections beside patches; the audit in the title."""
-    panels = [unit_panel(model, found, c, method, images) for c in channels]
+    """Zeiler & Fergus's Figure 2 for one layer: per unit, projections beside patches; the audit in the title.
+
+    `panels` (from `unit_panel`, one per channel) skips the projections when the same figure is drawn again.
+    """
+    panels = panels if panels is not None else [unit_panel(model, found, c, method, images) for c in channels]
     captions = [f"unit {c}  (top activation {found.examples(c)[0].value:.3g})" for c in channels]
     title = f"{model.name} · {found.layer} · {method}: {projection_note(model, found.layer, method)}"
     return grid_figure(panels, captions, textwrap.fill(title, 110), columns=min(columns, len(panels)), panel_inches=3.2)
