@@ -53,6 +53,15 @@ def test_equals_brute_force_topk(chain, images, per_image):
     assert progress == [(3, 11), (6, 11), (9, 11), (11, 11)]
 
 
+def test_long_sweep_with_skipped_maps_equals_brute_force(chain):
+    """Many small batches: most maps cannot beat the running k-th value and skip their own top-k."""
+    many = torch.rand(60, 3, 16, 16, generator=torch.Generator().manual_seed(5))
+    found = top_examples(chain, many, "top", k=4, batch_size=4)
+    values, image_idx, positions = brute_force(chain, many, "top", 4, False)
+    torch.testing.assert_close(found.values, values)
+    assert torch.equal(found.images, image_idx) and torch.equal(found.positions, positions)
+
+
 def test_examples_carry_position_and_box(chain, images):
     found = top_examples(chain, images, "top", k=2, batch_size=4)
     best = found.examples(1)[0]
