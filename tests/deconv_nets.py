@@ -78,7 +78,10 @@ def chain_model(scale: float = 1.0, dtype=torch.float64) -> models.LoadedModel:
 
 
 def hook_count(net: nn.Module) -> int:
-    return sum(len(m._forward_hooks) + len(m._forward_pre_hooks) + len(m._backward_hooks) for m in net.modules())
+    return sum(
+        len(m._forward_hooks) + len(m._forward_pre_hooks) + len(m._backward_hooks) + len(m._backward_pre_hooks)
+        for m in net.modules()
+    )
 
 
 class PlainNet(nn.Module):
