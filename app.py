@@ -5,5 +5,6 @@ import streamlit as st
 st.set_page_config(page_title="CNN feature visualization", layout="wide")
 pages = [
     st.Page("ui/pages/classify.py", title="Classify", icon=":material/image_search:", default=True),
+    st.Page("ui/pages/deconv.py", title="Top-9 and deconvnet", icon=":material/grid_view:"),
 ]
 st.navigation(pages).run()

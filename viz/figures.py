@@ -35,6 +35,18 @@ def tile(images: torch.Tensor, columns: int, pad: int = 2, fill: float = 1.0) ->
     return out
 
 
+def colorize(
+    values: torch.Tensor, vmin: float | None = None, vmax: float | None = None, cmap: str = "viridis"
+) -> torch.Tensor:
+    """A (H,W) map -> (3,H,W) RGB in [0,1] through a matplotlib colormap; limits default to the map's range."""
+    values = values.detach().float().cpu()
+    low = float(values.min()) if vmin is None else vmin
+    high = float(values.max()) if vmax is None else vmax
+    scaled = ((values - low) / max(high - low, 1e-12)).clamp(0, 1)
+    rgba = matplotlib.colormaps[cmap](scaled.numpy())
+    return torch.from_numpy(rgba[..., :3]).float().permute(2, 0, 1)
+
+
 def grid_figure(
     images: Sequence[torch.Tensor] | torch.Tensor,
     captions: Sequence[str] | None = None,

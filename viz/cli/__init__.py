@@ -10,10 +10,10 @@ import sys
 
 from models.errors import UserError
 
-from . import basics
+from . import basics, deconv
 from .options import model_options
 
-COMMAND_MODULES = (basics,)
+COMMAND_MODULES = (basics, deconv)
 
 
 def build_parser() -> argparse.ArgumentParser:

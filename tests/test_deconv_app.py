@@ -1,0 +1,30 @@
+"""The Zeiler–Fergus app page (needs the app frame's ui.common, from the main branch)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("ui.common", reason="the app frame (ui/common.py) comes from the main branch")
+from streamlit.testing.v1 import AppTest  # noqa: E402
+
+PAGE = str(Path(__file__).resolve().parent.parent / "ui" / "pages" / "deconv.py")
+
+
+@pytest.fixture(autouse=True)
+def _private_cache(tmp_path, monkeypatch):
+    monkeypatch.setenv("VIZ_CACHE_DIR", str(tmp_path / "cache"))
+
+
+def test_page_shows_verdict_and_figure_and_follows_the_method():
+    at = AppTest.from_file(PAGE, default_timeout=240).run()
+    assert not at.exception
+    assert at.warning[0].value.startswith("deconvnet projection through _blocks.2: approximate: batch norm")
+    layer_box = at.selectbox(key="deconv_layer")
+    layer_box.select(layer_box.options[0])
+    at.slider(key="deconv_count").set_value(1)
+    at.radio(key="deconv_method").set_value("gradient").run()
+    assert not at.exception
+    assert at.success[0].value == "gradient projection through _relu0: exact (plain gradient)"
+    assert len(at.get("image")) == 1 and len(at.get("download_button")) == 3  # the figure, PNG/SVG/PDF

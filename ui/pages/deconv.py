@@ -1,0 +1,44 @@
+"""Zeiler–Fergus page: a layer's units, each with its top-9 gallery patches and their projections.
+
+Register it in app.py's `pages` beside the others:
+`st.Page("ui/pages/deconv.py", title="Top-9 and deconvnet", icon=":material/grid_view:")`.
+"""
+
+import streamlit as st
+
+import viz
+from ui.common import choose_model, download_buttons
+from viz.projection import METHODS
+from viz.zf_figures import figure2, projection_note, unit_panel
+
+model = choose_model()
+st.title("Which image patches excite a unit?")
+st.write(
+    "Zeiler & Fergus (2014), Figure 2: for each unit, the nine gallery photos where it fires hardest, cropped "
+    "to what the unit can see (right), and that activation projected back to pixels (left)."
+)
+layers = {f"{layer.name} ({layer.tier}, {layer.channels} units)": layer for layer in model.layers}
+label = st.selectbox("Layer", list(layers), index=min(3, len(layers) - 1), key="deconv_layer")
+layer = layers[label]
+left, middle, right = st.columns(3)
+first = left.number_input("First unit", 0, layer.channels - 1, 0, key="deconv_first")
+count = middle.slider("Units", 1, 9, 3, key="deconv_count")
+method = right.radio("Projection", METHODS, horizontal=True, key="deconv_method")
+units = list(range(int(first), min(int(first) + count, layer.channels)))
+
+note = projection_note(model, layer.name, method)
+(st.success if note.startswith("exact") else st.warning)(f"{method} projection through {layer.name}: {note}")
+
+progress = st.progress(0.0, text="Searching the gallery…")
+found = viz.top_examples(
+    model, None, layer.name, k=9, per_image=True, progress=lambda done, total: progress.progress(done / total)
+)
+progress.empty()
+if found.skipped:
+    st.info(found.skipped_message())
+with st.spinner("Projecting…"):
+    panels = [unit_panel(model, found, unit, method) for unit in units]
+st.pyplot(figure2(model, found, units, method, panels=panels))
+download_buttons(
+    lambda: figure2(model, found, units, method, panels=panels), f"{model.name}-{layer.name}-{method}", "deconv"
+)

@@ -1,0 +1,148 @@
+"""Project one unit's activation back to pixel space: Zeiler & Fergus's deconvnet and its two relatives.
+
+For each image the strongest activation of a channel (or the one at a given position) is kept, every other
+activation of the layer is zeroed, and that signal is sent down to the network's input:
+
+- "deconvnet": Zeiler & Fergus (2014). At every rectifier the signal going down is rectified, max-pooling
+  routes it through the switches recorded on the way up, filters are applied transposed.
+- "guided": Springenberg et al. (2015). As deconvnet, and also masked where the rectifier was off going up.
+- "gradient": Simonyan et al. (2014). Plain backpropagation.
+
+Max-pool switches and transposed filters are exactly what autograd does; only the rectifiers need another
+backward, which `RectifierRule` supplies for every `nn.ReLU` and `nn.ReLU6` module (in-place or not, called
+once or several times per forward). Not covered: rectifiers applied functionally in a module's `forward`
+(`F.relu`, `torch.relu`, `clamp`; torchvision's GoogLeNet does this in its conv blocks) keep their plain
+gradient, so deconvnet and guided projections through them are approximations. `project` warns when the model
+has such rectifiers; `viz.deconv_audit` lists them with every other inexact step.
+
+Why not captum's `NeuronDeconvolution` / `NeuronGuidedBackprop`: they hook `nn.ReLU` modules only (ReLU6 and
+reused modules come out wrong, see tests/test_deconv_projection.py), run the whole network, take one neuron
+index for the whole batch, and their hooks act on every thread's forward pass while registered; the model
+here is shared. On networks where captum is right, the results are equal (tested).
+
+The projection is the signal that reaches the network's input, i.e. in normalized input space, before the
+[0,1] -> network normalization; it is signed and has no natural scale. `to_display` maps it to [0,1].
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Sequence
+
+import torch
+
+from models import LoadedModel
+from models.errors import UserError
+
+from .audit import deconv_audit
+from .hooks import Capture
+from .rectifiers import RectifierRule
+
+METHODS = ("deconvnet", "guided", "gradient")
+
+Position = tuple[int, int]
+
+
+def _as_batch(images: torch.Tensor) -> torch.Tensor:
+    if not isinstance(images, torch.Tensor) or images.dim() not in (3, 4) or images.shape[-3] != 3:
+        shape = tuple(images.shape) if isinstance(images, torch.Tensor) else type(images).__name__
+        raise UserError(f"images must be a (N,3,H,W) or (3,H,W) tensor in [0,1], got {shape}")
+    return images[None] if images.dim() == 3 else images
+
+
+def _positions(position: Position | Sequence[Position] | None, n: int) -> list[Position] | None:
+    """None, one (y, x) for every image, or one (y, x) per image -> a list of n positions (or None)."""
+    if position is None:
+        return None
+    try:
+        if len(position) == 2 and all(isinstance(v, int) for v in position):
+            return [(int(position[0]), int(position[1]))] * n
+        listed = [(int(y), int(x)) for y, x in position]
+    except (TypeError, ValueError):
+        raise UserError(f"position must be (y, x) or one (y, x) per image, got {position!r}") from None
+    if len(listed) != n:
+        raise UserError(f"got {len(listed)} positions for {n} images; give one (y, x) per image or a single one")
+    return listed
+
+
+def unit_seed(activation: torch.Tensor, channel: int, positions: list[Position] | None) -> torch.Tensor:
+    """The layer's signal with every activation zeroed except, per image, the chosen one of `channel` (set to 1).
+
+    The chosen one is the strongest of the channel's map, or the one at the image's position.
+    """
+    n, channels = activation.shape[:2]
+    if not 0 <= channel < channels:
+        raise UserError(f"channel {channel} is out of range; this layer has channels 0-{channels - 1}")
+    maps = activation.detach()[:, channel].reshape(n, -1)
+    spatial = activation.shape[2:]
+    if positions is None:
+        flat = maps.argmax(dim=1)
+    else:
+        if len(spatial) != 2:
+            raise UserError(f"this layer's output has shape {tuple(activation.shape[1:])}; a position needs a 2-D map")
+        height, width = spatial
+        bad = [(y, x) for y, x in positions if not (0 <= y < height and 0 <= x < width)]
+        if bad:
+            raise UserError(
+                f"position {bad[0]} is outside the {height}x{width} map; y must be 0-{height - 1}, x 0-{width - 1}"
+            )
+        flat = torch.tensor([y * width + x for y, x in positions], device=activation.device)
+    seed = torch.zeros_like(activation).reshape(n, channels, -1)
+    seed[torch.arange(n, device=activation.device), channel, flat] = 1.0
+    return seed.reshape(activation.shape)
+
+
+def project(
+    model: LoadedModel,
+    images: torch.Tensor,
+    layer: str,
+    channel: int,
+    method: str = "deconvnet",
+    position: Position | Sequence[Position] | None = None,
+) -> torch.Tensor:
+    """Signed (N,3,H,W) projections of one unit per image down to pixel space, all images in one batch.
+
+    `images` are (N,3,H,W) in [0,1]; `layer` is a module name of `model.net`; `position` is None (each image's
+    strongest activation of `channel`), one (y, x) for all images, or one (y, x) per image. The forward pass
+    stops at `layer`. Warns (UserWarning) when the network has rectifiers no hook can reach.
+    """
+    if method not in METHODS:
+        raise UserError(f"unknown projection method {method!r}; choose one of {', '.join(METHODS)}")
+    batch = _as_batch(images)
+    positions = _positions(position, len(batch))
+    x = model.normalize(batch.to(model.device)).detach().requires_grad_(True)
+    with torch.enable_grad(), RectifierRule(model, method), Capture(model, [layer], stop=True) as capture:
+        activation = capture.run(x)[layer]
+        if not activation.requires_grad:
+            raise UserError(f"layer {layer!r} does not depend on the input image; pick another layer")
+        seed = unit_seed(activation, int(channel), positions)
+        (signal,) = torch.autograd.grad(activation, x, grad_outputs=seed)
+    if method != "gradient":
+        _warn_if_unhookable(model, layer)
+    return signal.detach()
+
+
+def _warn_if_unhookable(model: LoadedModel, layer: str) -> None:
+    audit = deconv_audit(model, layer)
+    if audit.unhookable:
+        names = ", ".join(step.name for step in audit.unhookable[:3])
+        warnings.warn(
+            f"{model.name} applies {len(audit.unhookable)} rectifier(s) functionally ({names}, ...); no hook can "
+            f"change their backward, so the projection through them is the plain gradient (approximate)",
+            UserWarning,
+            stacklevel=3,
+        )
+
+
+def to_display(projection: torch.Tensor, percentile: float = 99.5) -> torch.Tensor:
+    """Signed projections (N,3,H,W) -> [0,1] for viewing: zero is mid-grey, each image scaled on its own.
+
+    The paper's contrast normalization: per image, the `percentile` of |value| maps to full black/white and
+    the rarer, stronger values are clipped, so a few extreme pixels cannot leave the rest invisible.
+    An all-zero projection stays uniformly grey.
+    """
+    batch = _as_batch(projection).detach().float()
+    magnitude = batch.abs().flatten(1)
+    scale = torch.quantile(magnitude, percentile / 100.0, dim=1)
+    scale = torch.where(scale > 0, scale, magnitude.amax(dim=1)).clamp(min=1e-12)
+    return (0.5 + 0.5 * batch / scale.view(-1, 1, 1, 1)).clamp(0, 1)

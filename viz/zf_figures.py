@@ -1,0 +1,107 @@
+"""The Zeiler–Fergus figures: Figure 2 (projections beside patches), occlusion maps, first-layer filters.
+
+Each function returns a matplotlib figure built from `viz.figures` pieces; the CLI saves it
+(`viz.figures.save_figure`) and the app shows it, so both draw the same picture.
+"""
+
+from __future__ import annotations
+
+import textwrap
+
+import torch
+import torch.nn.functional as F
+from matplotlib.figure import Figure
+
+from models import LoadedModel
+
+from .audit import deconv_audit
+from .figures import colorize, grid_figure, tile
+from .filters import first_layer_filters
+from .occlusion import OcclusionMaps
+from .projection import project, to_display
+from .receptive_field import Box
+from .topk import TopExamples
+
+WHITE = 1.0  # fills the part of a receptive field that lies outside the image
+
+
+def crop_field(image: torch.Tensor, box: Box, size: tuple[int, int]) -> torch.Tensor:
+    """Crop (3,H,W) to `box`, then pad to the field's full `size` on the side where the image border cut it."""
+    patch = image[:, box.top : box.bottom, box.left : box.right]
+    out = torch.full((3, *size), WHITE, dtype=patch.dtype)
+    top = size[0] - box.height if box.top == 0 and box.bottom < image.shape[1] else 0
+    left = size[1] - box.width if box.left == 0 and box.right < image.shape[2] else 0
+    out[:, top : top + box.height, left : left + box.width] = patch[:, : size[0], : size[1]]
+    return out
+
+
+def unit_panel(
+    model: LoadedModel, found: TopExamples, channel: int, method: str = "deconvnet", images: torch.Tensor | None = None
+) -> torch.Tensor:
+    """One unit of Figure 2: its top-k projections (3 columns) left of the matching image patches."""
+    examples = found.examples(channel)
+    pictures = torch.stack([found.image(e.image, images) for e in examples])
+    positions = [e.position for e in examples] if examples[0].position is not None else None
+    shown = to_display(project(model, pictures, found.layer, channel, method, position=positions))
+    size = found.fields.size if found.fields is not None else (found.input_size, found.input_size)
+    projections = tile(torch.stack([crop_field(s, e.box, size) for s, e in zip(shown, examples)]), 3)
+    patches = tile(torch.stack([crop_field(p, e.box, size) for p, e in zip(pictures.float(), examples)]), 3)
+    gap = torch.full((3, projections.shape[1], max(4, projections.shape[2] // 20)), WHITE)
+    return torch.cat([projections, gap, patches], dim=2)
+
+
+def figure2(
+    model: LoadedModel,
+    found: TopExamples,
+    channels: list[int],
+    method: str = "deconvnet",
+    images: torch.Tensor | None = None,
+    columns: int = 3,
+    panels: list[torch.Tensor] | None = None,
+) -> Figure:
+    """Zeiler & Fergus's Figure 2 for one layer: per unit, projections beside patches; the audit in the title.
+
+    `panels` (from `unit_panel`, one per channel) skips the projections when the same figure is drawn again.
+    """
+    panels = panels if panels is not None else [unit_panel(model, found, c, method, images) for c in channels]
+    captions = [f"unit {c}  (top activation {found.examples(c)[0].value:.3g})" for c in channels]
+    title = f"{model.name} · {found.layer} · {method}: {projection_note(model, found.layer, method)}"
+    return grid_figure(panels, captions, textwrap.fill(title, 110), columns=min(columns, len(panels)), panel_inches=3.2)
+
+
+def projection_note(model: LoadedModel, layer: str, method: str) -> str:
+    """"exact" or "approximate" with the reasons, as shown beside every projection."""
+    if method == "gradient":
+        return "exact (plain gradient)"
+    return deconv_audit(model, layer).summary()
+
+
+def occlusion_figure(model: LoadedModel, image: torch.Tensor, maps: OcclusionMaps) -> Figure:
+    """The image, the true class's probability map and (if measured) the feature-map activation map."""
+    height, width = image.shape[1:]
+
+    def upscale(values: torch.Tensor) -> torch.Tensor:
+        return F.interpolate(values[None], size=(height, width), mode="nearest")[0]
+
+    panels, captions = [image.float().cpu()], ["image"]
+    if maps.probability is not None:
+        label = model.labels[maps.target] if model.labels else f"class {maps.target}"
+        panels.append(upscale(colorize(maps.probability, 0.0, 1.0)))
+        captions.append(f"p({label}) with the square here (clean {maps.clean_probability:.2f})")
+    if maps.activation is not None:
+        panels.append(upscale(colorize(maps.activation)))
+        captions.append(f"{maps.layer} channel {maps.channel} (clean {maps.clean_activation:.3g})")
+    title = f"{model.name}: occlusion by a grey {maps.window}px square (dark = the square there hurts)"
+    return grid_figure(panels, captions, title, columns=len(panels), panel_inches=2.6)
+
+
+def filters_figure(models_and_titles: list[tuple[LoadedModel, str]], scale: int = 6) -> Figure:
+    """First-layer filters of each model as one mosaic (each filter scaled on its own), side by side."""
+    panels, captions = [], []
+    for model, caption in models_and_titles:
+        filters = first_layer_filters(model)
+        big = filters.repeat_interleave(scale, dim=2).repeat_interleave(scale, dim=3)
+        panels.append(tile(big, columns=int(len(filters) ** 0.5 + 0.999), pad=scale))
+        captions.append(f"{caption}: {len(filters)} filters {filters.shape[2]}x{filters.shape[3]}")
+    title = "First-layer filters (each normalized to its own range)"
+    return grid_figure(panels, captions, title, columns=len(panels), panel_inches=3.5)
