@@ -208,9 +208,10 @@ def _probe_channels(net: nn.Module, names: Sequence[str], input_size: int) -> di
 
     handles = [modules[n].register_forward_hook(lambda m, i, o, n=n: record(n, o)) for n in names]
     try:
-        device = next((p.device for p in net.parameters()), torch.device("cpu"))
+        first = next(net.parameters(), None)
+        device, dtype = (first.device, first.dtype) if first is not None else (torch.device("cpu"), torch.float32)
         with torch.no_grad():
-            net(torch.zeros(1, 3, input_size, input_size, device=device))
+            net(torch.zeros(1, 3, input_size, input_size, device=device, dtype=dtype))
     finally:
         for h in handles:
             h.remove()

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import pytest
-import torch
-from torch import nn
 
 import models
 
@@ -23,14 +21,3 @@ def lite0():
     return models.load("efficientnet_lite0", device="cpu")
 
 
-def count_hooks(net: nn.Module) -> int:
-    """Every forward/backward hook on every module of `net`."""
-    return sum(
-        len(m._forward_hooks) + len(m._forward_pre_hooks) + len(m._backward_hooks) + len(m._backward_pre_hooks)
-        for m in net.modules()
-    )
-
-
-@pytest.fixture
-def rng():
-    return torch.Generator().manual_seed(0)

@@ -68,20 +68,10 @@ def explicit_projection(net: ChainNet, x: torch.Tensor, channel: int, method: st
 
 
 def chain_model(scale: float = 1.0, dtype=torch.float64) -> models.LoadedModel:
-    """The chain net wrapped as a model; float64 by default so comparisons hold to ~1e-12.
-
-    (from_module probes channel counts with a float32 image, so the net is converted after wrapping.)
-    """
-    model = models.from_module(ChainNet(scale), name="chain", layers=["conv1", "top"], input_size=16)
-    model.net.to(dtype)
+    """The chain net wrapped as a model; float64 by default so comparisons hold to ~1e-12."""
+    net = ChainNet(scale).to(dtype)
+    model = models.from_module(net, name="chain", layers=["conv1", "top"], input_size=16)
     return model
-
-
-def hook_count(net: nn.Module) -> int:
-    return sum(
-        len(m._forward_hooks) + len(m._forward_pre_hooks) + len(m._backward_hooks) + len(m._backward_pre_hooks)
-        for m in net.modules()
-    )
 
 
 class PlainNet(nn.Module):

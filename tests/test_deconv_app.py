@@ -1,20 +1,12 @@
-"""The Zeiler–Fergus app page (needs the app frame's ui.common, from the main branch)."""
+"""The Zeiler–Fergus app page, through Streamlit's AppTest."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
-
-pytest.importorskip("ui.common", reason="the app frame (ui/common.py) comes from the main branch")
-from streamlit.testing.v1 import AppTest  # noqa: E402
+from streamlit.testing.v1 import AppTest
 
 PAGE = str(Path(__file__).resolve().parent.parent / "ui" / "pages" / "deconv.py")
-
-
-@pytest.fixture(autouse=True)
-def _private_cache(tmp_path, monkeypatch):
-    monkeypatch.setenv("VIZ_CACHE_DIR", str(tmp_path / "cache"))
 
 
 def test_page_shows_verdict_and_figure_and_follows_the_method():

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import torch
 import torch.nn.functional as F
-from deconv_nets import chain_model, hook_count
+from deconv_nets import chain_model
+from helpers import count_hooks
 from torch import nn
 
 import models
@@ -33,7 +34,7 @@ def test_lite0_relu6_exact_but_batch_norm_and_residuals_approximate():
     assert sum(s.kind == "branch" for s in audit.steps) == 1  # only _blocks.2 has a residual up to here
     assert not any(s.name.startswith("_blocks.3") for s in audit.steps)  # the trace stops at the layer
     assert deconv_audit(model, "_relu0").steps[-1].name == "_relu0"
-    assert hook_count(model.net) == 0
+    assert count_hooks(model.net) == 0
 
 
 def test_alexnet_features_exact_whole_net_notes_average_pool():

@@ -10,11 +10,6 @@ from viz.cli import main
 from viz.images import gallery_dir
 
 
-@pytest.fixture(autouse=True)
-def _private_cache(tmp_path, monkeypatch):
-    monkeypatch.setenv("VIZ_CACHE_DIR", str(tmp_path / "cache"))
-
-
 def test_deconv_writes_svg_and_reports_skipped_files(tmp_path, capsys):
     folder = tmp_path / "photos"
     folder.mkdir()

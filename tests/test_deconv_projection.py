@@ -7,7 +7,8 @@ import warnings
 import pytest
 import torch
 from captum.attr import NeuronDeconvolution, NeuronGradient, NeuronGuidedBackprop
-from deconv_nets import PlainNet, chain_model, explicit_projection, hook_count
+from deconv_nets import PlainNet, chain_model, explicit_projection
+from helpers import count_hooks
 
 import models
 from models.errors import UserError
@@ -39,7 +40,7 @@ def test_projection_equals_explicit_reference(chain, images, method):
     assert ours.shape == images.shape and ours.dtype == torch.float64
     assert reference.abs().amax() > 1
     torch.testing.assert_close(ours, reference, rtol=1e-12, atol=1e-12)
-    assert hook_count(chain.net) == 0
+    assert count_hooks(chain.net) == 0
 
 
 def test_methods_differ(chain, images):
@@ -94,10 +95,10 @@ def test_position_selects_the_unit(chain, images):
 
 def test_hooks_removed_after_success_and_failure(chain, images):
     project(chain, images, "top", 0)
-    assert hook_count(chain.net) == 0
+    assert count_hooks(chain.net) == 0
     with pytest.raises(UserError, match="channel 99 is out of range"):
         project(chain, images, "top", 99)
-    assert hook_count(chain.net) == 0
+    assert count_hooks(chain.net) == 0
 
 
 @pytest.mark.parametrize(
@@ -121,7 +122,7 @@ def test_functional_relu_warns_on_googlenet():
     with pytest.warns(UserWarning, match="functionally"):
         out = project(model, images, "conv2", 5)
     assert out.shape == images.shape and out.abs().amax() > 0
-    assert hook_count(model.net) == 0
+    assert count_hooks(model.net) == 0
 
 
 def test_real_model_projection_stays_in_the_receptive_field():

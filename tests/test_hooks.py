@@ -8,7 +8,7 @@ import pytest
 import torch
 
 import models
-from tests.conftest import count_hooks
+from helpers import count_hooks
 from viz.activations import activations
 from viz.hooks import Capture
 from viz.images import gallery_dir, to_batch

@@ -145,3 +145,10 @@ def test_to_batch_and_folder_listing(tmp_path):
     assert batch.shape == (1, 3, 16, 16) and torch.allclose(batch, torch.ones_like(batch))
     with pytest.raises(ImageError, match="is not a folder"):
         image_files(tmp_path / "a.png")
+
+
+def test_an_image_already_at_size_is_not_resampled():
+    image = torch.rand(3, 8, 8)
+    assert torch.equal(fit_square(image, 8, "squash"), image)
+    wide = torch.rand(3, 8, 12)
+    assert torch.equal(fit_square(wide, 8, "crop"), wide[:, :, 2:10])

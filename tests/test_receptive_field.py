@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 import torch
-from deconv_nets import BranchNet, hook_count
+from deconv_nets import BranchNet
+from helpers import count_hooks
 
 import models
 from models.errors import UserError
@@ -41,7 +42,7 @@ def test_matches_brute_force_on_branched_net(layer, layer_fn):
     fields = field_map(model, layer)
     assert {(y, x): fields.box(y, x) for (y, x) in expected} == expected
     assert len(set(expected.values())) > 4  # the boxes differ with position (the test could fail)
-    assert hook_count(net) == 0
+    assert count_hooks(net) == 0
 
 
 def test_alexnet_conv1_geometry():

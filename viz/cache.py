@@ -13,6 +13,7 @@ import hashlib
 import json
 import os
 import tempfile
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 
@@ -61,7 +62,9 @@ class DiskCache:
         if not self.enabled or not path.is_file():
             return None
         try:
-            value = torch.load(path, map_location="cpu", weights_only=True)
+            with warnings.catch_warnings():  # a damaged file may also trip torch's pickle-protocol warning
+                warnings.simplefilter("ignore")
+                value = torch.load(path, map_location="cpu", weights_only=True)
             if not isinstance(value, dict):
                 raise ValueError("not a dict")
             return value

@@ -124,7 +124,10 @@ def fit_square(image: torch.Tensor, size: int, mode: str = "squash") -> torch.Te
     else:
         scale = size / min(h, w)
         new_h, new_w = max(size, round(h * scale)), max(size, round(w * scale))
-    resized = F.interpolate(image[None], size=(new_h, new_w), mode="bilinear", antialias=True, align_corners=False)
+    if (new_h, new_w) == (h, w):
+        resized = image[None]
+    else:
+        resized = F.interpolate(image[None], size=(new_h, new_w), mode="bilinear", antialias=True, align_corners=False)
     top, left = (new_h - size) // 2, (new_w - size) // 2
     return resized[0, :, top : top + size, left : left + size].clamp(0, 1)
 
