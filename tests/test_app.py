@@ -21,3 +21,22 @@ def test_app_classifies_the_default_photo_and_follows_the_selection():
     at.selectbox[0].select("coffee.png").run()
     assert not at.exception
     assert _classes(at)[0] == "espresso"
+
+
+PAGES = Path(APP).parent / "ui" / "pages"
+
+
+def test_occlusion_page_reports_the_drop_and_draws_the_maps():
+    at = AppTest.from_file(str(PAGES / "occlusion.py"), default_timeout=240).run()
+    assert not at.exception
+    summary = next(m.value for m in at.markdown if "on the whole photo" in m.value)
+    assert summary.startswith("**Egyptian cat**")
+    clean, worst = (float(v) for v in summary.replace(",", "").split() if v.replace(".", "").isdigit())
+    assert worst < clean
+    assert len(at.get("image")) == 1 and len(at.get("download_button")) == 3
+
+
+def test_filters_page_shows_trained_beside_untrained():
+    at = AppTest.from_file(str(PAGES / "filters.py"), default_timeout=240).run()
+    assert not at.exception
+    assert len(at.get("image")) == 1 and len(at.get("download_button")) == 3

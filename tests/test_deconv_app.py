@@ -12,7 +12,7 @@ PAGE = str(Path(__file__).resolve().parent.parent / "ui" / "pages" / "deconv.py"
 def test_page_shows_verdict_and_figure_and_follows_the_method():
     at = AppTest.from_file(PAGE, default_timeout=240).run()
     assert not at.exception
-    assert at.warning[0].value.startswith("deconvnet projection through _blocks.2: approximate: batch norm")
+    assert at.warning[0].value.startswith("guided projection through _blocks.2: approximate: batch norm")
     layer_box = at.selectbox(key="deconv_layer")
     layer_box.select(layer_box.options[0])
     at.slider(key="deconv_count").set_value(1)

@@ -48,12 +48,13 @@ def choose_image(key: str = "image"):
 
 
 def download_buttons(fig_factory, stem: str, key: str) -> None:
-    """PNG, SVG and PDF downloads of the same figure the CLI would write."""
+    """PNG, SVG and PDF downloads of the same figure the CLI would write, encoded only when clicked."""
     columns = st.columns(len(FORMATS))
     for column, suffix in zip(columns, FORMATS):
         column.download_button(
             f"Download {suffix[1:].upper()}",
-            data=figure_bytes(fig_factory(), suffix, dpi=200),
+            data=lambda suffix=suffix: figure_bytes(fig_factory(), suffix, dpi=200),
             file_name=f"{stem}{suffix}",
             key=f"{key}_{suffix}",
+            on_click="ignore",
         )

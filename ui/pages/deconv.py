@@ -1,8 +1,4 @@
-"""Zeiler–Fergus page: a layer's units, each with its top-9 gallery patches and their projections.
-
-Register it in app.py's `pages` beside the others:
-`st.Page("ui/pages/deconv.py", title="Top-9 and deconvnet", icon=":material/grid_view:")`.
-"""
+"""Zeiler–Fergus page: a layer's units, each with its top-9 gallery patches and their projections."""
 
 import streamlit as st
 
@@ -23,7 +19,16 @@ layer = layers[label]
 left, middle, right = st.columns(3)
 first = left.number_input("First unit", 0, layer.channels - 1, 0, key="deconv_first")
 count = middle.slider("Units", 1, 9, 3, key="deconv_count")
-method = right.radio("Projection", METHODS, horizontal=True, key="deconv_method")
+method = right.radio(
+    "Projection",
+    METHODS,
+    index=METHODS.index("guided"),
+    horizontal=True,
+    key="deconv_method",
+    help="deconvnet is the paper's rule. Without max-pooling (EfficientNet, ResNet's later layers) its result "
+    "hardly depends on the photo; guided backprop also keeps the forward mask and shows what in the photo "
+    "drove the unit.",
+)
 units = list(range(int(first), min(int(first) + count, layer.channels)))
 
 note = projection_note(model, layer.name, method)

@@ -1,0 +1,19 @@
+"""First-layer filters: what training does to the very first units (trained beside untrained)."""
+
+import streamlit as st
+
+from ui.common import choose_model, download_buttons, load_model
+from viz.zf_figures import filters_figure
+
+model = choose_model()
+st.title("The first layer: edge and colour detectors")
+st.write(
+    "Each tile is one filter of the first convolution, scaled to its own range. Trained filters are oriented "
+    "edges, gratings and colour blobs; the same network untrained shows noise."
+)
+untrained = load_model(model.name, "none")
+panels = [(model, f"{model.name} ({'untrained' if model.weights == 'none' else 'trained'})"), (untrained, "untrained")]
+if model.weights == "none":
+    panels = panels[:1]
+st.pyplot(filters_figure(panels))
+download_buttons(lambda: filters_figure(panels), f"{model.name}-filters", "filters")

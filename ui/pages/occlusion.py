@@ -1,0 +1,36 @@
+"""Occlusion page (Zeiler & Fergus, Figure 7): where does a grey square hurt the prediction?"""
+
+import streamlit as st
+
+import viz
+from ui.common import choose_image, choose_model, download_buttons
+from viz.zf_figures import occlusion_figure
+
+model = choose_model()
+st.title("Which part of the photo matters?")
+st.write(
+    "A grey square slides over the photo. Where it covers what the network relies on, the probability of "
+    "the class it saw drops (dark), and so does the activation of a unit that detects that part."
+)
+image, name = choose_image("occlusion")
+if image is not None:
+    image = viz.to_batch([image], model.input_size)[0]
+    layers = {f"{layer.name} ({layer.tier})": layer.name for layer in model.layers if layer.channels != 1000}
+    left, middle, right = st.columns(3)
+    window = left.slider("Square (px)", 8, model.input_size // 2, model.input_size // 4, step=4, key="occ_window")
+    stride = middle.slider("Step (px)", 4, window, max(4, window // 2), step=4, key="occ_stride")
+    layer = layers[right.selectbox("Also map a unit of", list(layers), index=len(layers) - 2, key="occ_layer")]
+    progress = st.progress(0.0, text="Sliding the square…")
+    maps = viz.occlusion(
+        model, image, window=window, stride=stride, layer=layer,
+        progress=lambda done, total: progress.progress(done / total),
+    )
+    progress.empty()
+    if maps.probability is not None:
+        label = model.labels[maps.target] if model.labels else maps.target
+        st.write(
+            f"**{label}**: {maps.clean_probability:.2f} on the whole photo, as low as "
+            f"{float(maps.probability.min()):.2f} with the square in the worst place."
+        )
+    st.pyplot(occlusion_figure(model, image, maps))
+    download_buttons(lambda: occlusion_figure(model, image, maps), f"{model.name}-occlusion-{name}", "occlusion")
