@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 import torch
 
@@ -81,3 +83,12 @@ def test_bad_export_requests_are_refused(tmp_path):
         save_figure(grid_figure([torch.rand(3, 4, 4)]), tmp_path / "missing" / "grid.png")
     with pytest.raises(UserError, match="no images"):
         grid_figure([])
+
+
+def test_exported_figures_get_normal_file_permissions(tmp_path):
+    old = os.umask(0o022)
+    try:
+        path = save_figure(grid_figure([torch.rand(3, 4, 4)]), tmp_path / "grid.png", dpi=72)
+    finally:
+        os.umask(old)
+    assert path.stat().st_mode & 0o777 == 0o644

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import io
 import os
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -19,6 +18,8 @@ import torch  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
 from models.errors import UserError  # noqa: E402
+
+from .files import write_atomic  # noqa: E402
 
 FORMATS = (".png", ".svg", ".pdf")
 DPI_RANGE = (30, 1200)
@@ -107,12 +108,4 @@ def figure_bytes(fig: Figure, suffix: str = ".png", dpi: int = 150) -> bytes:
 def save_figure(fig: Figure, path: str | os.PathLike, dpi: int = 150) -> Path:
     """Write `fig` to `path` in the format its extension names, atomically; closes the figure."""
     path = check_output_path(path)
-    data = figure_bytes(fig, path.suffix, dpi)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=path.suffix)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.replace(tmp, path)
-    finally:
-        Path(tmp).unlink(missing_ok=True)
-    return path
+    return write_atomic(path, figure_bytes(fig, path.suffix, dpi))
