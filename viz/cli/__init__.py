@@ -10,10 +10,10 @@ import sys
 
 from models.errors import UserError
 
-from . import basics
+from . import basics, render
 from .options import model_options
 
-COMMAND_MODULES = (basics,)
+COMMAND_MODULES = (basics, render)
 
 
 def build_parser() -> argparse.ArgumentParser:
