@@ -65,13 +65,18 @@ def _forward(capture: Capture, x: torch.Tensor, wants_output: bool) -> dict[str,
 
 
 def _scores(objectives: Sequence[obj.Objective], acts: dict[str, torch.Tensor]) -> torch.Tensor:
-    """(N,) score of image i under objective i; an objective that couples the batch sees all of it."""
+    """(N,) score of image i under objective i; an objective that couples the batch sees all of it.
+
+    Each layer is split into per-image views once: autograd then gathers their gradients in one
+    concatenation, where slicing per objective would build a zero-filled full-batch gradient for each.
+    """
+    pieces = {k: v.split(1) for k, v in acts.items()}
     scores = []
     for i, o in enumerate(objectives):
         if o.couples_batch:
             scores.append(o({k: acts[k] for k in o.layers})[i])
         else:
-            scores.append(o({k: acts[k][i : i + 1] for k in o.layers})[0])
+            scores.append(o({k: pieces[k][i] for k in o.layers})[0])
     return torch.stack(scores)
 
 
