@@ -75,7 +75,8 @@ def main() -> None:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--jitters", type=int, default=8, help="random shift/zoom draws averaged per judgement")
     p.add_argument("--device", default="auto")
-    p.add_argument("--presets", default="standard,lucid", help="engine presets to run, comma-separated")
+    p.add_argument("--presets", default="standard", help="engine presets to run, comma-separated")
+    p.add_argument("--windows", default="", help="also run the standard preset with these windows, e.g. 0.72,1")
     p.add_argument("--lucent-sequential", action="store_true", help="also run Lucent one unit at a time")
     args = p.parse_args()
 
@@ -91,6 +92,10 @@ def main() -> None:
         result, wall = timed(lambda: viz.render(model, units, size=args.size, steps=args.steps, seed=args.seed,
                                                 preset=preset, cache=False))
         runs[f"engine {preset}"] = (result.images, wall)
+    for window in filter(None, args.windows.split(",")):
+        result, wall = timed(lambda: viz.render(model, units, size=args.size, steps=args.steps, seed=args.seed,
+                                                window=float(window), cache=False))
+        runs[f"engine window {window}"] = (result.images, wall)
     images, wall = timed(lambda: lucent_render(model, args.layer, channels, args.size, args.steps, args.seed))
     runs["lucent batch"] = (images, wall)
     if args.lucent_sequential:

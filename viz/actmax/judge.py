@@ -13,7 +13,8 @@ import torch
 from models import LoadedModel
 
 from ..hooks import Capture
-from .render import Unit, _forward, _scores, unit_objective
+from .objectives import OUTPUT
+from .render import Unit, run_to_layers, unit_objective, unit_scores
 from .transforms import Jitter, RandomScale, Resize, compose
 
 # Shifts of -4..4 px and zooms of 0.95-1.05 at the model's input size: small changes a photo also undergoes.
@@ -33,12 +34,14 @@ def judge(
     objectives = [unit_objective(model, u) for u in units]
     view = view_size or model.input_size
     layers = list(dict.fromkeys(layer for o in objectives for layer in o.layers))
-    wants_output = "<output>" in layers
+    wants_output = OUTPUT in layers
     images = images.to(model.device).float()
     resize = [Resize(view)] if images.shape[-1] != view else []
     generator = torch.Generator(device=model.device).manual_seed(seed)
     draws = [compose(resize)] + [compose(resize + list(JUDGE_JITTER))] * jitters
-    with Capture(model, [layer for layer in layers if layer != "<output>"], stop=not wants_output) as capture:
-        scores = [_scores(objectives, _forward(capture, model.normalize(d(images, generator)), wants_output))
-                  for d in draws]
+    with Capture(model, [layer for layer in layers if layer != OUTPUT], stop=not wants_output) as capture:
+        scores = [
+            unit_scores(objectives, run_to_layers(capture, model.normalize(draw(images, generator)), wants_output))
+            for draw in draws
+        ]
     return torch.stack(scores[1:] if jitters else scores).mean(dim=0).cpu()

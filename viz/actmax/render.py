@@ -56,7 +56,8 @@ def unit_objective(model: LoadedModel, unit: Unit) -> obj.Objective:
     return obj.Channel(*unit) if len(unit) == 2 else obj.Neuron(*unit)
 
 
-def _forward(capture: Capture, x: torch.Tensor, wants_output: bool) -> dict[str, torch.Tensor]:
+def run_to_layers(capture: Capture, x: torch.Tensor, wants_output: bool) -> dict[str, torch.Tensor]:
+    """The captured layers' outputs for input `x`, plus the network's output under OUTPUT if wanted."""
     if not wants_output:
         return capture.run(x)
     capture.outputs = {}
@@ -64,7 +65,7 @@ def _forward(capture: Capture, x: torch.Tensor, wants_output: bool) -> dict[str,
     return {**capture.outputs, obj.OUTPUT: out}
 
 
-def _scores(objectives: Sequence[obj.Objective], acts: dict[str, torch.Tensor]) -> torch.Tensor:
+def unit_scores(objectives: Sequence[obj.Objective], acts: dict[str, torch.Tensor]) -> torch.Tensor:
     """(N,) score of image i under objective i; an objective that couples the batch sees all of it.
 
     Each layer is split into per-image views once: autograd then gathers their gradients in one
@@ -91,10 +92,34 @@ def _view(settings: RenderSettings, model: LoadedModel, local: bool) -> Callable
     return compose(steps)
 
 
-def _precision(device: torch.device, settings: RenderSettings):
+def _precision(device: torch.device, settings: RenderSettings) -> Callable[[], contextlib.AbstractContextManager]:
+    """A factory of the forward pass's precision context: bf16 autocast on CUDA GPUs that support it."""
     if settings.mixed_precision and device.type == "cuda" and torch.cuda.is_bf16_supported():
-        return torch.autocast("cuda", dtype=torch.bfloat16)
-    return contextlib.nullcontext()
+        return lambda: torch.autocast("cuda", dtype=torch.bfloat16)
+    return contextlib.nullcontext
+
+
+@dataclass
+class _Problem:
+    """What the step loop changes and how: parameters, the image they make, the optimizer, the projection."""
+
+    params: list[torch.Tensor]
+    image_fn: Callable[[], torch.Tensor]
+    optimizer: torch.optim.Optimizer
+    project: Projection | None
+
+
+def _problem(n: int, settings: RenderSettings, generator: torch.Generator, device: torch.device) -> _Problem:
+    make = PARAMETERIZATIONS[settings.param]
+    options = {"squash": settings.squash} if settings.param == "pixel" else {}
+    params, image_fn = make(n, settings.size, generator=generator, device=device,
+                            decorrelate=settings.decorrelate, **options)
+    optimizer_class = torch.optim.Adam if settings.optimizer == "adam" else torch.optim.SGD
+    project = None if settings.squash else Projection(
+        settings.decay, settings.blur_every, settings.blur_sigma,
+        settings.norm_percentile, settings.contribution_percentile,
+    )
+    return _Problem(params, image_fn, optimizer_class(params, lr=settings.lr), project)
 
 
 def _optimize(
@@ -102,51 +127,37 @@ def _optimize(
 ) -> tuple[torch.Tensor, torch.Tensor]:
     device = model.device
     generator = torch.Generator(device=device).manual_seed(settings.seed)
-    make = PARAMETERIZATIONS[settings.param]
-    options = {"squash": settings.squash} if settings.param == "pixel" else {}
-    params, image_fn = make(len(objectives), settings.size, generator=generator, device=device,
-                            decorrelate=settings.decorrelate, **options)
-    if settings.optimizer == "adam":
-        optimizer = torch.optim.Adam(params, lr=settings.lr)
-    else:
-        optimizer = torch.optim.SGD(params, lr=settings.lr)
-    project = None if settings.squash else Projection(
-        settings.decay, settings.blur_every, settings.blur_sigma,
-        settings.norm_percentile, settings.contribution_percentile,
-    )
+    problem = _problem(len(objectives), settings, generator, device)
     layers = list(dict.fromkeys(layer for o in objectives for layer in o.layers))
     wants_output = obj.OUTPUT in layers
     hooked = [layer for layer in layers if layer != obj.OUTPUT]
     transform = _view(settings, model, any(o.local for o in objectives))
-    channels_last = device.type == "cuda"
-    history = []
-    phases = (("redirect", min(settings.redirect_steps, settings.steps)),
-              ("gradient", settings.steps - min(settings.redirect_steps, settings.steps)))
-    step = 0
-    for rule, count in phases:
+    precision = _precision(device, settings)
+    redirect = min(settings.redirect_steps, settings.steps)
+    history, step = [], 0
+    for rule, count in (("redirect", redirect), ("gradient", settings.steps - redirect)):
         # The rectifier rule is entered first so that its output replacement is what Capture records.
         with RectifierRule(model, rule), Capture(model, hooked, stop=not wants_output) as capture:
             for _ in range(count):
-                image = image_fn()
+                image = problem.image_fn()
                 x = model.normalize(transform(image, generator))
-                if channels_last:
+                if device.type == "cuda":
                     x = x.contiguous(memory_format=torch.channels_last)
-                with _precision(device, settings):
-                    acts = _forward(capture, x, wants_output)
-                scores = _scores(objectives, acts)
+                with precision():
+                    scores = unit_scores(objectives, run_to_layers(capture, x, wants_output))
                 if settings.tv:
                     scores = scores - settings.tv * total_variation(image)
-                optimizer.zero_grad(set_to_none=True)
+                problem.optimizer.zero_grad(set_to_none=True)
                 (-scores.sum()).backward()
-                optimizer.step()
-                if project is not None:
-                    project(params[0].data, params[0].grad, step)
+                problem.optimizer.step()
+                if problem.project is not None:
+                    problem.project(problem.params[0].data, problem.params[0].grad, step)
                 history.append(scores.detach())
                 step += 1
                 if progress is not None:
                     progress(step, settings.steps)
     with torch.no_grad():
-        images = image_fn().float().clamp(0, 1).cpu()
+        images = problem.image_fn().float().clamp(0, 1).cpu()
     return images, torch.stack(history).float().cpu()
 
 

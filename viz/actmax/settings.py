@@ -88,14 +88,13 @@ def _one_of(name: str, value: str, accepted: tuple[str, ...]) -> None:
 # On Lite0 that step leaves the pixels almost where they start (std 0.0015 after 40 steps): its unit
 # gradients are far smaller than CaffeNet's. A sweep over 0.0015, 1, 10 and 100 on two units (64 px,
 # 40 steps) raised the objective most at 10, so the preset keeps their other values and uses that.
-LITERAL_CLASSIC_LR = 100 / 255**2
 CLASSIC_LR = 10.0
 
 PRESETS = {
     # Lucid's recipe (Fourier, decorrelated colour, Adam 0.05, standard transforms, 512 steps, 128 px), shown
-    # to the network at its input size; each step the network sees a random window of 72% of the view's
-    # side (about half the pixels), which is what makes it fast (see README, "Activation maximization").
-    "standard": RenderSettings(window=0.72),
+    # to the network at its input size; each step the network sees a random window of 60% of the view's
+    # side (a third of the pixels), which is what makes it fast (see README, "Activation maximization").
+    "standard": RenderSettings(window=0.6),
     # Lucid's recipe exactly: the network sees the whole view each step.
     "lucid": RenderSettings(),
     # Yosinski et al. 2015, the preset used for most of their figures: plain gradient ascent on pixels,

@@ -13,6 +13,7 @@ Coordinates: pixels, origin at the centre of the canvas; a map sends output coor
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -41,8 +42,14 @@ def _translation(offsets: torch.Tensor) -> torch.Tensor:
     return m
 
 
-def _choice(values: Sequence[float], n: int, generator: torch.Generator, device) -> torch.Tensor:
-    table = torch.tensor([float(v) for v in values], device=device)
+@functools.lru_cache(maxsize=64)
+def _table(values: tuple[float, ...], device: torch.device) -> torch.Tensor:
+    """The values as a tensor on the device, made once: no host-to-device copy inside the step loop."""
+    return torch.tensor([float(v) for v in values], device=device)
+
+
+def _choice(values: tuple[float, ...], n: int, generator: torch.Generator, device) -> torch.Tensor:
+    table = _table(tuple(values), torch.device(device))
     return table[torch.randint(len(table), (n,), generator=generator, device=device)]
 
 
@@ -134,9 +141,11 @@ Transform = Geometric | Callable[[torch.Tensor], torch.Tensor]
 def _resample(images: torch.Tensor, maps: torch.Tensor, out_size: int) -> torch.Tensor:
     """Sample `images` at `maps @ output grid` (pixel maps -> grid_sample's [-1, 1] coordinates)."""
     n, _, h, w = images.shape
-    to_out = torch.diag(torch.tensor([out_size / 2, out_size / 2, 1.0], device=maps.device))
-    from_in = torch.diag(torch.tensor([2.0 / w, 2.0 / h, 1.0], device=maps.device))
-    theta = (from_in @ maps @ to_out)[:, :2, :].to(images.dtype)
+    theta = maps[:, :2, :].clone()  # diag(2/w, 2/h) @ maps @ diag(out/2, out/2, 1), as row and column scalings
+    theta[:, 0] *= 2.0 / w
+    theta[:, 1] *= 2.0 / h
+    theta[:, :, :2] *= out_size / 2
+    theta = theta.to(images.dtype)
     grid = F.affine_grid(theta, [n, images.shape[1], out_size, out_size], align_corners=False)
     return F.grid_sample(images - FILL, grid, mode="bilinear", padding_mode="zeros", align_corners=False) + FILL
 
