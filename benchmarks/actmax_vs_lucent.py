@@ -66,6 +66,24 @@ def timed(fn):
     return out, time.perf_counter() - start
 
 
+def steady_step_seconds(model, args, channels, units) -> dict[str, float]:
+    """Seconds per step of each run, the minimum over repeated short renders taken in turns (timeit's rule:
+    on a shared machine the fastest repeat is the one least disturbed)."""
+    short = args.timing_steps
+    runners = {f"engine {p}": (lambda p=p: viz.render(model, units, size=args.size, steps=short, seed=args.seed,
+                                                      preset=p, cache=False))
+               for p in args.presets.split(",")}
+    for window in filter(None, args.windows.split(",")):
+        runners[f"engine window {window}"] = lambda w=float(window): viz.render(
+            model, units, size=args.size, steps=short, seed=args.seed, window=w, cache=False)
+    runners["lucent batch"] = lambda: lucent_render(model, args.layer, channels, args.size, short, args.seed)
+    best = {name: float("inf") for name in runners}
+    for _ in range(args.timing_repeats):
+        for name, run in runners.items():
+            best[name] = min(best[name], timed(run)[1] / short)
+    return best
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--layer", default="_blocks.8")
@@ -78,6 +96,8 @@ def main() -> None:
     p.add_argument("--presets", default="standard", help="engine presets to run, comma-separated")
     p.add_argument("--windows", default="", help="also run the standard preset with these windows, e.g. 0.72,1")
     p.add_argument("--lucent-sequential", action="store_true", help="also run Lucent one unit at a time")
+    p.add_argument("--timing-repeats", type=int, default=3, help="repeats of the short timing renders (0: none)")
+    p.add_argument("--timing-steps", type=int, default=48, help="steps of each short timing render")
     args = p.parse_args()
 
     model = models.load(device=args.device)
@@ -103,16 +123,20 @@ def main() -> None:
                                       for c in channels])
         runs["lucent sequential"] = (torch.cat(pieces), wall)
 
+    steady = steady_step_seconds(model, args, channels, units) if args.timing_repeats else {}
     rows = {}
     for name, (images, wall) in runs.items():
         plain = judge(model, images, units)
         jittered = judge(model, images, units, jitters=args.jitters, seed=args.seed)
         rows[name] = (wall, len(units) / wall, plain, jittered)
     ref = rows["lucent batch"]
-    print(f"\n| run | wall s | units/s | speed vs Lucent batch | activation | jittered | act. vs Lucent | jit. vs Lucent |")
-    print("|---|---|---|---|---|---|---|---|")
+    print(f"\n| run | wall s | units/s | speed vs Lucent batch | step s (min of {args.timing_repeats}) | "
+          "step speed vs Lucent | activation | jittered | act. vs Lucent | jit. vs Lucent |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
     for name, (wall, ups, plain, jit) in rows.items():
-        print(f"| {name} | {wall:.1f} | {ups:.4f} | {ups / ref[1]:.2f}x | {plain.mean():.2f} | {jit.mean():.2f} | "
+        step = steady.get(name, float("nan"))
+        print(f"| {name} | {wall:.1f} | {ups:.4f} | {ups / ref[1]:.2f}x | {step:.3f} | "
+              f"{steady.get('lucent batch', float('nan')) / step:.2f}x | {plain.mean():.2f} | {jit.mean():.2f} | "
               f"{plain.mean() / ref[2].mean():.2f} | {jit.mean() / ref[3].mean():.2f} |")
     print("\nper image (plain / jittered):")
     for name, (_, _, plain, jit) in rows.items():
