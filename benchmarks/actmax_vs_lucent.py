@@ -70,12 +70,13 @@ def steady_step_seconds(model, args, channels, units) -> dict[str, float]:
     """Seconds per step of each run, the minimum over repeated short renders taken in turns (timeit's rule:
     on a shared machine the fastest repeat is the one least disturbed)."""
     short = args.timing_steps
-    runners = {f"engine {p}": (lambda p=p: viz.render(model, units, size=args.size, steps=short, seed=args.seed,
-                                                      preset=p, cache=False))
+    # The engine's first 16 steps use the slower redirected gradient; a short render keeps the same share.
+    redirect = max(1, round(16 * short / args.steps))
+    common = dict(size=args.size, steps=short, seed=args.seed, redirect_steps=redirect, cache=False)
+    runners = {f"engine {p}": (lambda p=p: viz.render(model, units, preset=p, **common))
                for p in args.presets.split(",")}
     for window in filter(None, args.windows.split(",")):
-        runners[f"engine window {window}"] = lambda w=float(window): viz.render(
-            model, units, size=args.size, steps=short, seed=args.seed, window=w, cache=False)
+        runners[f"engine window {window}"] = lambda w=float(window): viz.render(model, units, window=w, **common)
     runners["lucent batch"] = lambda: lucent_render(model, args.layer, channels, args.size, short, args.seed)
     best = {name: float("inf") for name in runners}
     for _ in range(args.timing_repeats):

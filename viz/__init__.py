@@ -1,8 +1,7 @@
 """The engine: a library that shows what the units of a CNN detect. No UI code lives here.
 
-Public calls (see DESIGN.md): `activations`, `classify`, `load_image`, `render` (with
-`objectives`), and, as they land,
-`project`, `top_examples`.
+Public calls (see DESIGN.md): `activations`, `classify`, `load_image`, `render` (what it maximizes is
+built with `objectives`), and, as they land, `project`, `top_examples`.
 """
 
 from models import pick_device
