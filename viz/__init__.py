@@ -1,13 +1,15 @@
 """The engine: a library that shows what the units of a CNN detect. No UI code lives here.
 
-Public calls (see DESIGN.md): `activations`, `classify`, `load_image`, `project` (deconvnet, guided,
-gradient) with `to_display` and `deconv_audit`, `top_examples`, `receptive_field`, `occlusion`,
-`first_layer_filters`, and, as it lands, `render`.
+Public calls (see DESIGN.md): `activations`, `classify`, `load_image`; activation maximization with
+`render` (what it maximizes is built with `objectives`); the Zeiler–Fergus family with `project`
+(deconvnet, guided, gradient), `to_display`, `deconv_audit`, `top_examples`, `receptive_field`,
+`occlusion` and `first_layer_filters`.
 """
 
 from models import pick_device
 
 from .activations import activations, classify
+from .actmax import RenderSettings, Rendering, objectives, render
 from .audit import deconv_audit
 from .cache import DiskCache
 from .filters import first_layer_filters
@@ -27,15 +29,19 @@ __all__ = [
     "HookScope",
     "ImageError",
     "RectifierRule",
+    "RenderSettings",
+    "Rendering",
     "activations",
     "classify",
     "deconv_audit",
     "first_layer_filters",
     "load_image",
+    "objectives",
     "occlusion",
     "pick_device",
     "project",
     "receptive_field",
+    "render",
     "to_batch",
     "to_display",
     "top_examples",

@@ -10,10 +10,10 @@ import sys
 
 from models.errors import UserError
 
-from . import basics, deconv
+from . import basics, deconv, render
 from .options import model_options
 
-COMMAND_MODULES = (basics, deconv)
+COMMAND_MODULES = (basics, render, deconv)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -1,0 +1,58 @@
+"""`python -m viz render` and `reproduce`: figure, sidecar, same figure again, errors as one line."""
+
+import json
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from viz.cli import main
+
+ARGS = ["render", "--layer", "_blocks.3", "--channels", "0-1", "--size", "32", "--steps", "3", "--device", "cpu"]
+
+
+@pytest.fixture(autouse=True)
+def _own_cache_dir(tmp_path, monkeypatch):
+    monkeypatch.setenv("VIZ_CACHE_DIR", str(tmp_path / "cache"))
+
+
+def test_render_writes_figure_and_sidecar_and_reproduce_writes_the_same_figure(tmp_path):
+    out = tmp_path / "grid.png"
+    assert main([*ARGS, "--seed", "2", "--dpi", "60", "--no-cache", "--out", str(out)]) == 0
+    sidecar = json.loads((tmp_path / "grid.png.json").read_text())
+    assert sidecar["model"] == "efficientnet_lite0" and len(sidecar["weights_id"]) == 16
+    assert sidecar["units"] == ["Channel('_blocks.3', 0)", "Channel('_blocks.3', 1)"]
+    assert sidecar["settings"]["seed"] == 2 and sidecar["settings"]["steps"] == 3 and sidecar["dpi"] == 60
+    assert {"torch", "numpy", "python"} <= set(sidecar["versions"])
+
+    again = tmp_path / "again.png"
+    assert main(["reproduce", str(tmp_path / "grid.png.json"), "--no-cache", "--out", str(again)]) == 0
+    first, second = np.asarray(Image.open(out)), np.asarray(Image.open(again))
+    assert first.shape == second.shape and np.array_equal(first, second)
+
+
+def test_vector_formats_by_extension(tmp_path):
+    out = tmp_path / "grid.svg"
+    assert main([*ARGS, "--out", str(out)]) == 0
+    assert out.read_text().lstrip().startswith("<?xml") and (tmp_path / "grid.svg.json").is_file()
+
+
+@pytest.mark.parametrize(
+    "extra, message",
+    [
+        (["--channels", "0-99"], "out of range"),
+        (["--size", "4"], "16-1024"),
+        (["--layer", "_blocks.77"], "choose one of"),
+    ],
+)
+def test_bad_input_is_one_line_and_status_2(tmp_path, capsys, extra, message):
+    assert main([*ARGS, *extra, "--out", str(tmp_path / "x.png")]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("error:") and message in err and "\n" not in err
+
+
+def test_reproduce_refuses_a_damaged_sidecar(tmp_path, capsys):
+    bad = tmp_path / "bad.png.json"
+    bad.write_text("{not json")
+    assert main(["reproduce", str(bad)]) == 2
+    assert "not a readable sidecar" in capsys.readouterr().err

@@ -1,0 +1,10 @@
+"""Activation maximization: pictures of what a unit wants (Olah et al. 2017; Yosinski et al. 2015).
+
+`render(model, units, ...)` is the entry point; `objectives` builds what it maximizes.
+"""
+
+from . import objectives
+from .render import Rendering, render
+from .settings import PRESETS, RenderSettings
+
+__all__ = ["PRESETS", "RenderSettings", "Rendering", "objectives", "render"]

@@ -1,0 +1,227 @@
+"""The render loop: one optimization renders many units at once, image i of the batch driven by unit i.
+
+Each step: build the images from the parameters, apply the random transforms (one fused resampling that
+also shows the picture at the model's input scale and crops the window the network sees), run the network
+only as far as the deepest layer the objectives read, and take one optimizer step on each image's own
+score (objectives are maximized). The model is only read: hooks live in this call's `HookScope`s, so a
+shared model can serve several threads at once and no hook survives the call, even when it raises.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import torch
+
+from models import LoadedModel
+from models.errors import UserError
+
+from ..cache import DiskCache
+from ..hooks import Capture
+from ..rectifiers import RectifierRule
+from . import objectives as obj
+from .param import PARAMETERIZATIONS
+from .regularizers import Projection, total_variation
+from .settings import RenderSettings, resolve
+from .transforms import TRANSFORM_SETS, RandomCrop, Resize, compose
+
+Progress = Callable[[int, int], None]  # (steps done, steps in all)
+Unit = tuple | obj.Objective
+
+
+@dataclass
+class Rendering:
+    """What `render` returns; unpacks as `images, history = render(...)`."""
+
+    images: torch.Tensor  # (N,3,H,W) in [0,1], on the CPU
+    history: torch.Tensor  # (steps, N): each image's objective at each step
+    objectives: list[str]  # repr of each image's objective, e.g. for captions
+    settings: RenderSettings
+
+    def __iter__(self):
+        return iter((self.images, self.history))
+
+
+def unit_objective(model: LoadedModel, unit: Unit) -> obj.Objective:
+    """`(layer, channel)` -> Channel, `(layer, channel, y, x)` -> Neuron; objectives pass through."""
+    if isinstance(unit, obj.Objective):
+        return unit
+    if not isinstance(unit, tuple) or len(unit) not in (2, 4):
+        raise UserError(f"a unit is (layer, channel), (layer, channel, y, x) or an objective, not {unit!r}")
+    layer = model.layer(unit[0])
+    if not isinstance(unit[1], int) or not 0 <= unit[1] < layer.channels:
+        raise UserError(f"channel {unit[1]!r} is out of range for {layer.name}: choose 0-{layer.channels - 1}")
+    return obj.Channel(*unit) if len(unit) == 2 else obj.Neuron(*unit)
+
+
+def run_to_layers(capture: Capture, x: torch.Tensor, wants_output: bool) -> dict[str, torch.Tensor]:
+    """The captured layers' outputs for input `x`, plus the network's output under OUTPUT if wanted."""
+    if not wants_output:
+        return capture.run(x)
+    capture.outputs = {}
+    out = capture.model.net(x)
+    return {**capture.outputs, obj.OUTPUT: out}
+
+
+def unit_scores(objectives: Sequence[obj.Objective], acts: dict[str, torch.Tensor]) -> torch.Tensor:
+    """(N,) score of image i under objective i; an objective that couples the batch sees all of it.
+
+    Each layer is split into per-image views once: autograd then gathers their gradients in one
+    concatenation, where slicing per objective would build a zero-filled full-batch gradient for each.
+    """
+    pieces = {k: v.split(1) for k, v in acts.items()}
+    scores = []
+    for i, o in enumerate(objectives):
+        if o.couples_batch:
+            scores.append(o({k: acts[k] for k in o.layers})[i])
+        else:
+            scores.append(o({k: pieces[k][i] for k in o.layers})[0])
+    return torch.stack(scores)
+
+
+def _view(settings: RenderSettings, model: LoadedModel, local: bool) -> Callable:
+    """The transforms of one step: robustness set, shown at the view size, cropped to the window."""
+    view = settings.view_size or model.input_size
+    steps = list(TRANSFORM_SETS[settings.transforms])
+    if view != settings.size:
+        steps.append(Resize(view))
+    if settings.window < 1 and not local:
+        steps.append(RandomCrop(max(16, round(view * settings.window / 8) * 8)))
+    return compose(steps)
+
+
+def _precision(device: torch.device, settings: RenderSettings) -> Callable[[], contextlib.AbstractContextManager]:
+    """A factory of the forward pass's precision context: bf16 autocast on CUDA GPUs that support it."""
+    if settings.mixed_precision and device.type == "cuda" and torch.cuda.is_bf16_supported():
+        return lambda: torch.autocast("cuda", dtype=torch.bfloat16)
+    return contextlib.nullcontext
+
+
+@dataclass
+class _Problem:
+    """What the step loop changes and how: parameters, the image they make, the optimizer, the projection."""
+
+    params: list[torch.Tensor]
+    image_fn: Callable[[], torch.Tensor]
+    optimizer: torch.optim.Optimizer
+    project: Projection | None
+
+
+def _problem(n: int, settings: RenderSettings, generator: torch.Generator, device: torch.device) -> _Problem:
+    make = PARAMETERIZATIONS[settings.param]
+    options = {"squash": settings.squash} if settings.param == "pixel" else {}
+    params, image_fn = make(n, settings.size, generator=generator, device=device,
+                            decorrelate=settings.decorrelate, **options)
+    optimizer_class = torch.optim.Adam if settings.optimizer == "adam" else torch.optim.SGD
+    project = None if settings.squash else Projection(
+        settings.decay, settings.blur_every, settings.blur_sigma,
+        settings.norm_percentile, settings.contribution_percentile,
+    )
+    return _Problem(params, image_fn, optimizer_class(params, lr=settings.lr), project)
+
+
+def _optimize(
+    model: LoadedModel, objectives: list[obj.Objective], settings: RenderSettings, progress: Progress | None
+) -> tuple[torch.Tensor, torch.Tensor]:
+    device = model.device
+    generator = torch.Generator(device=device).manual_seed(settings.seed)
+    problem = _problem(len(objectives), settings, generator, device)
+    layers = list(dict.fromkeys(layer for o in objectives for layer in o.layers))
+    wants_output = obj.OUTPUT in layers
+    hooked = [layer for layer in layers if layer != obj.OUTPUT]
+    transform = _view(settings, model, any(o.local for o in objectives))
+    precision = _precision(device, settings)
+    redirect = min(settings.redirect_steps, settings.steps)
+    history, step = [], 0
+    for rule, count in (("redirect", redirect), ("gradient", settings.steps - redirect)):
+        # The rectifier rule is entered first so that its output replacement is what Capture records.
+        with RectifierRule(model, rule), Capture(model, hooked, stop=not wants_output) as capture:
+            for _ in range(count):
+                image = problem.image_fn()
+                x = model.normalize(transform(image, generator))
+                if device.type == "cuda":
+                    x = x.contiguous(memory_format=torch.channels_last)
+                with precision():
+                    scores = unit_scores(objectives, run_to_layers(capture, x, wants_output))
+                if settings.tv:
+                    scores = scores - settings.tv * total_variation(image)
+                problem.optimizer.zero_grad(set_to_none=True)
+                (-scores.sum()).backward()
+                problem.optimizer.step()
+                if problem.project is not None:
+                    problem.project(problem.params[0].data, problem.params[0].grad, step)
+                history.append(scores.detach())
+                step += 1
+                if progress is not None:
+                    progress(step, settings.steps)
+    with torch.no_grad():
+        images = problem.image_fn().float().clamp(0, 1).cpu()
+    return images, torch.stack(history).float().cpu()
+
+
+def _is_out_of_memory(exc: BaseException) -> bool:
+    return isinstance(exc, torch.cuda.OutOfMemoryError) or "out of memory" in str(exc).lower()
+
+
+def _optimize_splitting(model, objectives, settings, progress) -> tuple[torch.Tensor, torch.Tensor]:
+    """Render the batch; on out-of-memory render its halves one after the other instead."""
+    try:
+        return _optimize(model, objectives, settings, progress)
+    except RuntimeError as exc:
+        if not _is_out_of_memory(exc):
+            raise
+        if len(objectives) == 1:
+            raise UserError(f"one {settings.size}-px render does not fit in {model.device}'s memory; "
+                            "choose a smaller size or --device cpu") from exc
+    if model.device.type == "cuda":
+        torch.cuda.empty_cache()
+    half = len(objectives) // 2
+    first = _optimize_splitting(model, objectives[:half], settings, progress)
+    second = _optimize_splitting(model, objectives[half:], settings, progress)
+    return torch.cat([first[0], second[0]]), torch.cat([first[1], second[1]], dim=1)
+
+
+def render(
+    model: LoadedModel,
+    units: Sequence[Unit],
+    *,
+    size: int | None = None,
+    steps: int | None = None,
+    seed: int | None = None,
+    preset: str = "standard",
+    settings: RenderSettings | None = None,
+    progress: Progress | None = None,
+    cache: DiskCache | bool = True,
+    **overrides,
+) -> Rendering:
+    """Render one picture per unit, all in one batch; see the module docstring and `RenderSettings`.
+
+    `settings` (a full RenderSettings) wins over `preset`; `size`, `steps`, `seed` and any other
+    RenderSettings field given as a keyword override it. `cache=True` uses the default on-disk cache,
+    `False` none. The same seed on the same device gives the same pictures.
+    """
+    if isinstance(units, obj.Objective) or (isinstance(units, tuple) and units and isinstance(units[0], str)):
+        units = [units]  # a single unit
+    if not units:
+        raise UserError("nothing to render: give at least one unit, e.g. [('_blocks.8', 0)]")
+    settings = resolve(preset, base=settings, size=size, steps=steps, seed=seed, **overrides)
+    objectives = [unit_objective(model, u) for u in units]
+    store = DiskCache("renders") if cache is True else (cache or DiskCache("renders", enabled=False))
+    key = {
+        "model": model.name,
+        "weights": model.weights_id,
+        "objectives": [repr(o) for o in objectives],
+        "settings": settings.as_dict(),
+        "device": model.device.type,
+        "torch": torch.__version__,
+    }
+
+    def compute() -> dict:
+        images, history = _optimize_splitting(model, objectives, settings, progress)
+        return {"images": images, "history": history}
+
+    result = store.get_or_compute(key, compute)
+    return Rendering(result["images"], result["history"], [repr(o) for o in objectives], settings)
+

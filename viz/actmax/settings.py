@@ -1,0 +1,118 @@
+"""Every setting of a render in one dataclass, and the named presets.
+
+The same object feeds the render loop, the on-disk cache key and the figure sidecar, so a render can be
+reproduced from what is written down. Bad values raise `UserError` saying what is accepted.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from dataclasses import dataclass
+
+from models.errors import UserError
+
+from .transforms import TRANSFORM_SETS
+
+SIZE_RANGE = (16, 1024)
+STEPS_RANGE = (1, 10000)
+PARAMETERIZATIONS = ("fourier", "pixel")
+OPTIMIZERS = ("adam", "sgd")
+
+
+@dataclass(frozen=True)
+class RenderSettings:
+    size: int = 128  # side of the rendered picture in pixels (Lucid's default)
+    steps: int = 512  # optimization steps (Lucid's default)
+    seed: int = 0  # seeds the random start and every random transform
+    param: str = "fourier"  # "fourier": 1/f-scaled spectrum; "pixel": one value per pixel
+    decorrelate: bool = True  # optimize colour in ImageNet's decorrelated basis
+    squash: bool = True  # sigmoid to [0,1]; False: the parameters are the pixels, clamped (classic preset)
+    optimizer: str = "adam"  # "adam" or "sgd" (plain gradient ascent)
+    lr: float = 0.05  # learning rate (Lucid's Adam 0.05)
+    transforms: str = "standard"  # robustness set: "standard" (Lucid's) or "none"
+    view_size: int = 0  # side at which the network sees the picture; 0: the model's input size
+    window: float = 1.0  # fraction of the view the network sees per step (a random crop); 1: the whole view
+    redirect_steps: int = 16  # first steps with Lucid's redirected rectifier gradient (silent units wake up)
+    tv: float = 0.0  # weight of the total-variation penalty
+    decay: float = 0.0  # classic: L2 decay of the pixels towards grey, per step
+    blur_every: int = 0  # classic: Gaussian blur once every this many steps (0: never)
+    blur_sigma: float = 0.0  # classic: blur radius in pixels
+    norm_percentile: float = 0.0  # classic: grey out pixels with a colour norm below this percentile
+    contribution_percentile: float = 0.0  # classic: grey out pixels contributing less than this percentile
+    mixed_precision: bool = True  # bf16 autocast on CUDA GPUs that support it (ignored elsewhere)
+
+    def __post_init__(self):
+        _within("size", self.size, *SIZE_RANGE)
+        _within("steps", self.steps, *STEPS_RANGE)
+        _within("redirect steps", self.redirect_steps, 0, STEPS_RANGE[1])
+        _within("blur every", self.blur_every, 0, STEPS_RANGE[1])
+        _one_of("parameterization", self.param, PARAMETERIZATIONS)
+        _one_of("optimizer", self.optimizer, OPTIMIZERS)
+        _one_of("transform set", self.transforms, tuple(TRANSFORM_SETS))
+        if self.view_size and not SIZE_RANGE[0] <= self.view_size <= SIZE_RANGE[1]:
+            raise UserError(f"view size {self.view_size} is out of range; choose 0 (model's) or {_span(SIZE_RANGE)}")
+        if not (0.25 <= self.window <= 1):
+            raise UserError(f"window {self.window} is out of range; choose a fraction in 0.25-1")
+        if not (math.isfinite(self.lr) and 0 < self.lr <= 1e4):
+            raise UserError(f"learning rate {self.lr} is out of range; choose a number in (0, 10000]")
+        for name in ("tv", "decay", "blur_sigma"):
+            if not (math.isfinite(getattr(self, name)) and 0 <= getattr(self, name) <= 100):
+                raise UserError(f"{name} {getattr(self, name)} is out of range; choose 0-100")
+        for name in ("norm_percentile", "contribution_percentile"):
+            if not 0 <= getattr(self, name) < 100:
+                raise UserError(f"{name} {getattr(self, name)} is out of range; choose 0 (off) to under 100")
+        if not self.squash and self.param != "pixel":
+            raise UserError("squash=False needs param='pixel' (its parameters are then the pixels)")
+
+    def as_dict(self) -> dict:
+        return dataclasses.asdict(self)
+
+
+def _span(bounds: tuple[int, int]) -> str:
+    return f"{bounds[0]}-{bounds[1]}"
+
+
+def _within(name: str, value, lo: int, hi: int) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or not lo <= value <= hi:
+        raise UserError(f"{name} {value!r} is out of range; choose a whole number in {lo}-{hi}")
+
+
+def _one_of(name: str, value: str, accepted: tuple[str, ...]) -> None:
+    if value not in accepted:
+        raise UserError(f"unknown {name} {value!r}; choose one of: {', '.join(accepted)}")
+
+
+# Yosinski et al. 2015 used lr 100 in Caffe's 0-255 input space. In [0,1] space the gradient is 255 times
+# larger and a step must be 255 times smaller, so the literal rescaling is lr 100 / 255**2 (about 0.0015).
+# On Lite0 that step leaves the pixels almost where they start (std 0.0015 after 40 steps): its unit
+# gradients are far smaller than CaffeNet's. A sweep over 0.0015, 1, 10 and 100 on two units (64 px,
+# 40 steps) raised the objective most at 10, so the preset keeps their other values and uses that.
+CLASSIC_LR = 10.0
+
+PRESETS = {
+    # Lucid's recipe (Fourier, decorrelated colour, Adam 0.05, standard transforms, 512 steps, 128 px), shown
+    # to the network at its input size; each step the network sees a random window of 60% of the view's
+    # side (a third of the pixels), which is what makes it fast (see README, "Activation maximization").
+    "standard": RenderSettings(window=0.6),
+    # Lucid's recipe exactly: the network sees the whole view each step.
+    "lucid": RenderSettings(),
+    # Yosinski et al. 2015, the preset used for most of their figures: plain gradient ascent on pixels,
+    # decay 1e-4, blur radius 1.0 every 4 steps, 1000 steps, no transforms, full-size image.
+    "classic": RenderSettings(
+        size=224, steps=1000, param="pixel", decorrelate=False, squash=False, optimizer="sgd", lr=CLASSIC_LR,
+        transforms="none", decay=1e-4, blur_every=4, blur_sigma=1.0,
+    ),
+}
+
+
+def resolve(preset: str = "standard", base: RenderSettings | None = None, **overrides) -> RenderSettings:
+    """`base` (else the named preset) with the given fields changed; `None` values keep its own."""
+    if base is None:
+        _one_of("preset", preset, tuple(PRESETS))
+        base = PRESETS[preset]
+    fields = {f.name for f in dataclasses.fields(RenderSettings)}
+    unknown = sorted(set(overrides) - fields)
+    if unknown:
+        raise TypeError(f"unknown render setting {unknown[0]!r}; settings are: {', '.join(sorted(fields))}")
+    return dataclasses.replace(base, **{k: v for k, v in overrides.items() if v is not None})

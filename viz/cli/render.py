@@ -1,0 +1,107 @@
+"""Commands `render` (activation maximization to a captioned figure plus sidecar) and `reproduce`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import models
+from viz import sidecar
+from viz.actmax import PRESETS, RenderSettings, render
+from viz.actmax.figure import render_figure
+from viz.actmax.settings import resolve
+from viz.cache import DiskCache
+from viz.figures import check_output_path, save_figure
+
+from .options import add_figure_options, parse_channels
+
+
+def register(commands, model_options) -> None:
+    p = commands.add_parser(
+        "render", parents=[model_options], help="activation maximization: what each unit of a layer wants to see"
+    )
+    p.add_argument("--layer", required=True, help="visualizable layer (see `layers`)")
+    p.add_argument("--channels", default="0-7", help="channels to render, e.g. 0-15 or 3,7,9-11")
+    p.add_argument("--preset", default="standard", choices=list(PRESETS), help="settings preset (README)")
+    p.add_argument("--size", type=int, help="side of each picture in pixels (16-1024)")
+    p.add_argument("--steps", type=int, help="optimization steps (1-10000)")
+    p.add_argument("--seed", type=int, default=0, help="random seed (same seed, same picture)")
+    p.add_argument("--columns", type=int, help="panels per row of the figure")
+    p.add_argument("--no-cache", action="store_true", help="neither read nor write the render cache")
+    add_figure_options(p)
+    p.set_defaults(run=_render)
+
+    p = commands.add_parser("reproduce", help="write a figure again from its JSON sidecar")
+    p.add_argument("sidecar", help="the .json file written beside a figure")
+    p.add_argument("--out", help="where to write it (default: the recorded name, beside the sidecar)")
+    p.add_argument("--no-cache", action="store_true", help="neither read nor write the render cache")
+    p.set_defaults(run=_reproduce)
+
+
+def _tqdm_progress():
+    from tqdm import tqdm
+
+    bar = None
+
+    def update(done: int, total: int) -> None:
+        nonlocal bar
+        if bar is None or done == 1:
+            bar = tqdm(total=total, desc="render", unit="step", leave=False)
+        bar.update(1)
+        if done == total:
+            bar.close()
+
+    return update
+
+
+def render_files(model, layer: str, channels: list[int], settings: RenderSettings, out: Path, dpi: int,
+                 columns: int | None, cache: bool, record: dict) -> Path:
+    """Render, write the figure and its sidecar; returns the sidecar path."""
+    rendering = render(model, [(layer, c) for c in channels], settings=settings, progress=_tqdm_progress(),
+                       cache=DiskCache("renders", enabled=cache))
+    save_figure(render_figure(model, rendering, [layer] * len(channels), columns), out, dpi)
+    return sidecar.write(out, {
+        "command": "render",
+        "model": model.name,
+        "weights": model.weights,
+        "weights_id": model.weights_id,
+        "layer": layer,
+        "tier": model.layer(layer).tier,
+        "channels": channels,
+        "units": rendering.objectives,
+        "settings": settings.as_dict(),
+        "dpi": dpi,
+        "columns": columns,
+        "device": str(model.device),
+        **record,
+    })
+
+
+def _render(args) -> None:
+    out = check_output_path(args.out)
+    model = models.load(args.model, weights=args.weights, device=args.device)
+    channels = parse_channels(args.channels, model.layer(args.layer).channels)
+    settings = resolve(args.preset, size=args.size, steps=args.steps, seed=args.seed)
+    path = render_files(model, args.layer, channels, settings, out, args.dpi, args.columns, not args.no_cache,
+                        {"preset": args.preset})
+    print(f"wrote {out} and {path.name}")
+
+
+def _reproduce(args) -> None:
+    source = Path(args.sidecar)
+    record = sidecar.read(source, ("model", "weights", "weights_id", "layer", "channels", "settings", "dpi"))
+    if record["command"] != "render":
+        raise models.UserError(f"{source.name} records a {record['command']!r} figure; only render is reproducible")
+    out = check_output_path(args.out or source.parent / record["figure"])
+    model = models.load(record["model"], weights=record["weights"], device=record.get("device", "cpu"))
+    if model.weights_id != record["weights_id"]:
+        raise models.UserError(
+            f"the weights of {model.name} here ({model.weights_id}) are not the recorded ones ({record['weights_id']}); "
+            "install the recorded weights to reproduce this figure"
+        )
+    try:
+        settings = RenderSettings(**record["settings"])
+    except TypeError as exc:
+        raise models.UserError(f"{source.name} has settings this version does not know ({exc})") from None
+    path = render_files(model, record["layer"], list(record["channels"]), settings, out, record["dpi"],
+                        record.get("columns"), not args.no_cache, {"preset": record.get("preset")})
+    print(f"wrote {out} and {path.name}")
