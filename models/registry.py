@@ -8,6 +8,7 @@ entry into a `LoadedModel`, the object every part of the engine takes; `from_mod
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 from collections.abc import Callable, Sequence
@@ -45,9 +46,14 @@ class Normalizer:
     std: tuple[float, float, float]
 
     def __call__(self, x: torch.Tensor) -> torch.Tensor:
-        mean = torch.tensor(self.mean, dtype=x.dtype, device=x.device).view(1, -1, 1, 1)
-        std = torch.tensor(self.std, dtype=x.dtype, device=x.device).view(1, -1, 1, 1)
+        mean, std = self._stats(x.device, x.dtype)
         return (x - mean) / std
+
+    @functools.lru_cache(maxsize=16)
+    def _stats(self, device: torch.device, dtype: torch.dtype) -> tuple[torch.Tensor, torch.Tensor]:
+        """Mean and std as tensors on `device`, made once: no host-to-device copy per call (render steps)."""
+        as_tensor = lambda v: torch.tensor(v, dtype=dtype, device=device).view(1, -1, 1, 1)  # noqa: E731
+        return as_tensor(self.mean), as_tensor(self.std)
 
 
 IMAGENET_NORMALIZER = Normalizer((0.485, 0.456, 0.406), (0.229, 0.224, 0.225))

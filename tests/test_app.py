@@ -40,3 +40,15 @@ def test_filters_page_shows_trained_beside_untrained():
     at = AppTest.from_file(str(PAGES / "filters.py"), default_timeout=240).run()
     assert not at.exception
     assert len(at.get("image")) == 1 and len(at.get("download_button")) == 3
+
+
+def test_render_page_renders_on_request_with_a_progress_bar_and_downloads():
+    at = AppTest.from_file(str(PAGES / "render.py"), default_timeout=240).run()
+    assert not at.exception and len(at.get("image")) == 0  # nothing is computed before the button
+    at.selectbox(key="render_layer").select_index(3)
+    at.slider(key="render_count").set_value(2)
+    at.select_slider(key="render_size").set_value(64)
+    at.select_slider(key="render_steps").set_value(32)
+    at.button[0].click().run()
+    assert not at.exception
+    assert len(at.get("image")) == 1 and len(at.get("download_button")) == 3

@@ -9,7 +9,7 @@ import torch
 
 from models.errors import UserError
 from viz.cache import DiskCache, code_version
-from viz.figures import grid_figure, save_figure, tile
+from viz.figures import figure_bytes, grid_figure, save_figure, tile
 
 
 def test_cache_computes_once_then_hits(tmp_path):
@@ -92,3 +92,11 @@ def test_exported_figures_get_normal_file_permissions(tmp_path):
     finally:
         os.umask(old)
     assert path.stat().st_mode & 0o777 == 0o644
+
+
+@pytest.mark.parametrize("suffix", [".png", ".svg", ".pdf"])
+def test_the_same_figure_gives_the_same_bytes(suffix):
+    images = [torch.linspace(0, 1, 48).view(3, 4, 4)] * 2
+    first = figure_bytes(grid_figure(images, ["a", "b"], title="t"), suffix, dpi=72)
+    second = figure_bytes(grid_figure(images, ["a", "b"], title="t"), suffix, dpi=72)
+    assert first == second

@@ -107,3 +107,23 @@ def test_concurrent_callers_get_the_same_results_as_sequential_ones(lite0, photo
     for got, want in zip(results, expected):
         assert torch.allclose(got, want, atol=1e-6)
     assert count_hooks(lite0.net) == 0
+
+
+@pytest.mark.parametrize("rule_first", [True, False])
+def test_a_captured_rectifier_gets_its_rule_whichever_context_opens_first(rule_first):
+    net = torch.nn.Sequential(torch.nn.Conv2d(3, 4, 3), torch.nn.ReLU(), torch.nn.Conv2d(4, 2, 3), torch.nn.ReLU6())
+    model = models.from_module(net, input_size=12)
+    x = torch.randn(2, 3, 12, 12, requires_grad=True)
+    rule = RectifierRule(model, "deconvnet")
+    capture = Capture(model, ["3"], stop=True)
+    outer, inner = (rule, capture) if rule_first else (capture, rule)
+    with outer, inner:
+        out = capture.run(x)["3"]
+    (grad,) = torch.autograd.grad(out[:, 1].sum(), x)
+    # Deconvnet by hand: rectify the signal going down at each rectifier, transposed filters in between.
+    signal = torch.zeros_like(out)
+    signal[:, 1] = 1.0
+    down = torch.nn.functional.conv_transpose2d(signal.clamp(min=0), net[2].weight).clamp(min=0)
+    expected = torch.nn.functional.conv_transpose2d(down, net[0].weight)
+    assert torch.allclose(grad, expected, atol=1e-5)
+    assert not any(rule._pending.values()) and count_hooks(net) == 0

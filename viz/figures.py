@@ -22,6 +22,7 @@ from models.errors import UserError  # noqa: E402
 from .files import write_atomic  # noqa: E402
 
 FORMATS = (".png", ".svg", ".pdf")
+_NO_DATE = {".png": None, ".svg": {"Date": None}, ".pdf": {"CreationDate": None}}  # same figure, same bytes
 DPI_RANGE = (30, 1200)
 
 
@@ -99,7 +100,8 @@ def figure_bytes(fig: Figure, suffix: str = ".png", dpi: int = 150) -> bytes:
         if not DPI_RANGE[0] <= int(dpi) <= DPI_RANGE[1]:
             raise UserError(f"dpi {dpi} is out of range; choose {DPI_RANGE[0]}-{DPI_RANGE[1]}")
         buffer = io.BytesIO()
-        fig.savefig(buffer, format=suffix[1:], dpi=int(dpi), bbox_inches="tight")
+        with matplotlib.rc_context({"svg.hashsalt": "viz"}):  # stable SVG ids
+            fig.savefig(buffer, format=suffix[1:], dpi=int(dpi), bbox_inches="tight", metadata=_NO_DATE[suffix])
         return buffer.getvalue()
     finally:
         plt.close(fig)

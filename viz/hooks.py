@@ -41,9 +41,11 @@ class HookScope:
     def active(self) -> bool:
         return self in _ACTIVE_SCOPES.get()
 
-    def on_forward(self, module: nn.Module, hook: Callable) -> None:
-        """`hook(module, inputs, output)`, may return a replacement output."""
-        self._handles.append(module.register_forward_hook(lambda m, i, o: hook(m, i, o) if self.active() else None))
+    def on_forward(self, module: nn.Module, hook: Callable, first: bool = False) -> None:
+        """`hook(module, inputs, output)`, may return a replacement output; `first`: run before earlier hooks."""
+        self._handles.append(
+            module.register_forward_hook(lambda m, i, o: hook(m, i, o) if self.active() else None, prepend=first)
+        )
 
     def on_forward_pre(self, module: nn.Module, hook: Callable) -> None:
         """`hook(module, inputs)`, may return replacement inputs."""
@@ -79,6 +81,7 @@ class Capture(HookScope):
         self.modules = resolve_modules(model, list(dict.fromkeys(layers)))
         self.stop = stop
         self.outputs: dict[str, torch.Tensor] = {}
+        self.output = None
 
     def __enter__(self) -> "Capture":
         super().__enter__()
@@ -96,10 +99,13 @@ class Capture(HookScope):
             raise _StopForward
 
     def run(self, x: torch.Tensor) -> dict[str, torch.Tensor]:
-        """Forward `x` (already normalized) and return the captured outputs, in the order asked."""
-        self.outputs = {}
+        """Forward `x` (already normalized) and return the captured outputs, in the order asked.
+
+        When the pass was not stopped early, the network's own output is kept in `self.output`.
+        """
+        self.outputs, self.output = {}, None
         try:
-            self.model.net(x)
+            self.output = self.model.net(x)
         except _StopForward:
             pass
         missing = [n for n in self.modules if n not in self.outputs]

@@ -129,8 +129,8 @@ def _forward(model: LoadedModel, images: torch.Tensor, layer: str | None):
         if layer is None:
             return model.net(x), None
         with Capture(model, [layer], stop=False) as capture:
-            out = model.net(x)
-        return out, capture.outputs[layer]
+            acts = capture.run(x)
+        return capture.output, acts[layer]
 
 
 def _probabilities(out) -> torch.Tensor | None:

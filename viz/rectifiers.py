@@ -79,7 +79,9 @@ class RectifierRule(HookScope):
             return self
         for module in rectifier_modules(self.model).values():
             self.on_forward_pre(module, self._keep_input)
-            self.on_forward(module, self._apply_rule)
+            # First among the module's hooks, so that whatever else records this output (a Capture opened
+            # before this rule) records the rule's replacement and the rule always sees its own input.
+            self.on_forward(module, self._apply_rule, first=True)
         return self
 
     def _keep_input(self, module: nn.Module, inputs):

@@ -15,6 +15,8 @@ from pathlib import Path
 
 from models.errors import UserError
 
+from .files import write_atomic
+
 FORMAT = 1  # version of the sidecar layout
 LIBRARIES = ("torch", "torchvision", "numpy", "matplotlib", "pillow")
 
@@ -39,10 +41,7 @@ def write(figure: str | os.PathLike, record: dict) -> Path:
     """Write `record` (plus format and versions) beside `figure`; returns the sidecar's path."""
     path = sidecar_path(figure)
     full = {"format": FORMAT, "figure": Path(figure).name, **record, "versions": library_versions()}
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(full, indent=2, sort_keys=True) + "\n")
-    os.replace(tmp, path)
-    return path
+    return write_atomic(path, (json.dumps(full, indent=2, sort_keys=True) + "\n").encode())
 
 
 def read(path: str | os.PathLike, required: tuple[str, ...] = ()) -> dict:

@@ -58,11 +58,8 @@ def unit_objective(model: LoadedModel, unit: Unit) -> obj.Objective:
 
 def run_to_layers(capture: Capture, x: torch.Tensor, wants_output: bool) -> dict[str, torch.Tensor]:
     """The captured layers' outputs for input `x`, plus the network's output under OUTPUT if wanted."""
-    if not wants_output:
-        return capture.run(x)
-    capture.outputs = {}
-    out = capture.model.net(x)
-    return {**capture.outputs, obj.OUTPUT: out}
+    acts = capture.run(x)
+    return {**acts, obj.OUTPUT: capture.output} if wants_output else acts
 
 
 def unit_scores(objectives: Sequence[obj.Objective], acts: dict[str, torch.Tensor]) -> torch.Tensor:
@@ -136,7 +133,6 @@ def _optimize(
     redirect = min(settings.redirect_steps, settings.steps)
     history, step = [], 0
     for rule, count in (("redirect", redirect), ("gradient", settings.steps - redirect)):
-        # The rectifier rule is entered first so that its output replacement is what Capture records.
         with RectifierRule(model, rule), Capture(model, hooked, stop=not wants_output) as capture:
             for _ in range(count):
                 image = problem.image_fn()
