@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import sys
 
-from tqdm import tqdm
 
 import models
 from viz.cache import DiskCache
@@ -15,7 +13,7 @@ from viz.projection import METHODS
 from viz.topk import top_examples
 from viz.zf_figures import figure2, filters_figure, occlusion_figure, projection_note
 
-from .options import add_figure_options, parse_channels
+from .options import add_figure_options, parse_channels, progress_bar
 
 
 def register(commands, model_options) -> None:
@@ -52,23 +50,12 @@ def register(commands, model_options) -> None:
     p.set_defaults(run=_filters)
 
 
-def _progress(description: str):
-    bar = tqdm(total=None, desc=description, unit="img", file=sys.stderr, leave=False)
-
-    def update(done: int, total: int) -> None:
-        bar.total = total
-        bar.update(done - bar.n)
-
-    return bar, update
-
-
 def _deconv(args) -> None:
     check_output_path(args.out)
     model = models.load(args.model, weights=args.weights, device=args.device)
     known = {layer.name: layer.channels for layer in model.layers}
     parse_channels(args.channels, limit=known.get(args.layer))  # fail before the sweep where we can
-    bar, update = _progress(f"top-{args.k} sweep of {args.layer}")
-    with bar:
+    with progress_bar(f"top-{args.k} sweep of {args.layer}", "img") as update:
         found = top_examples(
             model,
             args.images,
@@ -91,8 +78,7 @@ def _occlusion(args) -> None:
     check_output_path(args.out)
     model = models.load(args.model, weights=args.weights, device=args.device)
     image = to_batch([load_image(args.image)], model.input_size)[0]
-    bar, update = _progress("occlusion")
-    with bar:
+    with progress_bar("occlusion", "img") as update:
         maps = occlusion(
             model, image, window=args.window, stride=args.stride, target=args.target,
             layer=args.layer, channel=args.channel, progress=update,

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
+import sys
 
 from models.errors import UserError
 
@@ -43,3 +45,17 @@ def parse_channels(text: str, limit: int | None = None) -> list[int]:
     if bad:
         raise UserError(f"channel {bad[0]} is out of range; this layer has channels 0-{(limit or 1) - 1}")
     return list(dict.fromkeys(channels))
+
+
+@contextlib.contextmanager
+def progress_bar(description: str, unit: str):
+    """A tqdm bar on stderr, and the engine's `progress(done, total)` callback that drives it."""
+    from tqdm import tqdm
+
+    with tqdm(total=None, desc=description, unit=unit, file=sys.stderr, leave=False) as bar:
+
+        def update(done: int, total: int) -> None:
+            bar.total = total
+            bar.update(done - bar.n)
+
+        yield update

@@ -12,7 +12,7 @@ from viz.actmax.settings import resolve
 from viz.cache import DiskCache
 from viz.figures import check_output_path, save_figure
 
-from .options import add_figure_options, parse_channels
+from .options import add_figure_options, parse_channels, progress_bar
 
 
 def register(commands, model_options) -> None:
@@ -37,27 +37,12 @@ def register(commands, model_options) -> None:
     p.set_defaults(run=_reproduce)
 
 
-def _tqdm_progress():
-    from tqdm import tqdm
-
-    bar = None
-
-    def update(done: int, total: int) -> None:
-        nonlocal bar
-        if bar is None or done == 1:
-            bar = tqdm(total=total, desc="render", unit="step", leave=False)
-        bar.update(1)
-        if done == total:
-            bar.close()
-
-    return update
-
-
 def render_files(model, layer: str, channels: list[int], settings: RenderSettings, out: Path, dpi: int,
                  columns: int | None, cache: bool, record: dict) -> Path:
     """Render, write the figure and its sidecar; returns the sidecar path."""
-    rendering = render(model, [(layer, c) for c in channels], settings=settings, progress=_tqdm_progress(),
-                       cache=DiskCache("renders", enabled=cache))
+    with progress_bar("render", "step") as update:
+        rendering = render(model, [(layer, c) for c in channels], settings=settings, progress=update,
+                           cache=DiskCache("renders", enabled=cache))
     save_figure(render_figure(model, rendering, [layer] * len(channels), columns), out, dpi)
     return sidecar.write(out, {
         "command": "render",
