@@ -22,3 +22,5 @@ __all__ = [
     "load",
     "pick_device",
 ]
+
+del zoo  # imported only for its @register side effect
