@@ -11,11 +11,6 @@ from viz.cli import main
 ARGS = ["render", "--layer", "_blocks.3", "--channels", "0-1", "--size", "32", "--steps", "3", "--device", "cpu"]
 
 
-@pytest.fixture(autouse=True)
-def _own_cache_dir(tmp_path, monkeypatch):
-    monkeypatch.setenv("VIZ_CACHE_DIR", str(tmp_path / "cache"))
-
-
 def test_render_writes_figure_and_sidecar_and_reproduce_writes_the_same_figure(tmp_path):
     out = tmp_path / "grid.png"
     assert main([*ARGS, "--seed", "2", "--dpi", "60", "--no-cache", "--out", str(out)]) == 0
@@ -26,9 +21,10 @@ def test_render_writes_figure_and_sidecar_and_reproduce_writes_the_same_figure(t
     assert {"torch", "numpy", "python"} <= set(sidecar["versions"])
 
     again = tmp_path / "again.png"
-    assert main(["reproduce", str(tmp_path / "grid.png.json"), "--no-cache", "--out", str(again)]) == 0
+    assert main(["reproduce", str(tmp_path / "grid.png.json"), "--no-cache", "--device", "cpu", "--out", str(again)]) == 0
     first, second = np.asarray(Image.open(out)), np.asarray(Image.open(again))
     assert first.shape == second.shape and np.array_equal(first, second)
+    assert out.read_bytes() == again.read_bytes()
 
 
 def test_vector_formats_by_extension(tmp_path):

@@ -16,8 +16,8 @@ UNITS = [("_relu0", 5), ("_blocks.3", 7), ("_blocks.8", 20), ("_blocks.14", 11)]
 
 
 @pytest.fixture(scope="module")
-def model():
-    return models.load("efficientnet_lite0", device="cpu")
+def model(lite0):
+    return lite0
 
 
 STEPS = (256, 64, 64, 64)

@@ -12,22 +12,15 @@ from models.errors import UserError
 from viz.actmax import objectives as O
 from viz.cache import DiskCache
 
+from helpers import count_hooks
+
 render_module = importlib.import_module("viz.actmax.render")  # the module, not the function
 SMALL = dict(size=32, steps=6, cache=False)
 
 
 @pytest.fixture(scope="module")
-def model():
-    return models.load("efficientnet_lite0", device="cpu")
-
-
-@pytest.fixture(autouse=True)
-def _own_cache_dir(tmp_path, monkeypatch):
-    monkeypatch.setenv("VIZ_CACHE_DIR", str(tmp_path / "cache"))
-
-
-def hooks(net: nn.Module) -> int:
-    return sum(len(m._forward_hooks) + len(m._forward_pre_hooks) + len(m._backward_hooks) for m in net.modules())
+def model(lite0):
+    return lite0
 
 
 UNITS = [("_blocks.3", 0), ("_blocks.3", 5)]
@@ -50,9 +43,9 @@ def test_same_seed_same_images_other_seed_other_images(model):
 
 
 def test_no_hook_survives_a_render_nor_a_failing_one(model):
-    before = hooks(model.net)
+    before = count_hooks(model.net)
     viz.render(model, UNITS, **SMALL)
-    assert hooks(model.net) == before
+    assert count_hooks(model.net) == before
 
     for fail_at in (2, 5):  # during the redirected-gradient phase and after it
 
@@ -62,7 +55,7 @@ def test_no_hook_survives_a_render_nor_a_failing_one(model):
 
         with pytest.raises(RuntimeError, match="stop here"):
             viz.render(model, UNITS, redirect_steps=3, progress=progress, **SMALL)
-        assert hooks(model.net) == before
+        assert count_hooks(model.net) == before
 
 
 def test_the_forward_pass_stops_at_the_deepest_layer_needed(model):

@@ -34,6 +34,7 @@ def register(commands, model_options) -> None:
     p.add_argument("sidecar", help="the .json file written beside a figure")
     p.add_argument("--out", help="where to write it (default: the recorded name, beside the sidecar)")
     p.add_argument("--no-cache", action="store_true", help="neither read nor write the render cache")
+    p.add_argument("--device", help="where to render (default: the recorded device; pixels may differ elsewhere)")
     p.set_defaults(run=_reproduce)
 
 
@@ -77,7 +78,7 @@ def _reproduce(args) -> None:
     if record["command"] != "render":
         raise models.UserError(f"{source.name} records a {record['command']!r} figure; only render is reproducible")
     out = check_output_path(args.out or source.parent / record["figure"])
-    model = models.load(record["model"], weights=record["weights"], device=record.get("device", "cpu"))
+    model = models.load(record["model"], weights=record["weights"], device=args.device or record.get("device", "cpu"))
     if model.weights_id != record["weights_id"]:
         raise models.UserError(
             f"the weights of {model.name} here ({model.weights_id}) are not the recorded ones ({record['weights_id']}); "
