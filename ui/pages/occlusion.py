@@ -15,7 +15,8 @@ st.write(
 image, name = choose_image("occlusion")
 if image is not None:
     image = viz.to_batch([image], model.input_size)[0]
-    layers = {f"{layer.name} ({layer.tier})": layer.name for layer in model.layers if layer.channels != 1000}
+    classes = len(model.labels or [])  # the class outputs are mapped already, as the probability
+    layers = {f"{layer.name} ({layer.tier})": layer.name for layer in model.layers if layer.channels != classes}
     left, middle, right = st.columns(3)
     window = left.slider("Square (px)", 8, model.input_size // 2, model.input_size // 4, step=4, key="occ_window")
     stride = middle.slider("Step (px)", 4, window, max(4, window // 2), step=4, key="occ_stride")
