@@ -215,10 +215,6 @@ def _trace(model: LoadedModel, layer: str | None) -> Audit:
     x = torch.zeros(1, 3, model.input_size, model.input_size, device=model.device, dtype=dtype)
     with torch.no_grad(), HookScope() as scope:
         tracer = _Tracer(scope, model.net)
-        with tracer:
-            if layer is None:
-                model.net(x)
-            else:
-                with Capture(model, [layer], stop=True) as capture:
-                    capture.run(x)
+        with tracer, Capture(model, [] if layer is None else [layer], stop=True) as capture:
+            capture.run(x)  # with no layer the whole network runs
     return Audit(model=model.name, layer=layer, steps=tuple(tracer.steps.values()))
