@@ -25,7 +25,7 @@ import models
 from viz.activations import activations
 from viz.cache import DiskCache
 from viz.images import fit_square, gallery_dir, image_files, load_image, to_pil
-from viz.topk import top_examples
+from viz.zf.topk import top_examples
 
 
 def sample_images(count: int, size: int) -> torch.Tensor:

@@ -3,7 +3,7 @@
 import pytest
 import torch
 
-from viz.actmax.regularizers import GREY, Projection, gaussian_blur, total_variation
+from viz.actmax.regularizers import GREY, ImagePrior, gaussian_blur, total_variation
 
 
 def test_blur_keeps_a_flat_image_and_spreads_a_dot_by_a_normalized_gaussian():
@@ -24,10 +24,10 @@ def test_total_variation_of_stripes():
 
 def test_decay_pulls_towards_grey_and_every_projection_keeps_pixels_in_range():
     pixels = torch.tensor([[[[1.0, 0.0]]]]).repeat(1, 3, 1, 1)
-    Projection(decay=0.5)(pixels, None, step=0)
+    ImagePrior(decay=0.5)(pixels, None, step=0)
     assert torch.allclose(pixels[0, :, 0], torch.tensor([[0.75, 0.25]] * 3))
     wild = torch.randn(1, 3, 8, 8) * 5
-    Projection(blur_every=1, blur_sigma=1.0)(wild, None, step=0)
+    ImagePrior(blur_every=1, blur_sigma=1.0)(wild, None, step=0)
     assert 0 <= wild.min() and wild.max() <= 1
 
 
@@ -35,19 +35,19 @@ def test_percentile_clipping_greys_out_the_weakest_pixels():
     pixels = torch.full((1, 3, 2, 2), GREY)
     pixels[0, :, 0, 0] = 1.0  # colour norm 0.87
     pixels[0, :, 1, 1] = 0.6  # colour norm 0.17, under the 80th percentile of (0.87, 0.17, 0, 0): 0.45
-    Projection(norm_percentile=80)(pixels, None, step=0)
+    ImagePrior(norm_percentile=80)(pixels, None, step=0)
     assert pixels[0, 0, 0, 0] == 1.0 and pixels[0, 0, 1, 1] == GREY
 
     pixels = torch.full((1, 3, 2, 2), 0.9)
     grad = torch.tensor([1.0, 0.5, 0.2, 0.01]).view(1, 1, 2, 2).repeat(1, 3, 1, 1)  # |x * grad|: 1.2 .. 0.012
-    Projection(contribution_percentile=50)(pixels, grad, step=0)
+    ImagePrior(contribution_percentile=50)(pixels, grad, step=0)
     assert pixels[0, 0].flatten().tolist() == pytest.approx([0.9, 0.9, GREY, GREY])
 
 
 def test_blur_only_on_its_steps():
     pixels = torch.rand(1, 3, 8, 8, generator=torch.Generator().manual_seed(0))
     before = pixels.clone()
-    Projection(blur_every=4, blur_sigma=1.0)(pixels, None, step=0)
+    ImagePrior(blur_every=4, blur_sigma=1.0)(pixels, None, step=0)
     assert torch.equal(pixels, before)
-    Projection(blur_every=4, blur_sigma=1.0)(pixels, None, step=3)
+    ImagePrior(blur_every=4, blur_sigma=1.0)(pixels, None, step=3)
     assert not torch.equal(pixels, before)

@@ -9,7 +9,7 @@ from helpers import count_hooks
 from torch import nn
 
 import models
-from viz.audit import deconv_audit
+from viz.zf.audit import deconv_audit
 
 
 def test_chain_net_is_exact_and_lists_its_steps():

@@ -12,7 +12,7 @@ from helpers import count_hooks
 
 import models
 from models.errors import UserError
-from viz.projection import METHODS, project, to_display
+from viz.zf.projection import METHODS, project, to_display
 
 CAPTUM = {"deconvnet": NeuronDeconvolution, "guided": NeuronGuidedBackprop, "gradient": NeuronGradient}
 

@@ -9,8 +9,8 @@ from torch import nn
 
 import models
 from models.errors import UserError
-from viz.filters import first_conv, first_layer_filters
-from viz.occlusion import GREY, occlusion
+from viz.zf.filters import first_conv, first_layer_filters
+from viz.zf.occlusion import GREY, occlusion
 
 
 class RedCornerNet(nn.Module):

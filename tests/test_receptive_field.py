@@ -9,7 +9,7 @@ from helpers import count_hooks
 
 import models
 from models.errors import UserError
-from viz.receptive_field import Box, field_map, receptive_field
+from viz.zf.receptive_field import Box, field_map, receptive_field
 
 SIZE = 21
 

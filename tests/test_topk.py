@@ -10,8 +10,8 @@ import models
 from models.errors import UserError
 from viz.cache import DiskCache
 from viz.images import to_batch, to_pil
-from viz.receptive_field import Box
-from viz.topk import top_examples
+from viz.zf.receptive_field import Box
+from viz.zf.topk import top_examples
 
 
 @pytest.fixture(scope="module")

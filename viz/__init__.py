@@ -10,16 +10,11 @@ from models import pick_device
 
 from .activations import activations, classify
 from .actmax import RenderSettings, Rendering, objectives, render
-from .audit import deconv_audit
 from .cache import DiskCache
-from .filters import first_layer_filters
 from .hooks import Capture, HookScope
 from .images import ImageError, load_image, to_batch
-from .occlusion import occlusion
-from .projection import project, to_display
-from .receptive_field import receptive_field
 from .rectifiers import RectifierRule
-from .topk import top_examples
+from .zf import deconv_audit, first_layer_filters, occlusion, project, receptive_field, to_display, top_examples
 
 __version__ = "0.1.0"
 

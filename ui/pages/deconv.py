@@ -4,8 +4,8 @@ import streamlit as st
 
 import viz
 from ui.common import choose_model, download_buttons
-from viz.projection import METHODS
-from viz.zf_figures import figure2, projection_note, unit_panel
+from viz.zf.projection import METHODS
+from viz.zf.figures import figure2, projection_note, unit_panel
 
 model = choose_model()
 st.title("Which image patches excite a unit?")

@@ -3,7 +3,7 @@
 import streamlit as st
 
 from ui.common import choose_model, download_buttons, load_model
-from viz.zf_figures import filters_figure
+from viz.zf.figures import filters_figure
 
 model = choose_model()
 st.title("The first layer: edge and colour detectors")

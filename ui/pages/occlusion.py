@@ -4,7 +4,7 @@ import streamlit as st
 
 import viz
 from ui.common import choose_image, choose_model, download_buttons
-from viz.zf_figures import occlusion_figure
+from viz.zf.figures import occlusion_figure
 
 model = choose_model()
 st.title("Which part of the photo matters?")

@@ -45,7 +45,7 @@ def pixel_image(
     """One free value per pixel and colour.
 
     `squash=False` makes the parameters the image itself (start: grey 0.5 plus noise), for the classic
-    regularized ascent whose projections (decay, blur, clipping) act on pixels; the caller keeps it in [0,1].
+    regularized ascent whose prior steps (decay, blur, clipping) act on pixels; the caller keeps it in [0,1].
     """
     noise = _randn((n, 3, size, size), generator, device) * INIT_SD
     if not squash:

@@ -1,10 +1,10 @@
 """Regularizers of the "classic" preset (Yosinski et al. 2015, "Understanding Neural Networks Through Deep
 Visualization"), for the pixel parameterization without squashing, where the parameters are the image.
 
-Their method is gradient ascent followed, after every step, by a projection r(x) that pulls the image
-towards natural-looking pictures: L2 decay towards grey, a Gaussian blur every few steps, and setting to
-grey the pixels with a small norm or a small contribution (|x * grad| summed over colours) below a
-percentile. Total variation (Mahendran & Vedaldi 2015) is the one penalty: it is subtracted from the score.
+Their method is gradient ascent followed, after every step, by an operator r(x) (`ImagePrior` here) that
+pulls the image towards natural-looking pictures: L2 decay towards grey, a Gaussian blur every few steps,
+and setting to grey the pixels with a small norm or a small contribution (|x * grad| summed over colours)
+below a percentile. Total variation (Mahendran & Vedaldi 2015) is the one penalty: it is subtracted from the score.
 Grey 0.5 plays the role of their mean-subtracted zero.
 """
 
@@ -45,7 +45,7 @@ def _grey_below_percentile(pixels: torch.Tensor, score: torch.Tensor, percentile
 
 
 @dataclass(frozen=True)
-class Projection:
+class ImagePrior:
     """r(x), applied in place to the image after each ascent step (all off at their zero values)."""
 
     decay: float = 0.0  # L2 decay: x <- grey + (1 - decay) (x - grey)

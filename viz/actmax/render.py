@@ -23,7 +23,7 @@ from ..hooks import Capture
 from ..rectifiers import RectifierRule
 from . import objectives as obj
 from .param import PARAMETERIZATIONS
-from .regularizers import Projection, total_variation
+from .regularizers import ImagePrior, total_variation
 from .settings import RenderSettings, resolve
 from .transforms import TRANSFORM_SETS, RandomCrop, Resize, compose
 
@@ -98,12 +98,12 @@ def _precision(device: torch.device, settings: RenderSettings) -> Callable[[], c
 
 @dataclass
 class _Problem:
-    """What the step loop changes and how: parameters, the image they make, the optimizer, the projection."""
+    """What the step loop changes and how: parameters, the image they make, the optimizer, the image prior."""
 
     params: list[torch.Tensor]
     image_fn: Callable[[], torch.Tensor]
     optimizer: torch.optim.Optimizer
-    project: Projection | None
+    prior: ImagePrior | None
 
 
 def _problem(n: int, settings: RenderSettings, generator: torch.Generator, device: torch.device) -> _Problem:
@@ -112,11 +112,11 @@ def _problem(n: int, settings: RenderSettings, generator: torch.Generator, devic
     params, image_fn = make(n, settings.size, generator=generator, device=device,
                             decorrelate=settings.decorrelate, **options)
     optimizer_class = torch.optim.Adam if settings.optimizer == "adam" else torch.optim.SGD
-    project = None if settings.squash else Projection(
+    prior = None if settings.squash else ImagePrior(
         settings.decay, settings.blur_every, settings.blur_sigma,
         settings.norm_percentile, settings.contribution_percentile,
     )
-    return _Problem(params, image_fn, optimizer_class(params, lr=settings.lr), project)
+    return _Problem(params, image_fn, optimizer_class(params, lr=settings.lr), prior)
 
 
 def _optimize(
@@ -146,8 +146,8 @@ def _optimize(
                 problem.optimizer.zero_grad(set_to_none=True)
                 (-scores.sum()).backward()
                 problem.optimizer.step()
-                if problem.project is not None:
-                    problem.project(problem.params[0].data, problem.params[0].grad, step)
+                if problem.prior is not None:
+                    problem.prior(problem.params[0].data, problem.params[0].grad, step)
                 history.append(scores.detach())
                 step += 1
                 if progress is not None:

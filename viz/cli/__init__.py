@@ -10,10 +10,10 @@ import sys
 
 from models.errors import UserError
 
-from . import basics, deconv, render
+from . import basics, render, zf
 from .options import model_options
 
-COMMAND_MODULES = (basics, render, deconv)
+COMMAND_MODULES = (basics, render, zf)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -8,10 +8,10 @@ import models
 from viz.cache import DiskCache
 from viz.figures import check_output_path, save_figure
 from viz.images import load_image, to_batch
-from viz.occlusion import occlusion
-from viz.projection import METHODS
-from viz.topk import top_examples
-from viz.zf_figures import figure2, filters_figure, occlusion_figure, projection_note
+from viz.zf.occlusion import occlusion
+from viz.zf.projection import METHODS
+from viz.zf.topk import top_examples
+from viz.zf.figures import figure2, filters_figure, occlusion_figure, projection_note
 
 from .options import add_figure_options, parse_channels, progress_bar
 

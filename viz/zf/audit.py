@@ -34,8 +34,8 @@ from torch.overrides import TorchFunctionMode
 
 from models import LoadedModel
 
-from .hooks import Capture, HookScope
-from .rectifiers import RECTIFIER_TYPES
+from ..hooks import Capture, HookScope
+from ..rectifiers import RECTIFIER_TYPES
 
 
 @dataclass(frozen=True)

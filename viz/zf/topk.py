@@ -27,10 +27,10 @@ import torch
 from models import LoadedModel
 from models.errors import UserError
 
-from .activations import activations
-from .cache import DiskCache
-from .hooks import resolve_modules
-from .images import FIT_MODES, IMAGE_SUFFIXES, ImageError, fit_square, gallery_dir, image_files, load_image
+from ..activations import activations
+from ..cache import DiskCache
+from ..hooks import resolve_modules
+from ..images import FIT_MODES, IMAGE_SUFFIXES, ImageError, fit_square, gallery_dir, image_files, load_image
 from .receptive_field import Box, FieldMap, field_map
 
 Progress = Callable[[int, int], None]

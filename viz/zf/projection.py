@@ -35,8 +35,8 @@ from models import LoadedModel
 from models.errors import UserError
 
 from .audit import deconv_audit
-from .hooks import Capture
-from .rectifiers import RectifierRule
+from ..hooks import Capture
+from ..rectifiers import RectifierRule
 
 METHODS = ("deconvnet", "guided", "gradient")
 

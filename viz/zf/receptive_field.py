@@ -31,7 +31,7 @@ from torch.overrides import TorchFunctionMode
 from models import LoadedModel
 from models.errors import UserError
 
-from .hooks import Capture
+from ..hooks import Capture
 
 CHUNK = 16  # diagonal units per backward pass when the full channel counts are needed
 

@@ -15,7 +15,7 @@ from matplotlib.figure import Figure
 from models import LoadedModel
 
 from .audit import deconv_audit
-from .figures import colorize, grid_figure, tile
+from ..figures import colorize, grid_figure, tile
 from .filters import first_layer_filters
 from .occlusion import OcclusionMaps
 from .projection import project, to_display

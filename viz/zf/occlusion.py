@@ -22,7 +22,7 @@ import torch
 from models import LoadedModel
 from models.errors import UserError
 
-from .hooks import Capture
+from ..hooks import Capture
 
 GREY = 0.5  # the occluder's value in [0,1] image space, before the model's normalization
 
