@@ -14,7 +14,7 @@ from urllib.error import URLError
 
 import torch
 
-from .errors import CheckpointError, WeightsUnavailableError
+from .errors import CheckpointError, WeightsUnavailableError, first_line
 
 
 def read_state_dict(path: str | os.PathLike) -> dict[str, torch.Tensor]:
@@ -25,9 +25,8 @@ def read_state_dict(path: str | os.PathLike) -> dict[str, torch.Tensor]:
     try:
         obj = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as exc:  # any failure to unpickle safely means: not a plain state dict
-        first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise CheckpointError(
-            f"{path.name} is not a plain tensor state dict that can be loaded safely ({first_line[:160]}); "
+            f"{path.name} is not a plain tensor state dict that can be loaded safely ({first_line(exc)}); "
             "save one with torch.save(model.state_dict(), PATH)"
         ) from exc
     if isinstance(obj, dict) and "state_dict" in obj and isinstance(obj["state_dict"], dict):

@@ -1,6 +1,8 @@
 """Figure composition and export: captioned image grids written as PNG, SVG or PDF (by file extension).
 
-Every figure the app shows goes through here, so the CLI can export the same picture.
+Every figure the app shows goes through here, so the CLI can export the same picture. Figures are plain
+`matplotlib.figure.Figure` objects, never pyplot's: pyplot keeps every figure alive in a global registry,
+a leak in a long-running app server, and would pick a GUI backend.
 """
 
 from __future__ import annotations
@@ -11,15 +13,12 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import matplotlib
+import torch
+from matplotlib.figure import Figure
 
-matplotlib.use("Agg")  # files only; never a window
-import matplotlib.pyplot as plt  # noqa: E402
-import torch  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
+from models.errors import UserError
 
-from models.errors import UserError  # noqa: E402
-
-from .files import write_atomic  # noqa: E402
+from .files import write_atomic
 
 FORMATS = (".png", ".svg", ".pdf")
 _NO_DATE = {".png": None, ".svg": {"Date": None}, ".pdf": {"CreationDate": None}}  # same figure, same bytes
@@ -64,12 +63,9 @@ def grid_figure(
     columns = max(1, min(columns or min(len(images), 8), len(images)))
     rows = -(-len(images) // columns)
     aspect = images[0].shape[1] / images[0].shape[2]
-    fig, axes = plt.subplots(
-        rows,
-        columns,
-        figsize=(columns * panel_inches, rows * panel_inches * aspect + 0.35 * rows + (0.4 if title else 0)),
-        squeeze=False,
-    )
+    height = rows * panel_inches * aspect + 0.35 * rows + (0.4 if title else 0)
+    fig = Figure(figsize=(columns * panel_inches, height))
+    axes = fig.subplots(rows, columns, squeeze=False)
     for ax in axes.flat:
         ax.axis("off")
     for ax, image, caption in zip(axes.flat, images, captions):
@@ -92,22 +88,19 @@ def check_output_path(path: str | os.PathLike) -> Path:
 
 
 def figure_bytes(fig: Figure, suffix: str = ".png", dpi: int = 150) -> bytes:
-    """`fig` encoded as PNG, SVG or PDF (`suffix`), e.g. for a download button; closes the figure."""
+    """`fig` encoded as PNG, SVG or PDF (`suffix`), e.g. for a download button."""
     suffix = suffix.lower() if suffix.startswith(".") else f".{suffix.lower()}"
-    try:
-        if suffix not in FORMATS:
-            raise UserError(f"cannot encode a figure as {suffix!r}; choose one of {', '.join(FORMATS)}")
-        if not DPI_RANGE[0] <= int(dpi) <= DPI_RANGE[1]:
-            raise UserError(f"dpi {dpi} is out of range; choose {DPI_RANGE[0]}-{DPI_RANGE[1]}")
-        buffer = io.BytesIO()
-        with matplotlib.rc_context({"svg.hashsalt": "viz"}):  # stable SVG ids
-            fig.savefig(buffer, format=suffix[1:], dpi=int(dpi), bbox_inches="tight", metadata=_NO_DATE[suffix])
-        return buffer.getvalue()
-    finally:
-        plt.close(fig)
+    if suffix not in FORMATS:
+        raise UserError(f"cannot encode a figure as {suffix!r}; choose one of {', '.join(FORMATS)}")
+    if not DPI_RANGE[0] <= int(dpi) <= DPI_RANGE[1]:
+        raise UserError(f"dpi {dpi} is out of range; choose {DPI_RANGE[0]}-{DPI_RANGE[1]}")
+    buffer = io.BytesIO()
+    with matplotlib.rc_context({"svg.hashsalt": "viz"}):  # stable SVG ids
+        fig.savefig(buffer, format=suffix[1:], dpi=int(dpi), bbox_inches="tight", metadata=_NO_DATE[suffix])
+    return buffer.getvalue()
 
 
 def save_figure(fig: Figure, path: str | os.PathLike, dpi: int = 150) -> Path:
-    """Write `fig` to `path` in the format its extension names, atomically; closes the figure."""
+    """Write `fig` to `path` in the format its extension names, atomically."""
     path = check_output_path(path)
     return write_atomic(path, figure_bytes(fig, path.suffix, dpi))

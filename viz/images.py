@@ -19,7 +19,7 @@ import torch
 import torch.nn.functional as F
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from models.errors import UserError
+from models.errors import UserError, first_line
 
 MAX_PIXELS = 50_000_000  # larger images are refused: 50 MP decode to ~600 MB as float tensors
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".gif", ".tif", ".tiff", ".webp", ".ppm", ".pgm")
@@ -92,19 +92,14 @@ def load_image(source, max_pixels: int = MAX_PIXELS) -> torch.Tensor:
             "(refused as a possible decompression bomb); downscale it first"
         ) from exc
     except UnidentifiedImageError as exc:
-        raise ImageError(f"{_name(source)} is not a readable image ({_first_line(exc)})") from exc
+        raise ImageError(f"{_name(source)} is not a readable image ({first_line(exc)})") from exc
     except (OSError, ValueError, SyntaxError, EOFError) as exc:  # truncated or corrupt data
-        raise ImageError(f"{_name(source)} is damaged or truncated ({_first_line(exc)})") from exc
+        raise ImageError(f"{_name(source)} is damaged or truncated ({first_line(exc)})") from exc
     return torch.from_numpy(array.copy()).permute(2, 0, 1).contiguous()
 
 
 def _name(source) -> str:
     return Path(source).name if isinstance(source, (str, os.PathLike)) else "the image"
-
-
-def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip().splitlines()
-    return (text[0] if text else type(exc).__name__)[:160]
 
 
 FIT_MODES = ("squash", "crop")

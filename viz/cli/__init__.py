@@ -1,6 +1,7 @@
 """`python -m viz`: the command line. Each command lives in a module of this package with a `register`.
 
-Errors caused by input reach the user as one line on stderr and exit status 2; `--debug` shows the traceback.
+Errors caused by input (`UserError`, and file-system errors on a path the user named) reach the user as one
+line on stderr and exit status 2; `--debug` shows the traceback. Anything else is a bug and keeps its traceback.
 """
 
 from __future__ import annotations
@@ -8,7 +9,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from models.errors import UserError
+from models.errors import UserError, first_line
 
 from . import basics, render, zf
 from .options import model_options
@@ -34,11 +35,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return args.run(args) or 0
-    except (UserError, ValueError, OSError) as exc:
-        if args.debug:
+    except (UserError, OSError) as exc:
+        if args.debug or (isinstance(exc, OSError) and exc.filename is None):
             raise
-        message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        print(f"error: {message}", file=sys.stderr)
+        print(f"error: {first_line(exc)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
