@@ -121,10 +121,10 @@ class LoadedModel:
     name: str
     normalizer: Callable[[torch.Tensor], torch.Tensor] | None
     layers: tuple[Layer, ...]
+    weights_id: str  # exact identity of the weights, for cache keys and sidecars
     labels: list[str] | None = None
     input_size: int = 224
     weights: str = "none"  # "default", "none", or the checkpoint path given
-    weights_id: str = "random-init"  # exact identity of the weights, for cache keys and sidecars
     tier_notes: str = ""
     _by_name: dict[str, Layer] = field(init=False, repr=False)
 
@@ -149,9 +149,6 @@ class LoadedModel:
             raise UnknownLayerError(
                 f"{self.name} has no visualizable layer {name!r}; choose one of: {', '.join(self._by_name)}"
             ) from None
-
-    def tier_layers(self, tier: str) -> list[Layer]:
-        return [layer for layer in self.layers if layer.tier == tier]
 
 
 def _random_init(build: Callable[[], nn.Module], seed: int = 0) -> nn.Module:

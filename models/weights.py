@@ -60,9 +60,6 @@ class PackageWeights:
     module: str  # its import name
     filename: str  # the file inside the module's folder
 
-    def describe(self) -> str:
-        return f"{self.filename} from the pip package {self.package}"
-
     def local_path(self) -> Path | None:
         try:
             mod = __import__(self.module)
@@ -71,7 +68,7 @@ class PackageWeights:
         candidates = list(Path(mod.__file__).parent.rglob(self.filename))
         return candidates[0] if candidates else None
 
-    def fetch(self, progress: bool = True) -> Path:
+    def fetch(self) -> Path:
         path = self.local_path()
         if path is None:
             raise WeightsUnavailableError(
@@ -100,20 +97,17 @@ class TorchvisionWeights:
     def cache_path(self) -> Path:
         return Path(torch.hub.get_dir()) / "checkpoints" / self.filename
 
-    def describe(self) -> str:
-        return f"torchvision {self.enum_name} ({self.filename})"
-
     def local_path(self) -> Path | None:
         path = self.cache_path()
         return path if path.is_file() else None
 
-    def fetch(self, progress: bool = True) -> Path:
+    def fetch(self) -> Path:
         """Download into torch hub's cache through torchvision's own path (hash checked), unless present."""
         path = self.local_path()
         if path is not None:
             return path
         try:
-            self._weights.get_state_dict(progress=progress, check_hash=True, weights_only=True)
+            self._weights.get_state_dict(progress=True, check_hash=True, weights_only=True)
         except (URLError, OSError, RuntimeError) as exc:
             raise WeightsUnavailableError(
                 f"pretrained weights for {self.model_name} are not on this machine and could not be downloaded "

@@ -93,7 +93,7 @@ def test_unit_position_and_strongest_channel_default(net_and_image):
         (dict(window=4, stride=5), "between 1 and the window"),
         (dict(target=7), "classes 0-1"),
         (dict(layer="relu", channel=2), "channels 0-1"),
-        (dict(layer="relu", position=(16, 0)), "outside the layer's map"),
+        (dict(layer="relu", position=(16, 0)), "outside the 16x16 map"),
         (dict(layer="nope"), "no layer 'nope'"),
     ],
 )

@@ -10,14 +10,16 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import io
 import json
 import os
-import tempfile
 import warnings
 from collections.abc import Callable
 from pathlib import Path
 
 import torch
+
+from .files import write_atomic
 
 _ENGINE_DIRS = ("viz", "models")
 
@@ -75,19 +77,14 @@ class DiskCache:
     def save(self, key: str, value: dict) -> None:
         if not self.enabled:
             return
-        path, tmp = self.path(key), None
+        path = self.path(key)
+        buffer = io.BytesIO()
+        torch.save(value, buffer)
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
-            with os.fdopen(fd, "wb") as f:
-                torch.save(value, f)
-            os.replace(tmp, path)
-            tmp = None
+            write_atomic(path, buffer.getvalue())
         except OSError:
             pass  # a full or read-only disk costs a recomputation later, nothing more
-        finally:
-            if tmp is not None:
-                Path(tmp).unlink(missing_ok=True)
 
     def get_or_compute(self, parts: dict, compute: Callable[[], dict]) -> dict:
         key = self.key(parts)

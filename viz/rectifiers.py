@@ -17,6 +17,7 @@ forward pass (each call gets its own rule). Not covered: rectifiers applied func
 from __future__ import annotations
 
 import torch
+import torch.nn.functional as F
 from torch import nn
 
 from models import LoadedModel
@@ -25,6 +26,18 @@ from .hooks import HookScope
 
 RULES = ("gradient", "deconvnet", "guided", "redirect")
 RECTIFIER_TYPES = (nn.ReLU, nn.ReLU6)
+
+# Elementwise activations called as functions rather than modules, which no hook reaches. The deconvnet
+# audit lists them as approximate steps; the receptive-field probe passes them through.
+FUNCTIONAL_RECTIFIERS = frozenset({
+    F.relu, F.relu_, torch.relu, torch.relu_, torch.Tensor.relu, torch.Tensor.relu_, F.relu6, F.hardtanh,
+    F.hardtanh_, torch.clamp, torch.clamp_min, torch.Tensor.clamp, torch.Tensor.clamp_, torch.Tensor.clamp_min,
+    F.threshold, torch.threshold,
+})
+FUNCTIONAL_ACTIVATIONS = frozenset({
+    F.leaky_relu, F.elu, F.gelu, F.silu, F.mish, F.hardswish, F.hardsigmoid, torch.sigmoid, torch.Tensor.sigmoid,
+    torch.tanh, torch.Tensor.tanh, F.softplus,
+})
 
 
 def _upper(module: nn.Module) -> float:

@@ -15,6 +15,8 @@ from collections.abc import Sequence
 
 import torch
 
+from ..checks import check_channel, check_class, check_position
+
 OUTPUT = "<output>"  # pseudo-layer: the network's own output, for logit and probability objectives
 
 
@@ -82,11 +84,6 @@ def _layer_output(acts: dict[str, torch.Tensor], layer: str) -> torch.Tensor:
     return acts[layer].float()
 
 
-def _check_channel(t: torch.Tensor, layer: str, channel: int) -> None:
-    if not 0 <= channel < t.shape[1]:
-        raise ValueError(f"channel {channel} is out of range for layer {layer!r}: it has channels 0-{t.shape[1] - 1}")
-
-
 class Channel(Objective):
     """Mean of one channel over all positions (Olah et al. 2017's "channel" / "feature map")."""
 
@@ -95,7 +92,7 @@ class Channel(Objective):
 
     def score(self, acts):
         t = _layer_output(acts, self.layer)
-        _check_channel(t, self.layer, self.channel)
+        check_channel(self.channel, t.shape[1], self.layer)
         return t[:, self.channel].flatten(1).mean(dim=1)
 
     def __repr__(self):
@@ -112,12 +109,9 @@ class Neuron(Objective):
 
     def score(self, acts):
         t = _layer_output(acts, self.layer)
-        _check_channel(t, self.layer, self.channel)
+        check_channel(self.channel, t.shape[1], self.layer)
         h, w = t.shape[2:]
-        y = h // 2 if self.y is None else int(self.y)
-        x = w // 2 if self.x is None else int(self.x)
-        if not (0 <= y < h and 0 <= x < w):
-            raise ValueError(f"position ({y}, {x}) is outside layer {self.layer!r}'s {h}x{w} map")
+        y, x = check_position((h // 2 if self.y is None else self.y, w // 2 if self.x is None else self.x), h, w)
         return t[:, self.channel, y, x]
 
     def __repr__(self):
@@ -146,8 +140,7 @@ class Logit(Objective):
 
     def score(self, acts):
         out = acts[OUTPUT].float().flatten(1)
-        if not 0 <= self.index < out.shape[1]:
-            raise ValueError(f"class {self.index} is out of range: the output has classes 0-{out.shape[1] - 1}")
+        check_class(self.index, out.shape[1])
         values = out.softmax(dim=1) if self.probability else out
         return values[:, self.index]
 

@@ -19,6 +19,7 @@ from models import LoadedModel
 from models.errors import UserError
 
 from ..cache import DiskCache
+from ..checks import check_channel
 from ..hooks import Capture
 from ..rectifiers import RectifierRule
 from . import objectives as obj
@@ -51,8 +52,7 @@ def unit_objective(model: LoadedModel, unit: Unit) -> obj.Objective:
     if not isinstance(unit, tuple) or len(unit) not in (2, 4):
         raise UserError(f"a unit is (layer, channel), (layer, channel, y, x) or an objective, not {unit!r}")
     layer = model.layer(unit[0])
-    if not isinstance(unit[1], int) or not 0 <= unit[1] < layer.channels:
-        raise UserError(f"channel {unit[1]!r} is out of range for {layer.name}: choose 0-{layer.channels - 1}")
+    check_channel(unit[1], layer.channels, layer.name)
     return obj.Channel(*unit) if len(unit) == 2 else obj.Neuron(*unit)
 
 

@@ -12,11 +12,11 @@ from dataclasses import dataclass
 
 from models.errors import UserError
 
+from .param import PARAMETERIZATIONS
 from .transforms import TRANSFORM_SETS
 
 SIZE_RANGE = (16, 1024)
 STEPS_RANGE = (1, 10000)
-PARAMETERIZATIONS = ("fourier", "pixel")
 OPTIMIZERS = ("adam", "sgd")
 
 
@@ -47,7 +47,7 @@ class RenderSettings:
         _within("steps", self.steps, *STEPS_RANGE)
         _within("redirect steps", self.redirect_steps, 0, STEPS_RANGE[1])
         _within("blur every", self.blur_every, 0, STEPS_RANGE[1])
-        _one_of("parameterization", self.param, PARAMETERIZATIONS)
+        _one_of("parameterization", self.param, tuple(PARAMETERIZATIONS))
         _one_of("optimizer", self.optimizer, OPTIMIZERS)
         _one_of("transform set", self.transforms, tuple(TRANSFORM_SETS))
         if self.view_size and not SIZE_RANGE[0] <= self.view_size <= SIZE_RANGE[1]:

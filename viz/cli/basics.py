@@ -43,7 +43,7 @@ def _layers(args) -> None:
 
 
 def _fetch(args) -> None:
-    path = models.get_spec(args.model).weights.fetch(progress=True)
+    path = models.get_spec(args.model).weights.fetch()
     print(f"{args.model}: weights at {path}")
 
 

@@ -7,6 +7,7 @@ import contextlib
 import sys
 
 from models.errors import UserError
+from viz.checks import check_channel
 
 
 def model_options() -> argparse.ArgumentParser:
@@ -41,9 +42,11 @@ def parse_channels(text: str, limit: int | None = None) -> list[int]:
                 channels.append(int(part))
     except ValueError:
         raise UserError(f"cannot read channels {text!r}; write e.g. 0-15 or 3,7,9-11") from None
-    bad = [c for c in channels if c < 0 or (limit is not None and c >= limit)]
-    if bad:
-        raise UserError(f"channel {bad[0]} is out of range; this layer has channels 0-{(limit or 1) - 1}")
+    if limit is not None:
+        for channel in channels:
+            check_channel(channel, limit)
+    elif any(c < 0 for c in channels):
+        raise UserError(f"cannot read channels {text!r}: channels are 0 or more")
     return list(dict.fromkeys(channels))
 
 

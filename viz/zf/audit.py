@@ -35,7 +35,7 @@ from torch.overrides import TorchFunctionMode
 from models import LoadedModel
 
 from ..hooks import Capture, HookScope
-from ..rectifiers import RECTIFIER_TYPES
+from ..rectifiers import FUNCTIONAL_ACTIVATIONS, FUNCTIONAL_RECTIFIERS, RECTIFIER_TYPES
 
 
 @dataclass(frozen=True)
@@ -109,20 +109,11 @@ _MODULE_RULES: tuple[tuple[tuple[type, ...], str, bool, str], ...] = (
 # Leaf modules whose own functional calls are their implementation, not extra steps.
 _TRANSPARENT = (nn.modules.conv._ConvNd, nn.Linear, nn.Dropout, nn.Dropout2d, nn.Identity, nn.Flatten)
 
-_FUNCTIONAL_RECTIFIERS = {
-    F.relu, F.relu_, torch.relu, torch.relu_, torch.Tensor.relu, torch.Tensor.relu_, F.relu6, F.hardtanh,
-    F.hardtanh_, torch.clamp, torch.clamp_min, torch.Tensor.clamp, torch.Tensor.clamp_, torch.Tensor.clamp_min,
-    F.threshold, torch.threshold,
-}
 _FUNCTIONAL_RULES = {
     **{f: ("pooling", True, _MAX_POOL) for f in (F.max_pool1d, F.max_pool2d, F.max_pool3d, F.adaptive_max_pool2d)},
     **{f: ("pooling", False, _AVG_POOL) for f in (F.avg_pool1d, F.avg_pool2d, F.avg_pool3d, F.adaptive_avg_pool2d)},
     F.batch_norm: ("normalization", False, _BATCH_NORM),
-    **{
-        f: ("activation", False, _ACTIVATION)
-        for f in (F.leaky_relu, F.elu, F.gelu, F.silu, F.mish, F.hardswish, F.hardsigmoid, torch.sigmoid,
-                  torch.Tensor.sigmoid, torch.tanh, torch.Tensor.tanh, F.softplus)
-    },
+    **{f: ("activation", False, _ACTIVATION) for f in FUNCTIONAL_ACTIVATIONS},
 }
 _ADDS = {
     torch.add, torch.Tensor.add, torch.Tensor.add_, torch.Tensor.__add__, torch.Tensor.__iadd__, torch.Tensor.__radd__,
@@ -142,7 +133,7 @@ def _is_feature_map(value) -> bool:
 
 def _functional_rule(func, args, kwargs) -> tuple[str, bool, str, bool] | None:
     """(kind, exact, reason, unhookable) for a functional call worth listing, else None."""
-    if func in _FUNCTIONAL_RECTIFIERS:
+    if func in FUNCTIONAL_RECTIFIERS:
         return "rectifier", False, _UNHOOKABLE, True
     if func in _FUNCTIONAL_RULES:
         return (*_FUNCTIONAL_RULES[func], False)

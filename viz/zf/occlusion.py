@@ -22,6 +22,7 @@ import torch
 from models import LoadedModel
 from models.errors import UserError
 
+from ..checks import check_channel, check_class, check_position
 from ..hooks import Capture
 
 GREY = 0.5  # the occluder's value in [0,1] image space, before the model's normalization
@@ -85,8 +86,8 @@ def occlusion(
     probs = _probabilities(clean_out)
     if probs is not None and target is None:
         target = int(probs[0].argmax())
-    if probs is not None and not 0 <= target < probs.shape[1]:
-        raise UserError(f"class {target} is out of range; the model has classes 0-{probs.shape[1] - 1}")
+    if probs is not None:
+        target = check_class(target, probs.shape[1])
     if clean_act is not None:
         channel = _pick_channel(clean_act, channel)
         _unit(clean_act, channel, position)  # validates the position before the sweep
@@ -141,9 +142,7 @@ def _pick_channel(act: torch.Tensor, channel: int | None) -> int:
     totals = act[0].flatten(1).sum(dim=1) if act.dim() > 2 else act[0]
     if channel is None:
         return int(totals.argmax())
-    if not 0 <= channel < len(totals):
-        raise UserError(f"channel {channel} is out of range; this layer has channels 0-{len(totals) - 1}")
-    return int(channel)
+    return check_channel(channel, len(totals))
 
 
 def _unit(act: torch.Tensor, channel: int, position: tuple[int, int] | None) -> torch.Tensor:
@@ -151,6 +150,7 @@ def _unit(act: torch.Tensor, channel: int, position: tuple[int, int] | None) -> 
     maps = act[:, channel].float()
     if position is None:
         return maps.flatten(1).sum(dim=1) if maps.dim() > 1 else maps
-    if maps.dim() != 3 or not (0 <= position[0] < maps.shape[1] and 0 <= position[1] < maps.shape[2]):
-        raise UserError(f"position {position} is outside the layer's map of shape {tuple(maps.shape[1:])}")
-    return maps[:, position[0], position[1]]
+    if maps.dim() != 3:
+        raise UserError(f"this layer's output has shape {tuple(act.shape[1:])}; a position needs a 2-D map")
+    y, x = check_position(position, *maps.shape[1:])
+    return maps[:, y, x]

@@ -35,6 +35,7 @@ from models import LoadedModel
 from models.errors import UserError
 
 from .audit import deconv_audit
+from ..checks import check_channel, check_position
 from ..hooks import Capture
 from ..rectifiers import RectifierRule
 
@@ -71,8 +72,7 @@ def unit_seed(activation: torch.Tensor, channel: int, positions: list[Position] 
     The chosen one is the strongest of the channel's map, or the one at the image's position.
     """
     n, channels = activation.shape[:2]
-    if not 0 <= channel < channels:
-        raise UserError(f"channel {channel} is out of range; this layer has channels 0-{channels - 1}")
+    check_channel(channel, channels)
     maps = activation.detach()[:, channel].reshape(n, -1)
     spatial = activation.shape[2:]
     if positions is None:
@@ -81,11 +81,8 @@ def unit_seed(activation: torch.Tensor, channel: int, positions: list[Position] 
         if len(spatial) != 2:
             raise UserError(f"this layer's output has shape {tuple(activation.shape[1:])}; a position needs a 2-D map")
         height, width = spatial
-        bad = [(y, x) for y, x in positions if not (0 <= y < height and 0 <= x < width)]
-        if bad:
-            raise UserError(
-                f"position {bad[0]} is outside the {height}x{width} map; y must be 0-{height - 1}, x 0-{width - 1}"
-            )
+        for position in positions:
+            check_position(position, height, width)
         flat = torch.tensor([y * width + x for y, x in positions], device=activation.device)
     seed = torch.zeros_like(activation).reshape(n, channels, -1)
     seed[torch.arange(n, device=activation.device), channel, flat] = 1.0

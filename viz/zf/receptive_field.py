@@ -31,7 +31,9 @@ from torch.overrides import TorchFunctionMode
 from models import LoadedModel
 from models.errors import UserError
 
+from ..checks import check_position
 from ..hooks import Capture
+from ..rectifiers import FUNCTIONAL_ACTIVATIONS, FUNCTIONAL_RECTIFIERS
 
 CHUNK = 16  # diagonal units per backward pass when the full channel counts are needed
 
@@ -63,8 +65,7 @@ class FieldMap:
     input_size: int
 
     def box(self, y: int, x: int) -> Box:
-        if not (0 <= y < len(self.rows) and 0 <= x < len(self.cols)):
-            raise UserError(f"position ({y}, {x}) is outside the {len(self.rows)}x{len(self.cols)} map")
+        y, x = check_position((y, x), len(self.rows), len(self.cols))
         (top, bottom), (left, right) = self.rows[y], self.cols[x]
         return Box(top, left, bottom, right)
 
@@ -75,12 +76,7 @@ class FieldMap:
 
 
 _CONVS = {F.conv1d, F.conv2d, F.conv3d}
-_PASS_THROUGH = {
-    F.relu, F.relu_, torch.relu, torch.relu_, torch.Tensor.relu, torch.Tensor.relu_, F.relu6, F.hardtanh,
-    F.hardtanh_, torch.clamp, torch.clamp_min, torch.Tensor.clamp, torch.Tensor.clamp_min, F.leaky_relu, F.elu,
-    F.gelu, F.silu, F.mish, F.hardswish, F.hardsigmoid, torch.sigmoid, torch.Tensor.sigmoid, torch.tanh,
-    torch.Tensor.tanh, F.softplus, F.threshold, F.dropout, F.dropout2d,
-}
+_PASS_THROUGH = FUNCTIONAL_RECTIFIERS | FUNCTIONAL_ACTIVATIONS | {F.dropout, F.dropout2d}
 
 
 class _Structural(TorchFunctionMode):

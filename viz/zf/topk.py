@@ -29,6 +29,7 @@ from models.errors import UserError
 
 from ..activations import activations
 from ..cache import DiskCache
+from ..checks import check_channel
 from ..hooks import resolve_modules
 from ..images import FIT_MODES, IMAGE_SUFFIXES, ImageError, fit_square, gallery_dir, image_files, load_image
 from .receptive_field import Box, FieldMap, field_map
@@ -69,8 +70,7 @@ class TopExamples:
         return self.values.shape[0]
 
     def examples(self, channel: int) -> list[Example]:
-        if not 0 <= channel < self.channels:
-            raise UserError(f"channel {channel} is out of range; this layer has channels 0-{self.channels - 1}")
+        check_channel(channel, self.channels)
         found = []
         for value, image, flat in zip(self.values[channel], self.images[channel], self.positions[channel]):
             if value == float("-inf"):
