@@ -35,7 +35,7 @@ class Layer:
 
     def __post_init__(self):
         if self.tier not in TIERS:
-            raise ValueError(f"tier {self.tier!r} of layer {self.name!r} is not one of {', '.join(TIERS)}")
+            raise UserError(f"tier {self.tier!r} of layer {self.name!r} is not one of {', '.join(TIERS)}")
 
 
 @dataclass(frozen=True)

@@ -3,6 +3,7 @@
 import pytest
 import torch
 
+from models.errors import UserError
 from viz.actmax import objectives as O
 
 
@@ -20,7 +21,7 @@ def test_channel_is_the_mean_of_its_map():
 def test_neuron_defaults_to_the_centre_and_takes_a_position():
     assert torch.equal(O.neuron("l", 2)(acts(l=A)), A[:, 2, 1, 1])
     assert torch.equal(O.neuron("l", 2, 0, 2)(acts(l=A)), A[:, 2, 0, 2])
-    with pytest.raises(ValueError, match="outside"):
+    with pytest.raises(UserError, match="outside"):
         O.neuron("l", 0, 5, 0)(acts(l=A))
 
 
@@ -73,7 +74,7 @@ def test_anything_but_objectives_and_numbers_is_a_type_error_naming_the_type(bad
 
 
 def test_channel_out_of_range_says_the_range():
-    with pytest.raises(ValueError, match="0-2"):
+    with pytest.raises(UserError, match="0-2"):
         O.channel("l", 3)(acts(l=A))
 
 

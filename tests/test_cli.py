@@ -77,3 +77,31 @@ def test_channel_ranges():
         parse_channels("30-33", limit=32)
     with pytest.raises(UserError, match="write e.g. 0-15"):
         parse_channels("a-b")
+
+
+def test_user_error_is_a_value_error():
+    assert issubclass(UserError, ValueError)
+
+
+def _command_raising(monkeypatch, exc: BaseException):
+    import viz.cli.basics as basics
+
+    def fail(args):
+        raise exc
+
+    monkeypatch.setattr(basics, "_models", fail)
+
+
+def test_a_file_error_on_a_user_path_is_one_line(monkeypatch, capsys):
+    _command_raising(monkeypatch, PermissionError(13, "Permission denied", "/read-only/fig.png"))
+    assert main(["models"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "/read-only/fig.png" in err and "Permission denied" in err
+
+
+@pytest.mark.parametrize("bug", [ValueError("internal shape mismatch"), OSError("socket closed"), KeyError("x")])
+def test_bugs_keep_their_traceback(monkeypatch, bug):
+    """Only UserError and errors on a named path are the user's fault; anything else propagates."""
+    _command_raising(monkeypatch, bug)
+    with pytest.raises(type(bug)):
+        main(["models"])

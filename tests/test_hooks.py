@@ -55,7 +55,7 @@ def test_hooks_are_removed_after_success_and_after_an_exception(lite0, photos):
 
 
 def test_unknown_layer_lists_the_valid_ones(lite0, photos):
-    with pytest.raises(ValueError, match=r"no layer '_blocks\.99'; visualizable layers: _relu0, _blocks\.0"):
+    with pytest.raises(models.UserError, match=r"no layer '_blocks\.99'; visualizable layers: _relu0, _blocks\.0"):
         activations(lite0, photos, ["_blocks.99"])
 
 

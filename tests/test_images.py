@@ -13,6 +13,7 @@ import pytest
 import torch
 from PIL import Image
 
+from models.errors import UserError
 from viz.images import ImageError, fit_square, image_files, load_image, to_batch
 
 
@@ -132,7 +133,7 @@ def test_fit_square_squash_keeps_everything_and_crop_keeps_the_centre():
     cropped = fit_square(image, 8, "crop")
     assert squashed.shape == cropped.shape == (3, 8, 8)
     assert squashed[:, :, 0].mean() > 0.9 and cropped[:, :, 0].mean() < 0.1
-    with pytest.raises(ValueError, match="squash, crop"):
+    with pytest.raises(UserError, match="squash, crop"):
         fit_square(image, 8, "stretch")
 
 

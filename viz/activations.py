@@ -7,6 +7,7 @@ from collections.abc import Iterable
 import torch
 
 from models import LoadedModel
+from models.errors import UserError
 
 from .hooks import Capture
 
@@ -27,7 +28,7 @@ def activations(
 def classify(model: LoadedModel, images: torch.Tensor, top: int = 5) -> list[list[tuple[str, float]]]:
     """Top-`top` (label, probability) for each image of an (N,3,H,W) batch in [0,1]."""
     if model.labels is None:
-        raise ValueError(f"{model.name} has no class labels; classification needs a labelled output layer")
+        raise UserError(f"{model.name} has no class labels; classification needs a labelled output layer")
     top = max(1, min(int(top), len(model.labels)))
     with torch.no_grad():
         probs = model.net(model.normalize(images.to(model.device))).float().softmax(dim=1)

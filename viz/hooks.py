@@ -53,7 +53,7 @@ class HookScope:
 
 
 def resolve_modules(model: LoadedModel, names: Iterable[str]) -> dict[str, nn.Module]:
-    """Module objects by name; an unknown name raises a ValueError listing the visualizable layers."""
+    """Module objects by name; an unknown name raises an UnknownLayerError listing the visualizable layers."""
     modules = dict(model.net.named_modules())
     resolved = {}
     for name in names:

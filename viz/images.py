@@ -112,7 +112,7 @@ def fit_square(image: torch.Tensor, size: int, mode: str = "squash") -> torch.Te
     DESIGN.md was made this way); "crop" resizes the shorter side and keeps the centre square (ImageNet style).
     """
     if mode not in FIT_MODES:
-        raise ValueError(f"unknown fit mode {mode!r}; choose one of {', '.join(FIT_MODES)}")
+        raise UserError(f"unknown fit mode {mode!r}; choose one of {', '.join(FIT_MODES)}")
     _, h, w = image.shape
     if mode == "squash":
         new_h, new_w = size, size

@@ -21,6 +21,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from models import LoadedModel
+from models.errors import UserError
 
 from .hooks import HookScope
 
@@ -82,7 +83,7 @@ class RectifierRule(HookScope):
     def __init__(self, model: LoadedModel, rule: str):
         super().__init__()
         if rule not in RULES:
-            raise ValueError(f"unknown rectifier rule {rule!r}; choose one of {', '.join(RULES)}")
+            raise UserError(f"unknown rectifier rule {rule!r}; choose one of {', '.join(RULES)}")
         self.model, self.rule = model, rule
         self._pending: dict[nn.Module, list[torch.Tensor]] = {}
 

@@ -15,6 +15,8 @@ from collections.abc import Sequence
 
 import torch
 
+from models.errors import UserError
+
 from ..checks import check_channel, check_class, check_position
 
 OUTPUT = "<output>"  # pseudo-layer: the network's own output, for logit and probability objectives
@@ -158,7 +160,7 @@ class Direction(Objective):
     def score(self, acts):
         t = _layer_output(acts, self.layer)
         if t.shape[1] != self.vector.numel():
-            raise ValueError(
+            raise UserError(
                 f"direction has {self.vector.numel()} entries but layer {self.layer!r} has {t.shape[1]} channels"
             )
         v = self.vector.to(t.device).view(1, -1, 1, 1)
