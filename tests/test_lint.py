@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -13,3 +14,19 @@ CHECKED = ["viz", "models", "ui", "app.py", "tests", *sorted(str(p) for p in (RO
 def test_pyflakes_finds_nothing():
     result = subprocess.run([sys.executable, "-m", "pyflakes", *CHECKED], cwd=ROOT, capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def _imports(folder: str, pattern: str) -> list[str]:
+    regex = re.compile(pattern, re.MULTILINE)
+    return [str(p.relative_to(ROOT)) for p in sorted((ROOT / folder).rglob("*.py")) if regex.search(p.read_text())]
+
+
+def test_the_engine_imports_neither_streamlit_nor_pyplot():
+    """viz/ is a library: no UI, and no pyplot (its global figure registry leaks in a long-running server)."""
+    assert _imports("viz", r"^\s*(import|from)\s+streamlit") == []
+    assert _imports("viz", r"matplotlib\.pyplot|from matplotlib import pyplot|matplotlib\.use\(") == []
+
+
+def test_pages_do_no_tensor_work():
+    assert _imports("ui", r"^\s*(import|from)\s+torch") == []
+    assert not re.search(r"^\s*(import|from)\s+torch", (ROOT / "app.py").read_text(), re.MULTILINE)
