@@ -103,20 +103,30 @@ def test_a_silent_unit_still_gets_a_gradient_through_an_inplace_relu():
 
 
 def test_oom_splits_the_batch_and_keeps_the_order(model, monkeypatch):
-    whole = viz.render(model, UNITS * 2, **SMALL)
-    halves = [viz.render(model, UNITS[:1], **SMALL), viz.render(model, UNITS[1:], **SMALL)]
+    """Out of memory for any batch above one: 4 units go 4 -> 2+2 -> 1+1+1+1, in the order given.
+
+    A unit's picture depends on its batch-mates (they share one random stream), so the split result is
+    compared with what a 1+1+1+1 split must give: each unit rendered alone with the same settings and seed.
+    """
+    units = [("_blocks.3", c) for c in (7, 0, 21, 5)]
+    alone = [viz.render(model, [u], **SMALL) for u in units]
     real = render_module._optimize
+    tried = []
 
     def small_memory(model, objectives, settings, progress):
+        tried.append(len(objectives))
         if len(objectives) > 1:
             raise torch.cuda.OutOfMemoryError("CUDA out of memory (simulated)")
         return real(model, objectives, settings, progress)
 
     monkeypatch.setattr(render_module, "_optimize", small_memory)
-    split = viz.render(model, UNITS, **SMALL)
-    assert torch.equal(split.images, torch.cat([h.images for h in halves]))
-    assert split.history.shape == (6, 2)
-    assert whole.images.shape[0] == 4
+    split = viz.render(model, units, **SMALL)
+    assert tried == [4, 2, 1, 1, 2, 1, 1]
+    assert torch.equal(split.images, torch.cat([a.images for a in alone]))
+    assert torch.equal(split.history, torch.cat([a.history for a in alone], dim=1))
+    assert split.objectives == [a.objectives[0] for a in alone]
+    firsts = [a.images[0] for a in alone]  # the units' pictures differ, so a reordering would be caught
+    assert all((firsts[i] - firsts[j]).abs().max() > 0.01 for i in range(4) for j in range(i + 1, 4))
 
 
 @pytest.mark.parametrize(
