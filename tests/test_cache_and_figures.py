@@ -8,7 +8,7 @@ import pytest
 import torch
 
 from models.errors import UserError
-from viz.cache import DiskCache, code_version
+from viz.cache import DiskCache
 from viz.figures import figure_bytes, grid_figure, save_figure, tile
 
 
@@ -37,12 +37,6 @@ def test_a_corrupt_entry_is_recomputed(tmp_path):
     value = cache.get_or_compute(parts, lambda: {"v": torch.zeros(1)})
     assert torch.equal(value["v"], torch.zeros(1))
     assert torch.equal(cache.load(cache.key(parts))["v"], torch.zeros(1))
-
-
-def test_keys_depend_on_every_part_and_the_code_version(tmp_path):
-    cache = DiskCache("x", root=tmp_path)
-    assert cache.key({"a": 1}) != cache.key({"a": 2}) != cache.key({"a": 1, "b": 0})
-    assert len(code_version()) == 12
 
 
 def test_a_disabled_cache_stores_nothing(tmp_path):
