@@ -15,17 +15,20 @@ from __future__ import annotations
 
 import argparse
 import statistics
+import sys
 import tempfile
 import time
 from pathlib import Path
 
 import torch
 
-import models
-from viz.activations import activations
-from viz.cache import DiskCache
-from viz.images import fit_square, gallery_dir, image_files, load_image, to_pil
-from viz.zf.topk import top_examples
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from anywhere: the repository's packages
+
+import models  # noqa: E402
+from viz.activations import activations  # noqa: E402
+from viz.cache import DiskCache  # noqa: E402
+from viz.images import fit_square, gallery_dir, image_files, load_image, to_pil  # noqa: E402
+from viz.zf.topk import top_examples  # noqa: E402
 
 
 def sample_images(count: int, size: int) -> torch.Tensor:

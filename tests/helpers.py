@@ -1,5 +1,8 @@
 """Small helpers shared by several test files."""
 
+import re
+import zlib
+
 from torch import nn
 
 
@@ -9,3 +12,22 @@ def count_hooks(net: nn.Module) -> int:
         len(m._forward_hooks) + len(m._forward_pre_hooks) + len(m._backward_hooks) + len(m._backward_pre_hooks)
         for m in net.modules()
     )
+
+
+def svg_text(data: bytes) -> list[str]:
+    """The text lines of a matplotlib SVG: it draws glyphs as paths and writes each line as a comment."""
+    return re.findall(r"<!-- (.*?) -->", data.decode("utf-8"))
+
+
+def pdf_text(data: bytes) -> list[str]:
+    """The text lines of a matplotlib PDF: each BT..ET object's (string) pieces, streams inflated."""
+    lines = []
+    for stream in re.findall(rb"stream\r?\n(.*?)\r?\nendstream", data, re.S):
+        try:
+            content = zlib.decompress(stream)
+        except zlib.error:
+            continue  # an image or a font program, not page content
+        for block in re.findall(rb"BT(.*?)ET", content, re.S):
+            pieces = re.findall(rb"\(((?:\\.|[^\\)])*)\)", block)
+            lines.append(b"".join(re.sub(rb"\\(.)", rb"\1", p) for p in pieces).decode("latin-1"))
+    return lines

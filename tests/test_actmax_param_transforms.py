@@ -62,7 +62,12 @@ def test_pad_keeps_the_picture_and_fills_the_border_with_grey():
     y = T.compose([T.Pad(3)])(x, gen())
     assert y.shape == (2, 3, 16, 16)
     assert torch.allclose(y[:, :, 3:-3, 3:-3], x, atol=1e-6)
-    assert torch.all(y[:, :, :3] == T.FILL)
+    border = torch.ones(16, 16, dtype=torch.bool)
+    border[3:-3, 3:-3] = False
+    assert torch.all(y[:, :, border] == 0.5)  # Lucid's pad constant, on all four sides
+    dark = torch.zeros(1, 3, 10, 10)
+    turned = T.compose([T.RandomRotate((45,))])(dark, gen())
+    assert torch.all(turned[..., 0, 0] == 0.5)  # a corner turned in from outside the picture is grey too
 
 
 def test_quarter_turn_is_an_exact_rot90_and_fusing_equals_applying_one_by_one():

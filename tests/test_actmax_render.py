@@ -1,4 +1,4 @@
-"""The render loop: reproducibility, hooks, cache, silent units, truncation, bad input, batch splitting."""
+"""The render loop: reproducibility, hooks, cache, silent units, truncation, bad input, batch splitting, presets."""
 
 import importlib
 
@@ -10,6 +10,9 @@ import models
 import viz
 from models.errors import UserError
 from viz.actmax import objectives as O
+from viz.actmax.param import INIT_SD
+from viz.actmax.regularizers import GREY, ImagePrior
+from viz.actmax.settings import PRESETS
 from viz.cache import DiskCache
 
 from helpers import count_hooks
@@ -103,20 +106,30 @@ def test_a_silent_unit_still_gets_a_gradient_through_an_inplace_relu():
 
 
 def test_oom_splits_the_batch_and_keeps_the_order(model, monkeypatch):
-    whole = viz.render(model, UNITS * 2, **SMALL)
-    halves = [viz.render(model, UNITS[:1], **SMALL), viz.render(model, UNITS[1:], **SMALL)]
+    """Out of memory for any batch above one: 4 units go 4 -> 2+2 -> 1+1+1+1, in the order given.
+
+    A unit's picture depends on its batch-mates (they share one random stream), so the split result is
+    compared with what a 1+1+1+1 split must give: each unit rendered alone with the same settings and seed.
+    """
+    units = [("_blocks.3", c) for c in (7, 0, 21, 5)]
+    alone = [viz.render(model, [u], **SMALL) for u in units]
     real = render_module._optimize
+    tried = []
 
     def small_memory(model, objectives, settings, progress):
+        tried.append(len(objectives))
         if len(objectives) > 1:
             raise torch.cuda.OutOfMemoryError("CUDA out of memory (simulated)")
         return real(model, objectives, settings, progress)
 
     monkeypatch.setattr(render_module, "_optimize", small_memory)
-    split = viz.render(model, UNITS, **SMALL)
-    assert torch.equal(split.images, torch.cat([h.images for h in halves]))
-    assert split.history.shape == (6, 2)
-    assert whole.images.shape[0] == 4
+    split = viz.render(model, units, **SMALL)
+    assert tried == [4, 2, 1, 1, 2, 1, 1]
+    assert torch.equal(split.images, torch.cat([a.images for a in alone]))
+    assert torch.equal(split.history, torch.cat([a.history for a in alone], dim=1))
+    assert split.objectives == [a.objectives[0] for a in alone]
+    firsts = [a.images[0] for a in alone]  # the units' pictures differ, so a reordering would be caught
+    assert all((firsts[i] - firsts[j]).abs().max() > 0.01 for i in range(4) for j in range(i + 1, 4))
 
 
 @pytest.mark.parametrize(
@@ -154,9 +167,30 @@ def test_diversity_makes_images_of_one_unit_differ_more(model):
     assert gram_dissimilarity(varied.images) > gram_dissimilarity(same.images) + 0.01
 
 
-def test_classic_preset_changes_the_pixels_and_stays_in_range(model):
+def test_classic_preset_has_its_documented_values():
+    """README's table: Yosinski et al.'s decay 1e-4 and blur radius 1.0 every 4 steps, 1000 steps at 224 px,
+    gradient ascent at lr 10 on unsquashed pixels, no transforms, the whole view."""
+    c = PRESETS["classic"]
+    assert (c.decay, c.blur_every, c.blur_sigma) == (1e-4, 4, 1.0)
+    assert (c.steps, c.size, c.param, c.squash, c.optimizer, c.lr) == (1000, 224, "pixel", False, "sgd", 10.0)
+    assert (c.transforms, c.window, c.norm_percentile, c.contribution_percentile) == ("none", 1.0, 0.0, 0.0)
+
+
+def test_classic_render_applies_its_prior_each_step_and_moves_the_pixels(model, monkeypatch):
+    applied = []
+
+    class RecordedPrior(ImagePrior):
+        def __call__(self, pixels, grad, step):
+            applied.append((self, step))
+            super().__call__(pixels, grad, step)
+
+    monkeypatch.setattr(render_module, "ImagePrior", RecordedPrior)
     r = viz.render(model, UNITS[:1], preset="classic", size=32, steps=8, cache=False)
+    prior = applied[0][0]
+    assert (prior.decay, prior.blur_every, prior.blur_sigma) == (1e-4, 4, 1.0)
+    assert [step for _, step in applied] == list(range(8))
     assert 0 <= r.images.min() and r.images.max() <= 1
+    assert (r.images - GREY).std() > 5 * INIT_SD  # the start is grey plus noise of INIT_SD; pixels moved
     assert r.history[-1, 0] > r.history[0, 0]
 
 

@@ -11,6 +11,9 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from PIL import Image
+
+from viz.images import gallery_dir
 
 CHROMIUM, CHROMEDRIVER = "/usr/bin/chromium", "/usr/bin/chromedriver"
 ROOT = Path(__file__).resolve().parent.parent
@@ -80,6 +83,15 @@ def test_the_page_loads_and_shows_the_prediction(app_url, browser, tmp_path):
     body = browser.find_element(By.TAG_NAME, "body").text
     assert "What does a CNN see?" in body
     assert not browser.find_elements(By.CSS_SELECTOR, '[data-testid="stException"]')
+    # The photo really rendered: its <img> finished loading with a real size and the sample's aspect ratio.
+    loaded = """return [...document.querySelectorAll('[data-testid="stImage"] img')]
+                .filter(i => i.complete && i.naturalWidth > 0).map(i => [i.naturalWidth, i.naturalHeight])"""
+    WebDriverWait(browser, 60).until(lambda d: d.execute_script(loaded))
+    (width, height), *others = browser.execute_script(loaded)
+    assert not others
+    with Image.open(gallery_dir() / "chelsea.png") as photo:
+        assert width >= 100 and abs(width / height - photo.width / photo.height) < 0.02
+    assert "chelsea.png" in body  # its caption
     shot = tmp_path / "app.png"
     browser.save_screenshot(str(shot))
     assert shot.stat().st_size > 10_000

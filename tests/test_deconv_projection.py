@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import warnings
 
+import numpy as np
 import pytest
 import torch
 from captum.attr import NeuronDeconvolution, NeuronGradient, NeuronGuidedBackprop
@@ -143,3 +144,16 @@ def test_display_maps_zero_to_grey_and_keeps_sign():
     assert shown.dtype == torch.float32 and shown.min() >= 0 and shown.max() <= 1
     assert shown[0, 0, 0, 0] == 1 and shown[0, 1, 0, 0] == 0 and shown[0, 2, 3, 3] == 0.5
     assert (shown[1] == 0.5).all()
+
+
+def test_display_at_the_default_percentile_clips_the_top_half_percent_per_image():
+    """Against numpy: per image, |value| at the 99.5th percentile maps to black/white; rarer values clip."""
+    g = torch.Generator().manual_seed(0)
+    projection = torch.randn(2, 3, 20, 20, generator=g) * torch.tensor([1.0, 30.0]).view(2, 1, 1, 1)
+    projection[0, 0, :2, :2] = 50.0  # 4 of 1200 values, 0.33%: above the percentile, clipped to white
+    shown = to_display(projection)
+    for image, out in zip(projection.numpy().astype(np.float64), shown.numpy()):
+        scale = np.percentile(np.abs(image), 99.5)
+        assert np.allclose(out, np.clip(0.5 + 0.5 * image / scale, 0, 1), atol=1e-5)
+        assert 0 < (np.abs(image) > scale).sum() <= 0.005 * image.size + 1  # about 0.5% clip, no more
+    assert (shown[0, 0, :2, :2] == 1).all()

@@ -66,12 +66,20 @@ def test_animated_gif_gives_its_first_frame():
     assert t[0].mean() > 0.9 and t[2].mean() < 0.1
 
 
-def test_exif_rotation_is_applied():
-    img = Image.new("RGB", (6, 2), (10, 20, 30))
+@pytest.mark.parametrize("orientation, quarter_turns", [(6, -1), (8, 1)])  # 6: turn 90 CW; 8: 270 CW
+@pytest.mark.parametrize("fmt", ["PNG", "JPEG"])
+def test_exif_rotation_turns_the_right_way(orientation, quarter_turns, fmt):
+    """A 2x3 grid of differently coloured 8-px blocks (no symmetry) comes out turned as numpy turns it."""
+    colours = np.array([[(255, 0, 0), (0, 255, 0), (0, 0, 255)],
+                        [(255, 255, 0), (0, 255, 255), (255, 0, 255)]], dtype=np.uint8)
+    stored = colours.repeat(8, axis=0).repeat(8, axis=1)  # 16 high, 24 wide
     exif = Image.Exif()
-    exif[0x0112] = 6  # "rotate 90 CW to display"
-    t = load_image(_png_bytes(img, format="JPEG", exif=exif.tobytes()))
-    assert t.shape == (3, 6, 2)
+    exif[0x0112] = orientation
+    options = {"quality": 100, "subsampling": 0} if fmt == "JPEG" else {}
+    t = load_image(_png_bytes(Image.fromarray(stored), format=fmt, exif=exif.tobytes(), **options))
+    expected = torch.from_numpy(np.rot90(stored, quarter_turns).copy()).permute(2, 0, 1) / 255
+    assert t.shape == (3, 24, 16)
+    assert (t - expected).abs().max() < (0.05 if fmt == "JPEG" else 1e-6)
 
 
 def test_sources_path_bytes_file_and_pil_agree(tmp_path):
