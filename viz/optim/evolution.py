@@ -110,6 +110,7 @@ def digits_evolution(
     units_per_layer: int = 4,
     k: int = 3,
     render_seed: int = 0,
+    render_steps: int = DIGITS_RENDER["steps"],
     progress: Progress | None = None,
 ) -> Evolution:
     """Train (or read from the cache) the digits run, then follow its first units of every conv layer."""
@@ -126,6 +127,6 @@ def digits_evolution(
     units = [(layer, c) for layer in settings.arch.convs() for c in range(units_per_layer)]
     report = None if progress is None else (lambda d, t: progress(training_steps + d * len(epochs) * 100 // t, total))
     found = features_over_training(checkpoints, digits("validation").as_rgb(), units, k,
-                                   dict(DIGITS_RENDER, seed=render_seed), report)
+                                   dict(DIGITS_RENDER, seed=render_seed, steps=render_steps), report)
     found.renders = [[Grey()(r[None])[0].expand(3, -1, -1) for r in row] for row in found.renders]
     return found

@@ -23,6 +23,7 @@ from torch.func import functional_call
 
 from models.errors import UserError
 
+from ..cache import DiskCache
 from .data import Digits, digits
 from .network import with_weights
 from .training import Progress, TrainingRun
@@ -83,15 +84,29 @@ def _cross_entropy(data: Digits) -> Callable[[Callable], float]:
 
 
 def digits_line(
-    run: TrainingRun, epoch_a: int = 0, epoch_b: int | None = None, points: int = 41, progress: Progress | None = None
+    run: TrainingRun,
+    epoch_a: int = 0,
+    epoch_b: int | None = None,
+    points: int = 25,
+    progress: Progress | None = None,
+    cache: DiskCache | None = None,
 ) -> LossLine:
-    """Training and validation loss of the digits CNN between two checkpoints of `run` (default: first, last)."""
+    """Training and validation loss of the digits CNN between two checkpoints of `run` (default: first, last).
+
+    Each point runs all 1,797 digits (about as much work as a fifth of an epoch of training), so the default
+    25 points (α in steps of 1/12, 0 and 1 among them) keep the line to seconds; cached on disk.
+    """
     epoch_b = run.settings.epochs if epoch_b is None else epoch_b
     if epoch_a == epoch_b:
         raise UserError(f"both ends of the line are epoch {epoch_a}; choose two different checkpoints")
     a, b = run.weights(epoch_a), run.weights(epoch_b)
     alphas = alphas_between(points)
-    data = {"training": _cross_entropy(digits("train")), "validation": _cross_entropy(digits("validation"))}
-    losses = loss_line(with_weights(run.settings.arch, a).eval(), a, b, data, alphas, progress)
+
+    def compute() -> dict:
+        data = {"training": _cross_entropy(digits("train")), "validation": _cross_entropy(digits("validation"))}
+        return loss_line(with_weights(run.settings.arch, a).eval(), a, b, data, alphas, progress)
+
+    cache = cache if cache is not None else DiskCache("optim-line")
+    losses = cache.get_or_compute(dict(run=run.settings.as_dict(), a=epoch_a, b=epoch_b, alphas=alphas), compute)
     name = lambda e: "initialization" if e == 0 else f"epoch {e}"  # noqa: E731
     return LossLine(alphas, losses, (name(epoch_a), name(epoch_b)))
