@@ -7,6 +7,7 @@ import dataclasses
 import pytest
 import torch
 
+import models
 from models.errors import UserError
 from viz.cache import DiskCache
 from viz.cli import main
@@ -131,3 +132,16 @@ def test_cli_writes_the_interpolation_and_rejects_a_missing_checkpoint(tmp_path,
     assert out.read_text().startswith("<?xml")
     assert main(["optim", "interpolate", "--epochs", "1", "--from", "4", "--out", str(out)]) == 2
     assert "outside the run" in capsys.readouterr().err
+
+
+def test_cli_follows_your_own_checkpoints_of_a_registered_architecture(lite0, tmp_path):
+    untrained = tmp_path / "untrained.pt"
+    trained = tmp_path / "trained.pt"
+    torch.save(models.load("efficientnet_lite0", weights="none", device="cpu").net.state_dict(), untrained)
+    torch.save(lite0.net.state_dict(), trained)
+    out = tmp_path / "own.png"
+    argv = ["optim", "evolution", "--model", "efficientnet_lite0", "--weights", str(untrained), str(trained),
+            "--layers", "_relu0", "--units", "2", "--k", "2", "--size", "32", "--steps", "2", "--device", "cpu"]
+    assert main([*argv, "--out", str(out)]) == 0
+    assert out.stat().st_size > 1000
+    assert main(["optim", "evolution", "--weights", str(trained), "--out", str(out)]) == 2  # no --model

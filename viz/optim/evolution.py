@@ -61,6 +61,13 @@ def _centre_units(model: LoadedModel, images, layer: str, channels: list[int], k
     return targets, box, size, patches
 
 
+def _at_input_size(picture: torch.Tensor, side: int) -> torch.Tensor:
+    """The render as the network saw it (the loop shows it at the model's input size), for the field's box."""
+    if picture.shape[-1] == side:
+        return picture
+    return F.interpolate(picture[None], size=(side, side), mode="bilinear", align_corners=False)[0].clamp(0, 1)
+
+
 def features_over_training(
     checkpoints: Sequence[tuple[str, LoadedModel]],
     images: torch.Tensor | str | os.PathLike | None,
@@ -93,7 +100,7 @@ def features_over_training(
         row_renders, row_patches = [], []
         for _, box, size, layer_patches in by_layer.values():
             for patch in layer_patches:
-                picture = next(pictures)
+                picture = _at_input_size(next(pictures), model.input_size)
                 row_renders.append(picture if box is None else crop_field(picture, box, size))
                 row_patches.append(patch)
         renders.append(row_renders)
