@@ -21,7 +21,7 @@ from models.errors import UserError
 
 from .data import digits
 from .network import DigitsCNN, with_weights
-from .training import Curve, Progress, TrainingRun, TrainSettings, train
+from .training import Curve, Progress, TrainingRun, TrainSettings, one_thread, train
 
 VARIANTS = {"without batch norm": False, "with batch norm": True}
 
@@ -64,6 +64,7 @@ def sgd_step(net: DigitsCNN, lr: float, batch: torch.Tensor) -> None:
             p -= lr * p.grad
 
 
+@one_thread()
 def batchnorm_study(
     settings: TrainSettings = TrainSettings(),
     layer: int = 2,

@@ -26,7 +26,7 @@ from models.errors import UserError
 from ..cache import DiskCache
 from .data import Digits, digits
 from .network import with_weights
-from .training import Progress, TrainingRun
+from .training import Progress, TrainingRun, one_thread
 
 ALPHA_RANGE = (-0.5, 1.5)
 
@@ -54,6 +54,7 @@ def blend(a: dict[str, torch.Tensor], b: dict[str, torch.Tensor], alpha: float) 
     return {k: v.clamp_min(0) if k.endswith("running_var") else v for k, v in out.items()}
 
 
+@one_thread()
 def loss_line(
     net: nn.Module,
     a: dict[str, torch.Tensor],

@@ -27,10 +27,9 @@ import torch
 from models.errors import UserError
 
 from ..cache import DiskCache
-from .data import INPUT_SIZE
+from .data import INPUT_SIZE, digits
 from .network import Architecture, build, with_weights
-from .training import Curve, Progress, TrainSettings, evaluate, fit, state_of, train
-from .data import digits
+from .training import Curve, Progress, TrainSettings, evaluate, fit, train
 
 State = dict[str, torch.Tensor]
 
@@ -158,15 +157,13 @@ def net2net_study(settings: Net2NetSettings = Net2NetSettings(), progress: Progr
         done[0] = teacher_settings.epochs * teacher_settings.steps_per_epoch()
         teacher = run.weights(teacher_settings.epochs)
         arch = teacher_settings.arch
-        grown = {"deeper": deeper(teacher, arch, settings.deeper_stage)}
         gaps, students, scratch = {}, {}, {}
         for kind in ("wider", "deeper"):
             students[kind], scratch[kind] = [], []
             for seed in settings.seeds:
                 state, new_arch = (wider(teacher, arch, settings.wider, settings.noise, seed) if kind == "wider"
-                                   else grown["deeper"])
-                if kind not in gaps:
-                    gaps[kind] = function_gap(teacher, arch, state, new_arch)
+                                   else deeper(teacher, arch, settings.deeper_stage))
+                gaps.setdefault(kind, function_gap(teacher, arch, state, new_arch))
                 seeded = dataclasses.replace(student_train, arch=new_arch, seed=seed)
                 for start, curves in ((with_weights(new_arch, state), students), (build(new_arch, seed), scratch)):
                     curve, _ = fit(start, seeded, eval_every=settings.eval_every, progress=reporter(done[0]))

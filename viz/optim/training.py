@@ -9,9 +9,10 @@ are cached on disk.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 import torch
@@ -68,6 +69,23 @@ class Curve:
         return next((s for s, a in zip(self.steps, self.val_accuracy) if a >= accuracy), None)
 
 
+@contextlib.contextmanager
+def one_thread() -> Iterator[None]:
+    """Run the enclosed torch work on one CPU thread, then restore the count.
+
+    The digits CNN's operations are tiny: splitting each over several OpenMP threads costs more in
+    synchronization than it gains, and on a shared, loaded CPU the threads' busy-waiting made a Net2Net study
+    take over 4 minutes of wall time on 2 threads against 28 s on one. OpenMP keeps the count per calling
+    thread, so other app sessions (other threads) keep theirs.
+    """
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
+
+
 @torch.no_grad()
 def evaluate(net: nn.Module, data: Digits) -> tuple[float, float]:
     """(mean cross-entropy, accuracy) of `net` in eval mode on `data`; the network's mode is restored."""
@@ -85,6 +103,7 @@ def state_of(net: nn.Module) -> dict[str, torch.Tensor]:
     return {k: v.detach().clone() for k, v in net.state_dict().items()}
 
 
+@one_thread()
 def fit(
     net: nn.Module,
     settings: TrainSettings,
