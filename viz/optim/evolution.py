@@ -26,7 +26,7 @@ from ..zf.figures import crop_field
 from ..zf.topk import top_examples
 from .data import digits
 from .network import Grey, as_model
-from .training import Progress, TrainSettings, check_epochs, train
+from .training import Progress, TrainSettings, check_epochs, one_thread, train
 
 DEFAULT_EPOCHS = (1, 2, 5, 10, 20)
 # What reads well for 16-px digits: the picture at the network's own input size, no jitter (a shift of a few
@@ -111,6 +111,7 @@ def features_over_training(
     return Evolution([label for label, _ in checkpoints], ordered, renders, patches)
 
 
+@one_thread()  # the renders of a 16-px net are as tiny as its training
 def digits_evolution(
     settings: TrainSettings = TrainSettings(),
     epochs: Sequence[int] = DEFAULT_EPOCHS,
