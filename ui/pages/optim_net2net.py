@@ -44,6 +44,7 @@ if request is not None:
             st.markdown(
                 f"**Net2{kind.capitalize()}Net**: outputs differ from the teacher's by at most "
                 f"{study.function_gap[kind]['logits']:.1e}; steps to {target:.0%}: Net2Net "
-                f"{steps_to_target(study.student[kind], target)}, from scratch {steps_to_target(study.scratch[kind], target)}"
+                f"{steps_to_target(study.student[kind], target)}, "
+                f"from scratch {steps_to_target(study.scratch[kind], target)}"
             )
         show(lambda: net2net_figure(study, target), "digits-net2net", "n2n")

@@ -45,15 +45,17 @@ def register(commands, model_options) -> None:
     _training_options(p)
     p.add_argument("--layer", type=int, default=2, help="conv layer whose pre-activations are shown (1 or 2)")
     p.add_argument("--step-lr", type=float, default=0.5,
-                   help="learning rate of the one step (default 0.5: training's 0.05 with momentum 0.9 in the long run)")
+                   help="learning rate of the one step (default 0.5: what lr 0.05 with momentum 0.9 moves per step)")
     p.add_argument("--at-epoch", type=int, default=0, help="take the step from this checkpoint (default 0, the init)")
     add_figure_options(p)
     p.set_defaults(run=_batchnorm)
 
     p = lessons.add_parser("net2net", help="Net2WiderNet and Net2DeeperNet against the same networks from scratch")
     defaults = Net2NetSettings()
-    p.add_argument("--seeds", type=int, nargs="+", default=list(defaults.seeds), help="one run per seed (default 0 1 2)")
-    p.add_argument("--epochs", type=int, default=defaults.epochs, help=f"training after growing (default {defaults.epochs})")
+    p.add_argument("--seeds", type=int, nargs="+", default=list(defaults.seeds),
+                   help="one run per seed (default 0 1 2)")
+    p.add_argument("--epochs", type=int, default=defaults.epochs,
+                   help=f"training after growing (default {defaults.epochs})")
     p.add_argument("--target", type=float, default=0.95, help="validation accuracy to reach (default 0.95)")
     p.add_argument("--noise", type=float, default=defaults.noise, help="unequal shares of the copies (default 0.1)")
     add_figure_options(p)
@@ -82,7 +84,8 @@ def register(commands, model_options) -> None:
 
 def _training_options(parser) -> None:
     defaults = TrainSettings()
-    parser.add_argument("--epochs", type=int, default=defaults.epochs, help=f"training epochs (default {defaults.epochs})")
+    parser.add_argument("--epochs", type=int, default=defaults.epochs,
+                        help=f"training epochs (default {defaults.epochs})")
     parser.add_argument("--lr", type=float, default=defaults.lr, help=f"SGD learning rate (default {defaults.lr})")
     parser.add_argument("--seed", type=int, default=defaults.seed, help="initial weights and batch order (default 0)")
 

@@ -130,8 +130,8 @@ def digits_evolution(
     total = training_steps + len(epochs) * 100
 
     run = train(settings, keep_epochs=epochs, progress=None if progress is None else lambda d, t: progress(d, total))
-    checkpoints = [("initialization" if e == 0 else f"epoch {e}", as_model(settings.arch, run.weights(e), f"digits_cnn@{e}"))
-                   for e in epochs]
+    name = lambda e: "initialization" if e == 0 else f"epoch {e}"  # noqa: E731
+    checkpoints = [(name(e), as_model(settings.arch, run.weights(e), f"digits_cnn@{e}")) for e in epochs]
     units = [(layer, c) for layer in settings.arch.convs() for c in range(units_per_layer)]
     report = None if progress is None else (lambda d, t: progress(training_steps + d * len(epochs) * 100 // t, total))
     found = features_over_training(checkpoints, digits("validation").as_rgb(), units, k,
