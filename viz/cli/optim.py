@@ -18,7 +18,7 @@ from viz.optim.evolution import DEFAULT_EPOCHS, digits_evolution, features_over_
 from viz.optim.figures import (
     batchnorm_figure, evolution_figure, interpolation_figure, net2net_figure, steps_to_target,
 )
-from viz.optim.interpolation import digits_line
+from viz.optim.interpolation import alphas_between, digits_line
 from viz.optim.net2net import Net2NetSettings, net2net_study
 from viz.optim.network import Architecture
 from viz.optim.training import TrainSettings, train
@@ -97,6 +97,7 @@ def _settings(args, batch_norm: bool = False) -> TrainSettings:
 def _interpolate(args) -> None:
     check_output_path(args.out)
     settings = _settings(args, args.batch_norm)
+    alphas_between(args.points)  # a bad count fails before the training
     ends = [args.epoch_a] + ([args.epoch_b] if args.epoch_b is not None else [])
     with progress_bar("training", "step") as update:
         run = train(settings, keep_epochs=ends, progress=update)

@@ -76,7 +76,8 @@ def one_thread() -> Iterator[None]:
     The digits CNN's operations are tiny: splitting each over several OpenMP threads costs more in
     synchronization than it gains, and on a shared, loaded CPU the threads' busy-waiting made a Net2Net study
     take over 4 minutes of wall time on 2 threads against 28 s on one. OpenMP keeps the count per calling
-    thread, so other app sessions (other threads) keep theirs.
+    thread: threads already running (other app sessions) keep theirs; a thread that first uses torch while
+    this scope is open starts with one (checked: 2 before, 2 during, 1 for a thread started meanwhile).
     """
     before = torch.get_num_threads()
     torch.set_num_threads(1)
