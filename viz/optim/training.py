@@ -77,7 +77,7 @@ def one_thread() -> Iterator[None]:
     synchronization than it gains, and on a shared, loaded CPU the threads' busy-waiting made a Net2Net study
     take over 4 minutes of wall time on 2 threads against 28 s on one. OpenMP keeps the count per calling
     thread: threads already running (other app sessions) keep theirs; a thread that first uses torch while
-    this scope is open starts with one (checked: 2 before, 2 during, 1 for a thread started meanwhile).
+    this scope is open gets one for its lifetime (checked: 2 before, 2 during, 1 for a thread started meanwhile).
     """
     before = torch.get_num_threads()
     torch.set_num_threads(1)
