@@ -10,4 +10,10 @@ pages = [
     st.Page("ui/pages/occlusion.py", title="Occlusion", icon=":material/select:"),
     st.Page("ui/pages/filters.py", title="First-layer filters", icon=":material/filter:"),
 ]
-st.navigation(pages).run()
+optimization = [
+    st.Page("ui/pages/optim_interpolate.py", title="Loss along a line", icon=":material/show_chart:"),
+    st.Page("ui/pages/optim_batchnorm.py", title="Batch normalization", icon=":material/bar_chart:"),
+    st.Page("ui/pages/optim_net2net.py", title="Net2Net", icon=":material/account_tree:"),
+    st.Page("ui/pages/optim_evolution.py", title="Features while training", icon=":material/timeline:"),
+]
+st.navigation({"Features": pages, "Optimization": optimization}).run()
