@@ -95,7 +95,7 @@ def net2net_figure(study: Net2NetStudy, target: float = 0.95) -> Figure:
                         label=f"{label} ({steps_to_target(curves, target)} steps to {target:.0%})" if i == 0 else None)
         ax.axhline(target, color="black", linestyle=":", linewidth=1)
         gap = study.function_gap[kind]
-        ax.set_title(f"Net2{kind.capitalize()}Net: at step 0 max |Δ logit| = {gap['logits']:.1e}, "
+        ax.set_title(f"Net2{kind.capitalize()}Net\nat step 0: max |Δ logit| = {gap['logits']:.1e}, "
                      f"|Δ loss| = {gap['loss']:.1e}", fontsize=9)
         ax.set_xlabel("SGD step after growing")
         ax.grid(alpha=0.3)
