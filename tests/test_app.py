@@ -13,12 +13,13 @@ def _classes(at: AppTest) -> list[str]:
     return list(at.table[0].value["class"])
 
 
-def test_app_classifies_the_default_photo_and_follows_the_selection():
-    at = AppTest.from_file(APP, default_timeout=120).run()
+def test_image_page_classifies_the_default_photo_and_follows_the_selection():
+    at = AppTest.from_file(APP, default_timeout=240)
+    at.switch_page("ui/pages/image.py").run()
     assert not at.exception
-    assert "efficientnet_lite0" in at.caption[0].value
+    assert "efficientnet_lite0" in at.sidebar.caption[0].value
     assert _classes(at)[0] == "Egyptian cat"
-    at.selectbox[0].select("coffee.png").run()
+    at.selectbox(key="image").select("coffee.png").run()
     assert not at.exception
     assert _classes(at)[0] == "espresso"
 
