@@ -43,6 +43,7 @@ from .cache import DiskCache
 from .figures import colorize
 from .hooks import HookScope, resolve_modules
 from .images import fit_square
+from .zf.figures import crop_field
 from .zf.projection import project, to_display
 from .zf.receptive_field import Box, field_map
 
@@ -89,6 +90,7 @@ class UnitView:
     """Stage 2 for one unit: what in the photo drove it, and where it fires."""
 
     projection: torch.Tensor  # (3, h, w) guided projection of its strongest activation, cropped to the field
+    # (padded with white where the photo's border cuts the field)
     heat: torch.Tensor  # (3, S, S) the photo with the unit's activation map overlaid and the field outlined
 
 
@@ -214,10 +216,6 @@ def heat_overlay(photo: torch.Tensor, amap: torch.Tensor, box: Box | None = None
     return outline(mixed, box) if box is not None else mixed
 
 
-def crop_box(image: torch.Tensor, box: Box) -> torch.Tensor:
-    return image[:, box.top : box.bottom, box.left : box.right]
-
-
 def unit_views(model: LoadedModel, hierarchy: Hierarchy, method: str = "guided", cache: bool = True) -> dict:
     """Stage 2 (see the module docstring): `{(layer, channel): UnitView}` for every chosen unit."""
     store = DiskCache("hierarchy", enabled=cache)
@@ -229,7 +227,8 @@ def unit_views(model: LoadedModel, hierarchy: Hierarchy, method: str = "guided",
         for units in hierarchy.units.values():
             for u in units:
                 signal = project(model, hierarchy.image[None], u.layer, u.channel, method, position=u.position)
-                shown[f"{u.layer}/{u.channel}"] = crop_box(to_display(signal)[0], u.box)
+                size = field_map(model, u.layer).size  # a field cut by the border is padded back to full size
+                shown[f"{u.layer}/{u.channel}"] = crop_field(to_display(signal)[0], u.box, size)
         return shown
 
     projections = store.get_or_compute(key, compute)
