@@ -38,7 +38,7 @@ from models import LoadedModel
 from models.errors import UserError
 
 from .actmax import Rendering, quality_settings, render
-from .actmax.field import centre_canvas
+from .actmax.field import sees_whole_field
 from .cache import DiskCache
 from .figures import colorize
 from .hooks import HookScope, resolve_modules
@@ -107,8 +107,7 @@ def tier_layers(model: LoadedModel) -> dict[str, str]:
         names = [layer.name for layer in model.layers if layer.tier == tier]
         if not names:
             raise UserError(f"{model.name} has no layer tagged {tier!r}; the hierarchy needs one per tier")
-        whole = [name for name in names if centre_canvas(model, name) < model.input_size]
-        chosen[tier] = whole[-1] if whole else names[0]
+        chosen[tier] = next((name for name in reversed(names) if sees_whole_field(model, name)), names[0])
     return chosen
 
 

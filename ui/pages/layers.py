@@ -32,7 +32,7 @@ if image is not None:
     columns[0].image(to_pil(found.image), caption=f"{name} (input pixels)", width="stretch")
     columns[-1].subheader("Output")
     columns[-1].table({"class": [label for label, _ in found.predictions],
-                       "probability": [f"{p:.3f}" for _, p in found.predictions]})
+                       "p": [f"{p:.2f}" for _, p in found.predictions]})
     views = hierarchy.unit_views(model, found)
     slots = {}
     for column, (tier, units) in zip(columns[1:-1], found.units.items()):

@@ -31,7 +31,7 @@ if image is not None:
     seen = unit_card.on_photo(model, image, layer.name, channel)
     st.image([to_pil(seen.photo), to_pil(seen.heat), to_pil(seen.projection)], width=260,
              caption=[name, f"activation map (max {seen.peak:.3g}), field outlined",
-                      "guided projection of its strongest activation"])
+                      "guided projection of its strongest activation, in its field"])
 
 st.subheader("What it wants to see")
 bar = st.progress(0.0, text="Rendering…")

@@ -59,6 +59,11 @@ def _centre(model: LoadedModel, layer: str, canvas: int) -> tuple[tuple[int, int
     return position, fields.box(*position)
 
 
+def sees_whole_field(model: LoadedModel, layer: str) -> bool:
+    """Whether `layer`'s centre neuron sees its whole receptive field inside the model's input."""
+    return _uncut(_centre(model, layer, model.input_size)[1], model.input_size)
+
+
 def centre_canvas(model: LoadedModel, layer: str) -> int:
     """The smallest canvas side on which `layer`'s centre neuron sees its whole field (else the input size).
 
@@ -73,7 +78,7 @@ def centre_canvas(model: LoadedModel, layer: str) -> int:
 def _search_canvas(model: LoadedModel, layer: str) -> int:
     full = model.input_size
     _, box = _centre(model, layer, full)
-    if not _uncut(box, full):
+    if not sees_whole_field(model, layer):
         return full
     side = -(-(max(box.height, box.width) + 2) // CANVAS_STEP) * CANVAS_STEP
     while side < full:
