@@ -130,10 +130,13 @@ def as_seen(pictures: torch.Tensor, boxes, size: int) -> torch.Tensor:
 
     Detail finer than the field's own pixels never reaches the neuron, so it is never optimized and stays
     as noise from the random start; showing the field's pixels enlarged shows only what was optimized.
+    Enlarged 3x or more, each field pixel becomes a visible square (nearest neighbour): a smooth upsampling
+    of an 11-pixel field blurs its edges away, and the squares say honestly how coarse the field is.
     """
     out = []
     for picture, box in zip(pictures, boxes):
         small = F.interpolate(picture[None], size=(box.height, box.width), mode="bilinear", antialias=True,
                               align_corners=False)
-        out.append(F.interpolate(small, size=(size, size), mode="bicubic", align_corners=False).clamp(0, 1))
+        mode = "nearest-exact" if size >= 3 * max(box.height, box.width) else "bicubic"
+        out.append(F.interpolate(small, size=(size, size), mode=mode).clamp(0, 1))
     return torch.cat(out)
