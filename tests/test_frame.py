@@ -56,3 +56,14 @@ def test_bad_url_values_show_a_message_and_fall_back():
         assert value in warned
     assert at.sidebar.radio(key="weights").value == "default"
     assert at.number_input(key="unit").value == 0
+
+
+def test_unit_page_shows_the_diversity_set_and_three_methods_on_request():
+    at = AppTest.from_file(APP, default_timeout=600)
+    at.query_params.update({"layer": "_blocks.1", "unit": "0"})
+    at.switch_page("ui/pages/unit.py").run()
+    at.toggle(key="unit_more").set_value(True).run()
+    assert not at.exception
+    captions = _captions(at)
+    assert sum(c.startswith("diverse ") for c in captions) == 4
+    assert {"plain gradient ascent", "Yosinski et al. 2015", "Lucid"} <= set(captions)
