@@ -1,19 +1,35 @@
-"""The Streamlit app: the frame shared by every page (title, navigation). Pages live in ui/pages/."""
+"""The Streamlit app's frame: the sidebar (model, weights, quality; bound to the URL) and the navigation.
+
+Pages live in ui/pages/ and are grouped in sections; another section is one more entry in SECTIONS.
+"""
 
 import streamlit as st
 
+from ui.common import draw_sidebar
+
 st.set_page_config(page_title="CNN feature visualization", layout="wide")
-pages = [
-    st.Page("ui/pages/classify.py", title="Classify", icon=":material/image_search:", default=True),
-    st.Page("ui/pages/render.py", title="What a unit wants", icon=":material/auto_awesome:"),
-    st.Page("ui/pages/deconv.py", title="Top-9 and deconvnet", icon=":material/grid_view:"),
-    st.Page("ui/pages/occlusion.py", title="Occlusion", icon=":material/select:"),
-    st.Page("ui/pages/filters.py", title="First-layer filters", icon=":material/filter:"),
-]
-optimization = [
-    st.Page("ui/pages/optim_interpolate.py", title="Loss along a line", icon=":material/show_chart:"),
-    st.Page("ui/pages/optim_batchnorm.py", title="Batch normalization", icon=":material/bar_chart:"),
-    st.Page("ui/pages/optim_net2net.py", title="Net2Net", icon=":material/account_tree:"),
-    st.Page("ui/pages/optim_evolution.py", title="Features while training", icon=":material/timeline:"),
-]
-st.navigation({"Features": pages, "Optimization": optimization}).run()
+SECTIONS = {
+    "Explore": [
+        st.Page("ui/pages/layers.py", title="Layers", icon=":material/stacks:", url_path="layers", default=True),
+        st.Page("ui/pages/unit.py", title="Unit", icon=":material/center_focus_strong:", url_path="unit"),
+        st.Page("ui/pages/image.py", title="Image", icon=":material/image_search:", url_path="image"),
+        st.Page("ui/pages/render.py", title="What a unit wants", icon=":material/auto_awesome:", url_path="render"),
+    ],
+    "Zeiler–Fergus": [
+        st.Page("ui/pages/deconv.py", title="Top-9 and deconvnet", icon=":material/grid_view:", url_path="deconv"),
+        st.Page("ui/pages/occlusion.py", title="Occlusion", icon=":material/select:", url_path="occlusion"),
+        st.Page("ui/pages/filters.py", title="First-layer filters", icon=":material/filter:", url_path="filters"),
+    ],
+    "Optimization": [
+        st.Page("ui/pages/optim_interpolate.py", title="Loss along a line", icon=":material/show_chart:",
+                url_path="loss-line"),
+        st.Page("ui/pages/optim_batchnorm.py", title="Batch normalization", icon=":material/bar_chart:",
+                url_path="batchnorm"),
+        st.Page("ui/pages/optim_net2net.py", title="Net2Net", icon=":material/account_tree:", url_path="net2net"),
+        st.Page("ui/pages/optim_evolution.py", title="Features while training", icon=":material/timeline:",
+                url_path="evolution"),
+    ],
+}
+navigation = st.navigation(SECTIONS)
+draw_sidebar()
+navigation.run()

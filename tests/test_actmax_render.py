@@ -116,11 +116,11 @@ def test_oom_splits_the_batch_and_keeps_the_order(model, monkeypatch):
     real = render_module._optimize
     tried = []
 
-    def small_memory(model, objectives, settings, progress):
+    def small_memory(model, objectives, settings, progress, fields=None):
         tried.append(len(objectives))
         if len(objectives) > 1:
             raise torch.cuda.OutOfMemoryError("CUDA out of memory (simulated)")
-        return real(model, objectives, settings, progress)
+        return real(model, objectives, settings, progress, fields)
 
     monkeypatch.setattr(render_module, "_optimize", small_memory)
     split = viz.render(model, units, **SMALL)

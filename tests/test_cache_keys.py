@@ -75,7 +75,7 @@ def changed(settings: RenderSettings, name: str) -> RenderSettings:
 
 def test_a_render_key_changes_with_model_weights_unit_every_setting_and_code(chain, monkeypatch):
     base = resolve("standard", param="pixel", size=32, steps=4)  # pixel: squash can be switched off too
-    recorder = KeyRecorder({"images": torch.zeros(1), "history": torch.zeros(1)})
+    recorder = KeyRecorder({"images": torch.zeros(1, 3, 32, 32), "history": torch.zeros(4, 1)})
 
     def key(model=chain, unit=("top", 0), settings=base) -> str:
         viz.render(model, [unit], settings=settings, cache=recorder)

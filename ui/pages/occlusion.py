@@ -3,10 +3,10 @@
 import streamlit as st
 
 import viz
-from ui.common import choose_image, choose_model, download_buttons
+from ui.common import choose_image, current_model, download_buttons
 from viz.zf.figures import occlusion_figure
 
-model = choose_model()
+model = current_model()
 st.title("Which part of the photo matters?")
 st.write(
     "A grey square slides over the photo. Where it covers what the network relies on, the probability of "
