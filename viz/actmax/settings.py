@@ -41,6 +41,7 @@ class RenderSettings:
     norm_percentile: float = 0.0  # classic: grey out pixels with a colour norm below this percentile
     contribution_percentile: float = 0.0  # classic: grey out pixels contributing less than this percentile
     mixed_precision: bool = True  # bf16 autocast on CUDA GPUs that support it (ignored elsewhere)
+    pre_relu: bool = True  # read units before the saturating rectifier ending their layer (Layer.pre), if any
 
     def __post_init__(self):
         _within("size", self.size, *SIZE_RANGE)
