@@ -8,6 +8,7 @@ pages = [
     st.Page("ui/pages/render.py", title="What a unit wants", icon=":material/auto_awesome:"),
     st.Page("ui/pages/deconv.py", title="Top-9 and deconvnet", icon=":material/grid_view:"),
     st.Page("ui/pages/occlusion.py", title="Occlusion", icon=":material/select:"),
+    st.Page("ui/pages/invariance.py", title="Invariance", icon=":material/rotate_right:"),
     st.Page("ui/pages/filters.py", title="First-layer filters", icon=":material/filter:"),
 ]
 st.navigation(pages).run()

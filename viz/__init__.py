@@ -3,7 +3,7 @@
 Public calls (see DESIGN.md): `activations`, `classify`, `load_image`; activation maximization with
 `render` (what it maximizes is built with `objectives`); the Zeiler–Fergus family with `project`
 (deconvnet, guided, gradient), `to_display`, `deconv_audit`, `top_examples`, `receptive_field`,
-`occlusion` and `first_layer_filters`; `probe` tags units with synthetic stimuli (edge, colour, curve, other).
+`occlusion`, `invariance` and `first_layer_filters`; `probe` tags units with synthetic stimuli (edge, colour, curve, other).
 """
 
 from models import pick_device
@@ -15,7 +15,7 @@ from .hooks import Capture, HookScope
 from .images import ImageError, load_image, to_batch
 from .probe import probe
 from .rectifiers import RectifierRule
-from .zf import deconv_audit, first_layer_filters, occlusion, project, receptive_field, to_display, top_examples
+from .zf import deconv_audit, first_layer_filters, invariance, occlusion, project, receptive_field, to_display, top_examples
 
 __version__ = "0.1.0"
 
@@ -31,6 +31,7 @@ __all__ = [
     "classify",
     "deconv_audit",
     "first_layer_filters",
+    "invariance",
     "load_image",
     "objectives",
     "occlusion",

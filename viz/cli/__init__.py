@@ -11,10 +11,10 @@ import sys
 
 from models.errors import UserError, first_line
 
-from . import basics, probe, render, zf
+from . import basics, invariance, probe, render, zf
 from .options import model_options
 
-COMMAND_MODULES = (basics, render, zf, probe)
+COMMAND_MODULES = (basics, render, zf, probe, invariance)
 
 
 def build_parser() -> argparse.ArgumentParser:
