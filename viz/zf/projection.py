@@ -189,7 +189,7 @@ def _warn_if_unhookable(model: LoadedModel, layer: str) -> None:
             f"{model.name} applies {len(audit.unhookable)} rectifier(s) functionally ({names}, ...); no hook can "
             f"change their backward, so the projection through them is the plain gradient (approximate)",
             UserWarning,
-            stacklevel=3,
+            stacklevel=4,  # the caller of project()
         )
 
 
