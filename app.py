@@ -18,6 +18,7 @@ SECTIONS = {
     "Zeiler–Fergus": [
         st.Page("ui/pages/deconv.py", title="Top-9 and deconvnet", icon=":material/grid_view:", url_path="deconv"),
         st.Page("ui/pages/occlusion.py", title="Occlusion", icon=":material/select:", url_path="occlusion"),
+        st.Page("ui/pages/invariance.py", title="Invariance", icon=":material/rotate_right:", url_path="invariance"),
         st.Page("ui/pages/filters.py", title="First-layer filters", icon=":material/filter:", url_path="filters"),
     ],
     "Optimization": [

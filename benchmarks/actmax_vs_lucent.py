@@ -12,6 +12,7 @@ Lucent is a benchmark-only dependency: `make bench` installs it (with --no-deps)
 from __future__ import annotations
 
 import argparse
+import os
 import platform
 import sys
 import time
@@ -90,7 +91,7 @@ def main() -> None:
     p.add_argument("--layer", default="_blocks.8")
     p.add_argument("--channels", default="0-7")
     p.add_argument("--size", type=int, default=128)
-    p.add_argument("--steps", type=int, default=512)
+    p.add_argument("--steps", default="128,512", help="step counts to run, comma-separated; each gets its table")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--jitters", type=int, default=8, help="random shift/zoom draws averaged per judgement")
     p.add_argument("--device", default="auto")
@@ -104,18 +105,31 @@ def main() -> None:
     model = models.load(device=args.device)
     channels = parse_channels(args.channels, model.layer(args.layer).channels)
     units = [(args.layer, c) for c in channels]
+    step_counts = [int(n) for n in args.steps.split(",")]
     print(f"# {model.name} {args.layer} channels {args.channels}: size {args.size}, steps {args.steps}, "
           f"seed {args.seed}; device {model.device}, torch {torch.__version__}, {torch.get_num_threads()} threads, "
-          f"{platform.processor() or platform.machine()}")
+          f"{platform.processor() or platform.machine()}; load average before: {load()}")
+    for steps in step_counts:
+        args.steps = steps
+        runs = measure_runs(model, args, channels, units)
+        steady = steady_step_seconds(model, args, channels, units) if args.timing_repeats else {}
+        print_table(model, args, units, runs, steady)
+        print(f"load average after {steps} steps: {load()}")
 
+
+def load() -> str:
+    return " ".join(f"{v:.2f}" for v in os.getloadavg())
+
+
+def measure_runs(model, args, channels, units) -> dict:
+    """Each run's images and wall time at `args.steps` steps."""
+    render = dict(size=args.size, steps=args.steps, seed=args.seed, cache=False)
     runs = {}
     for preset in args.presets.split(","):
-        result, wall = timed(lambda: viz.render(model, units, size=args.size, steps=args.steps, seed=args.seed,
-                                                preset=preset, cache=False))
+        result, wall = timed(lambda: viz.render(model, units, preset=preset, **render))
         runs[f"engine {preset}"] = (result.images, wall)
     for window in filter(None, args.windows.split(",")):
-        result, wall = timed(lambda: viz.render(model, units, size=args.size, steps=args.steps, seed=args.seed,
-                                                window=float(window), cache=False))
+        result, wall = timed(lambda: viz.render(model, units, window=float(window), **render))
         runs[f"engine window {window}"] = (result.images, wall)
     images, wall = timed(lambda: lucent_render(model, args.layer, channels, args.size, args.steps, args.seed))
     runs["lucent batch"] = (images, wall)
@@ -123,22 +137,26 @@ def main() -> None:
         pieces, wall = timed(lambda: [lucent_render(model, args.layer, [c], args.size, args.steps, args.seed)
                                       for c in channels])
         runs["lucent sequential"] = (torch.cat(pieces), wall)
+    return runs
 
-    steady = steady_step_seconds(model, args, channels, units) if args.timing_repeats else {}
+
+def print_table(model, args, units, runs, steady) -> None:
     rows = {}
     for name, (images, wall) in runs.items():
         plain = judge(model, images, units)
         jittered = judge(model, images, units, jitters=args.jitters, seed=args.seed)
         rows[name] = (wall, len(units) / wall, plain, jittered)
     ref = rows["lucent batch"]
-    print(f"\n| run | wall s | units/s | speed vs Lucent batch | step s (min of {args.timing_repeats}) | "
-          "step speed vs Lucent | activation | jittered | act. vs Lucent | jit. vs Lucent |")
-    print("|---|---|---|---|---|---|---|---|---|---|")
+    print(f"\n{args.steps} steps:\n\n| run | wall s | units/s | speed vs Lucent batch | step s (min of "
+          f"{args.timing_repeats}) | step speed vs Lucent | activation | jittered | act. vs Lucent | jit. vs Lucent |"
+          " jit. median vs Lucent |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
     for name, (wall, ups, plain, jit) in rows.items():
         step = steady.get(name, float("nan"))
         print(f"| {name} | {wall:.1f} | {ups:.4f} | {ups / ref[1]:.2f}x | {step:.3f} | "
               f"{steady.get('lucent batch', float('nan')) / step:.2f}x | {plain.mean():.2f} | {jit.mean():.2f} | "
-              f"{plain.mean() / ref[2].mean():.2f} | {jit.mean() / ref[3].mean():.2f} |")
+              f"{plain.mean() / ref[2].mean():.2f} | {jit.mean() / ref[3].mean():.2f} | "
+              f"{jit.median() / ref[3].median():.2f} |")
     print("\nper image (plain / jittered):")
     for name, (_, _, plain, jit) in rows.items():
         print(f"  {name:18s} " + "  ".join(f"{a:.1f}/{b:.1f}" for a, b in zip(plain.tolist(), jit.tolist())))

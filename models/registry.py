@@ -32,6 +32,10 @@ class Layer:
     name: str
     tier: str
     channels: int
+    # The module whose output is this layer's value *before* the saturating rectifier (ReLU, ReLU6) that
+    # ends the layer, e.g. "_bn0" for Lite0's "_relu0"; "" when no rectifier ends it (or none can be read).
+    # Objectives read it by default (Lucid's "pre-ReLU"), so a unit cannot be satisfied by saturating.
+    pre: str = ""
 
     def __post_init__(self):
         if self.tier not in TIERS:
@@ -150,6 +154,11 @@ class LoadedModel:
                 f"{self.name} has no visualizable layer {name!r}; choose one of: {', '.join(self._by_name)}"
             ) from None
 
+    def pre_activation(self, name: str) -> str:
+        """The module whose output is layer `name` before its rectifier ("" when there is none)."""
+        layer = self._by_name.get(name)
+        return layer.pre if layer is not None else ""
+
 
 def _random_init(build: Callable[[], nn.Module], seed: int = 0) -> nn.Module:
     """Build an untrained network with a fixed seed, without touching the caller's global RNG."""
@@ -201,15 +210,36 @@ def load(name: str = "efficientnet_lite0", weights: str | os.PathLike = "default
 VISUALIZABLE_TYPES = (nn.Conv2d, nn.ReLU, nn.ReLU6, nn.LeakyReLU, nn.ELU, nn.GELU, nn.SiLU, nn.Hardswish)
 
 
-def _probe_channels(net: nn.Module, names: Sequence[str], input_size: int) -> dict[str, int]:
-    """Run one forward on a blank image to read each named layer's channel count."""
+SATURATING_RECTIFIERS = (nn.ReLU, nn.ReLU6)  # rectifiers whose input `from_module` offers as "pre-ReLU"
+
+
+def _probe(net: nn.Module, names: Sequence[str], input_size: int) -> tuple[dict[str, int], dict[str, str]]:
+    """One forward on a blank image: each named layer's channel count, and for each layer that is a
+    rectifier module the module whose output was that rectifier's input (the layer's pre-activation).
+
+    The feeding module is the last one to return the very tensor the rectifier received; if that is a
+    rectifier itself (an in-place chain) or nothing returned it (a functional step in between), none.
+    """
     modules = dict(net.named_modules())
     found: dict[str, int] = {}
+    produced: list[tuple[str, torch.Tensor]] = []  # (module, output) in completion order
+    fed_by: dict[str, str] = {}
 
     def record(name: str, output) -> None:
-        found.setdefault(name, output.shape[1])
+        if name in wanted:
+            found.setdefault(name, output.shape[1])
+        if isinstance(output, torch.Tensor):
+            produced.append((name, output))
 
-    handles = [modules[n].register_forward_hook(lambda m, i, o, n=n: record(n, o)) for n in names]
+    def feeding(name: str, inputs) -> None:
+        source = next((n for n, out in reversed(produced) if out is inputs[0]), "")
+        if name not in fed_by and source and not isinstance(modules[source], SATURATING_RECTIFIERS):
+            fed_by[name] = source
+
+    wanted = set(names)
+    handles = [m.register_forward_hook(lambda m, i, o, n=n: record(n, o)) for n, m in modules.items() if n]
+    handles += [modules[n].register_forward_pre_hook(lambda m, i, n=n: feeding(n, i))
+                for n in names if isinstance(modules[n], SATURATING_RECTIFIERS)]
     try:
         first = next(net.parameters(), None)
         device, dtype = (first.device, first.dtype) if first is not None else (torch.device("cpu"), torch.float32)
@@ -218,7 +248,7 @@ def _probe_channels(net: nn.Module, names: Sequence[str], input_size: int) -> di
     finally:
         for h in handles:
             h.remove()
-    return found
+    return found, fed_by
 
 
 def _state_digest(net: nn.Module) -> str:
@@ -241,6 +271,9 @@ def from_module(
 ) -> LoadedModel:
     """Wrap any image network. `layers=None` takes every conv and activation module, tiers spread by depth.
 
+    A layer given by name that is an `nn.ReLU`/`nn.ReLU6` module gets its pre-activation (`Layer.pre`) from
+    one probe forward: the module whose output the rectifier receives. A `Layer` given whole keeps its own.
+
     The module is put in eval mode and its parameters are frozen (visualization never trains).
     """
     modules = dict(net.named_modules())
@@ -253,12 +286,13 @@ def from_module(
     unknown = [n for n in names if n not in modules]
     if unknown:
         raise UserError(f"{name} has no module {unknown[0]!r}; module names: {', '.join(n for n in modules if n)}")
-    channels = _probe_channels(net, names, input_size)
+    channels, fed_by = _probe(net, names, input_size)
     silent = [n for n in names if n not in channels]
     if silent:
         raise UserError(f"layer {silent[0]!r} of {name} is never called in forward(); choose another layer")
     spread = [
-        layer if isinstance(layer, Layer) else Layer(layer, TIERS[min(3, 4 * i // len(names))], channels[layer])
+        layer if isinstance(layer, Layer)
+        else Layer(layer, TIERS[min(3, 4 * i // len(names))], channels[layer], pre=fed_by.get(layer, ""))
         for i, layer in enumerate(layers)
     ]
     return LoadedModel(

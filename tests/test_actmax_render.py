@@ -99,10 +99,13 @@ def silent_unit_model():
 
 def test_a_silent_unit_still_gets_a_gradient_through_an_inplace_relu():
     tiny = silent_unit_model()
-    plain = viz.render(tiny, [("1", 0)], size=32, steps=30, redirect_steps=0, lr=0.2, cache=False)
+    after_relu = dict(size=32, steps=30, lr=0.2, cache=False, pre_relu=False)  # read where the ReLU silences it
+    plain = viz.render(tiny, [("1", 0)], redirect_steps=0, **after_relu)
     assert plain.history.abs().max() == 0  # plain gradient: nothing moves, the render would be blank
-    woken = viz.render(tiny, [("1", 0)], size=32, steps=30, redirect_steps=30, lr=0.2, cache=False)
+    woken = viz.render(tiny, [("1", 0)], redirect_steps=30, **after_relu)
     assert woken.history[-1, 0] > 0
+    before_relu = viz.render(tiny, [("1", 0)], size=32, steps=30, redirect_steps=0, lr=0.2, cache=False)
+    assert before_relu.history[-1, 0] > before_relu.history[0, 0]  # pre-ReLU, the unit is never silent
 
 
 def test_oom_splits_the_batch_and_keeps_the_order(model, monkeypatch):

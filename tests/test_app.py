@@ -56,3 +56,14 @@ def test_render_page_renders_on_request_with_a_progress_bar_and_downloads():
     at.button[0].click().run()
     assert not at.exception
     assert len(at.get("image")) == 1 and len(at.get("download_button")) == 3
+
+
+def test_invariance_page_draws_the_three_curves_and_follows_the_transformation():
+    at = AppTest.from_file(APP, default_timeout=300).run()
+    at.switch_page("ui/pages/invariance.py").run()
+    assert not at.exception
+    summary = next(m.value for m in at.markdown if "over the range" in m.value)
+    assert summary.startswith("**Egyptian cat**")
+    assert len(at.get("image")) == 1 and len(at.get("download_button")) == 3
+    at.radio(key="inv_kind").set_value("translate").run()
+    assert not at.exception and len(at.get("image")) == 1

@@ -13,6 +13,7 @@ import torchvision
 import models
 from models.efficientnet_lite import EfficientNetLite
 from viz.activations import activations, classify
+from viz.hooks import Capture
 from viz.images import gallery_dir, to_batch
 
 SHIPPED = ["efficientnet_lite0", "alexnet", "vgg16", "googlenet", "resnet18", "resnet50"]
@@ -44,6 +45,21 @@ def test_declared_layers_exist_with_their_channel_counts(name):
     if model.labels is not None:
         with torch.no_grad():
             assert model.net(model.normalize(x)).shape == (1, len(model.labels))
+    _check_pre_activations(model)
+
+
+def _check_pre_activations(model):
+    """Each declared pre-activation, rectified by the layer's own rule, is exactly the layer's output."""
+    with_pre = [layer.name for layer in model.layers if layer.pre]
+    x = torch.rand(1, 3, 112, 112)
+    with Capture(model, with_pre) as post:
+        after = post.run(model.normalize(x))
+    with Capture(model, with_pre, pre_relu=True) as pre:
+        before = pre.run(model.normalize(x))
+    for name in with_pre:
+        upper = 6.0 if isinstance(dict(model.net.named_modules()).get(name), torch.nn.ReLU6) else None
+        assert not torch.equal(before[name], after[name]), f"{name}: pre-activation has no negative values"
+        torch.testing.assert_close(before[name].clamp(0, upper), after[name], msg=name)
 
 
 def test_untrained_models_are_reproducible_and_leave_the_global_rng_alone():

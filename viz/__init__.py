@@ -3,8 +3,9 @@
 Public calls (see DESIGN.md): `activations`, `classify`, `load_image`; activation maximization with
 `render` (what it maximizes is built with `objectives`); the Zeiler–Fergus family with `project`
 (deconvnet, guided, gradient), `to_display`, `deconv_audit`, `top_examples`, `receptive_field`,
-`occlusion` and `first_layer_filters`. `viz.hierarchy` computes the app's landing (Figure 1.2 for a photo)
-in stages; `viz.unit_card` and `viz.image_view` the Unit and Image pages.
+`occlusion`, `invariance` and `first_layer_filters`; `probe` tags units with synthetic stimuli (edge, colour, curve,
+other). `viz.hierarchy` computes the app's landing (Figure 1.2 for a photo) in stages; `viz.unit_card` and
+`viz.image_view` the Unit and Image pages.
 """
 
 from models import pick_device
@@ -14,8 +15,9 @@ from .actmax import RenderSettings, Rendering, objectives, render
 from .cache import DiskCache
 from .hooks import Capture, HookScope
 from .images import ImageError, load_image, to_batch
+from .probe import probe
 from .rectifiers import RectifierRule
-from .zf import deconv_audit, first_layer_filters, occlusion, project, receptive_field, to_display, top_examples
+from .zf import deconv_audit, first_layer_filters, invariance, occlusion, project, receptive_field, to_display, top_examples
 
 __version__ = "0.1.0"
 
@@ -31,10 +33,12 @@ __all__ = [
     "classify",
     "deconv_audit",
     "first_layer_filters",
+    "invariance",
     "load_image",
     "objectives",
     "occlusion",
     "pick_device",
+    "probe",
     "project",
     "receptive_field",
     "render",

@@ -72,13 +72,21 @@ class Capture(HookScope):
     """Records the outputs of named layers; with `stop=True` the forward pass ends once all are recorded.
 
     A module called several times in one forward (a reused ReLU) is recorded at its first call. Outputs
-    are cloned so a later in-place operation cannot change them.
+    are cloned so a later in-place operation (an in-place ReLU) cannot change them.
+
+    `pre_relu=True` records, under each layer's name, its value before the saturating rectifier that ends it
+    where the model's registry entry names one (`Layer.pre`; Lucid's "pre-ReLU"); other layers as they are.
     """
 
-    def __init__(self, model: LoadedModel, layers: Iterable[str], stop: bool = True):
+    def __init__(self, model: LoadedModel, layers: Iterable[str], stop: bool = True, pre_relu: bool = False):
         super().__init__()
         self.model = model
-        self.modules = resolve_modules(model, list(dict.fromkeys(layers)))
+        names = list(dict.fromkeys(layers))
+        self.modules = resolve_modules(model, names)
+        if pre_relu:
+            sources = {n: model.pre_activation(n) for n in names}
+            read = resolve_modules(model, [s for s in sources.values() if s])
+            self.modules = {n: read[sources[n]] if sources[n] else m for n, m in self.modules.items()}
         self.stop = stop
         self.outputs: dict[str, torch.Tensor] = {}
         self.output = None

@@ -7,6 +7,8 @@ from ui.common import current_model, download_buttons
 from viz.zf.projection import METHODS
 from viz.zf.figures import figure2, projection_note, unit_panel
 
+SMOOTH_SAMPLES = 16
+
 model = current_model()
 st.title("Which image patches excite a unit?")
 st.write(
@@ -30,6 +32,12 @@ method = right.radio(
     "drove the unit.",
 )
 units = list(range(int(first), min(int(first) + count, layer.channels)))
+smooth = st.toggle(
+    f"Average over {SMOOTH_SAMPLES} noisy copies (SmoothGrad)", key="deconv_smooth",
+    help="Each projection is averaged over copies of the photo with a little noise added: the speckle of a "
+    "single projection cancels and the edges of the patch remain (slower).",
+)
+samples = SMOOTH_SAMPLES if smooth else 0
 
 note = projection_note(model, layer.name, method)
 (st.success if note.startswith("exact") else st.warning)(f"{method} projection through {layer.name}: {note}")
@@ -42,8 +50,9 @@ progress.empty()
 if found.skipped:
     st.info(found.skipped_message())
 with st.spinner("Projecting…"):
-    panels = [unit_panel(model, found, unit, method) for unit in units]
-st.pyplot(figure2(model, found, units, method, panels=panels))
+    panels = [unit_panel(model, found, unit, method, samples=samples) for unit in units]
+st.pyplot(figure2(model, found, units, method, panels=panels, samples=samples))
 download_buttons(
-    lambda: figure2(model, found, units, method, panels=panels), f"{model.name}-{layer.name}-{method}", "deconv"
+    lambda: figure2(model, found, units, method, panels=panels, samples=samples),
+    f"{model.name}-{layer.name}-{method}{'-smoothgrad' if samples else ''}", "deconv",
 )

@@ -3,7 +3,8 @@
 Each step: build the images from the parameters, apply the random transforms (one fused resampling that
 also shows the picture at the model's input scale and crops the window the network sees), run the network
 only as far as the deepest layer the objectives read, and take one optimizer step on each image's own
-score (objectives are maximized). The model is only read: hooks live in this call's `HookScope`s, so a
+score (objectives are maximized). A layer that ends in a saturating rectifier is read before it by default
+(`pre_relu`, Lucid's convention): a ReLU6 unit could otherwise be satisfied by any picture that saturates it. The model is only read: hooks live in this call's `HookScope`s, so a
 shared model can serve several threads at once and no hook survives the call, even when it raises.
 """
 
@@ -142,7 +143,9 @@ def _optimize(
     redirect = min(settings.redirect_steps, settings.steps)
     history, step = [], 0
     for rule, count in (("redirect", redirect), ("gradient", settings.steps - redirect)):
-        with RectifierRule(model, rule), Capture(model, hooked, stop=not wants_output) as capture:
+        with RectifierRule(model, rule), Capture(
+            model, hooked, stop=not wants_output, pre_relu=settings.pre_relu
+        ) as capture:
             for _ in range(count):
                 image = problem.image_fn()
                 x = model.normalize(transform(image, generator))

@@ -42,6 +42,7 @@ class RenderSettings:
     contribution_percentile: float = 0.0  # classic: grey out pixels contributing less than this percentile
     mixed_precision: bool = True  # bf16 autocast on CUDA GPUs that support it (ignored elsewhere)
     field: bool = False  # the picture is only the unit's receptive field, enlarged (viz/actmax/field.py)
+    pre_relu: bool = True  # read units before the saturating rectifier ending their layer (Layer.pre), if any
 
     def __post_init__(self):
         _within("size", self.size, *SIZE_RANGE)

@@ -11,10 +11,10 @@ import sys
 
 from models.errors import UserError, first_line
 
-from . import basics, hierarchy, optim, render, zf
+from . import basics, hierarchy, invariance, optim, probe, render, zf
 from .options import model_options
 
-COMMAND_MODULES = (basics, render, zf, hierarchy, optim)
+COMMAND_MODULES = (basics, render, zf, probe, invariance, hierarchy, optim)
 
 
 def build_parser() -> argparse.ArgumentParser:

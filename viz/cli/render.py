@@ -29,6 +29,8 @@ def register(commands, model_options) -> None:
     p.add_argument("--neuron", action="store_true", help="render each channel's centre neuron, not the whole channel")
     p.add_argument("--field", action="store_true",
                    help="render only the centre neuron's receptive field, enlarged to --size (implies --neuron)")
+    p.add_argument("--post-relu", action="store_true",
+                   help="read units after their layer's rectifier (default: before it where it saturates; README)")
     p.add_argument("--no-cache", action="store_true", help="neither read nor write the render cache")
     add_figure_options(p)
     p.set_defaults(run=_render)
@@ -70,7 +72,8 @@ def _render(args) -> None:
     out = check_output_path(args.out)
     model = models.load(args.model, weights=args.weights, device=args.device)
     channels = parse_channels(args.channels, model.layer(args.layer).channels)
-    settings = resolve(args.preset, size=args.size, steps=args.steps, seed=args.seed, field=args.field or None)
+    settings = resolve(args.preset, size=args.size, steps=args.steps, seed=args.seed, field=args.field or None,
+                       pre_relu=not args.post_relu)
     path = render_files(model, args.layer, channels, settings, out, args.dpi, args.columns, not args.no_cache,
                         {"preset": args.preset}, neuron=args.neuron)
     print(f"wrote {out} and {path.name}")
@@ -89,7 +92,8 @@ def _reproduce(args) -> None:
             "install the recorded weights to reproduce this figure"
         )
     try:
-        settings = RenderSettings(**record["settings"])
+        # Sidecars written before `pre_relu` existed read every layer after its rectifier.
+        settings = RenderSettings(**{"pre_relu": False, **record["settings"]})
     except TypeError as exc:
         raise models.UserError(f"{source.name} has settings this version does not know ({exc})") from None
     path = render_files(model, record["layer"], list(record["channels"]), settings, out, record["dpi"],

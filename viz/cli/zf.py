@@ -28,6 +28,8 @@ def register(commands, model_options) -> None:
     p.add_argument("--method", default="deconvnet", choices=METHODS, help="projection rule (default: deconvnet)")
     p.add_argument("--k", type=int, default=9, help="examples per unit (default 9, shown 3 per row)")
     p.add_argument("--any-position", action="store_true", help="allow several examples from one image")
+    p.add_argument("--smooth", type=int, default=0, metavar="N",
+                   help="SmoothGrad: average each projection over N noisy copies (the app uses 16; default 0: off)")
     p.add_argument("--batch-size", type=int, default=32, help="images per forward pass in the sweep")
     p.add_argument("--no-cache", action="store_true", help="recompute the sweep instead of reading the disk cache")
     add_figure_options(p)
@@ -70,7 +72,7 @@ def _deconv(args) -> None:
     if found.skipped:
         print(found.skipped_message(), file=sys.stderr)
     print(f"{args.method} projection through {args.layer}: {projection_note(model, args.layer, args.method)}")
-    path = save_figure(figure2(model, found, channels, method=args.method), args.out, dpi=args.dpi)
+    path = save_figure(figure2(model, found, channels, method=args.method, samples=args.smooth), args.out, dpi=args.dpi)
     print(f"wrote {path}")
 
 

@@ -22,6 +22,13 @@ here is shared. On networks where captum is right, the results are equal (tested
 
 The projection is the signal that reaches the network's input, i.e. in normalized input space, before the
 [0,1] -> network normalization; it is signed and has no natural scale. `to_display` maps it to [0,1].
+
+SmoothGrad (Smilkov et al. 2017): `samples=n` averages the projection over n copies of each image with
+Gaussian noise of standard deviation `noise` times the image's own range added in [0,1] space (captum's
+`NoiseTunnel(..., nt_type="smoothgrad")`, which draws the same noise from the same seed: tested equal where
+captum is right). The unit stays the one chosen on the clean image, so the copies all project the same unit;
+single projections of low units on a real photo are speckled, and the average keeps what the copies share,
+the patch's own edges (measured by `edge_agreement`, README).
 """
 
 from __future__ import annotations
@@ -40,6 +47,8 @@ from ..hooks import Capture
 from ..rectifiers import RectifierRule
 
 METHODS = ("deconvnet", "guided", "gradient")
+MAX_SAMPLES = 256  # SmoothGrad copies per image at most
+SMOOTH_BATCH = 64  # noisy copies per forward/backward pass
 
 Position = tuple[int, int]
 
@@ -96,23 +105,73 @@ def project(
     channel: int,
     method: str = "deconvnet",
     position: Position | Sequence[Position] | None = None,
+    samples: int = 0,
+    noise: float = 0.15,
+    seed: int = 0,
 ) -> torch.Tensor:
     """Signed (N,3,H,W) projections of one unit per image down to pixel space, all images in one batch.
 
     `images` are (N,3,H,W) in [0,1]; `layer` is a module name of `model.net`; `position` is None (each image's
     strongest activation of `channel`), one (y, x) for all images, or one (y, x) per image. The forward pass
     stops at `layer`. Warns (UserWarning) when the network has rectifiers no hook can reach.
+    `samples` > 0: SmoothGrad, the mean over that many noisy copies (noise: std as a fraction of each image's
+    range; seed: of the noise), see the module docstring.
     """
     if method not in METHODS:
         raise UserError(f"unknown projection method {method!r}; choose one of {', '.join(METHODS)}")
-    batch = _as_batch(images)
+    if isinstance(samples, bool) or not isinstance(samples, int) or not 0 <= samples <= MAX_SAMPLES:
+        raise UserError(f"samples {samples!r} is out of range; choose 0 (one projection) to {MAX_SAMPLES}")
+    if not 0 < noise <= 1:
+        raise UserError(f"noise {noise!r} is out of range; choose a fraction of the image's range in (0, 1]")
+    batch = _as_batch(images).to(model.device)
     positions = _positions(position, len(batch))
-    x = model.normalize(batch.to(model.device)).detach().requires_grad_(True)
+    if not samples:
+        return _project(model, batch, layer, int(channel), method, positions)
+    if positions is None:
+        positions = _strongest(model, batch, layer, int(channel))
+    noisy = noisy_copies(batch, samples, noise, seed)
+    repeated = None if positions is None else [p for p in positions for _ in range(samples)]
+    total = torch.zeros_like(batch)
+    for start in range(0, len(noisy), SMOOTH_BATCH):
+        chunk = slice(start, start + SMOOTH_BATCH)
+        signal = _project(model, noisy[chunk], layer, int(channel), method, repeated and repeated[chunk])
+        owners = torch.arange(start, start + len(signal), device=batch.device) // samples
+        total.index_add_(0, owners, signal)
+    return total / samples
+
+
+def noisy_copies(batch: torch.Tensor, samples: int, noise: float, seed: int) -> torch.Tensor:
+    """(N * samples, 3, H, W): each image `samples` times in a row plus Gaussian noise of std `noise` x its range.
+
+    The layout and the draw are captum NoiseTunnel's (`repeat_interleave`, one `torch.normal` call), so the
+    same seed gives the same noise.
+    """
+    spread = (batch.flatten(1).amax(dim=1) - batch.flatten(1).amin(dim=1)).clamp(min=1e-6) * noise
+    std = spread.float().view(-1, 1, 1, 1).expand(batch.shape).repeat_interleave(samples, dim=0).contiguous()
+    generator = torch.Generator(device=batch.device).manual_seed(seed)
+    return batch.repeat_interleave(samples, dim=0) + torch.normal(0.0, std, generator=generator).to(batch.dtype)
+
+
+@torch.no_grad()
+def _strongest(model: LoadedModel, batch: torch.Tensor, layer: str, channel: int) -> list[Position] | None:
+    """Each image's strongest (y, x) of the channel on the clean image (None for a layer without a 2-D map)."""
+    with Capture(model, [layer], stop=True) as capture:
+        activation = capture.run(model.normalize(batch))[layer]
+    if activation.dim() != 4:
+        return None
+    if not 0 <= channel < activation.shape[1]:
+        raise UserError(f"channel {channel} is out of range; this layer has channels 0-{activation.shape[1] - 1}")
+    flat = activation[:, channel].flatten(1).argmax(dim=1).tolist()
+    return [divmod(i, activation.shape[-1]) for i in flat]
+
+
+def _project(model, batch, layer, channel, method, positions) -> torch.Tensor:
+    x = model.normalize(batch).detach().requires_grad_(True)
     with torch.enable_grad(), RectifierRule(model, method), Capture(model, [layer], stop=True) as capture:
         activation = capture.run(x)[layer]
         if not activation.requires_grad:
             raise UserError(f"layer {layer!r} does not depend on the input image; pick another layer")
-        seed = unit_seed(activation, int(channel), positions)
+        seed = unit_seed(activation, channel, positions)
         (signal,) = torch.autograd.grad(activation, x, grad_outputs=seed)
     if method != "gradient":
         _warn_if_unhookable(model, layer)
@@ -127,7 +186,7 @@ def _warn_if_unhookable(model: LoadedModel, layer: str) -> None:
             f"{model.name} applies {len(audit.unhookable)} rectifier(s) functionally ({names}, ...); no hook can "
             f"change their backward, so the projection through them is the plain gradient (approximate)",
             UserWarning,
-            stacklevel=3,
+            stacklevel=4,  # the caller of project()
         )
 
 
