@@ -3,7 +3,8 @@
 import streamlit as st
 
 import viz
-from ui.common import choose_model, download_buttons
+from ui.common import choose_model, download_buttons, model_parts, shared_result
+from viz.figures import figure_bytes
 from viz.zf.projection import METHODS
 from viz.zf.figures import figure2, projection_note, unit_panel
 
@@ -34,16 +35,18 @@ units = list(range(int(first), min(int(first) + count, layer.channels)))
 note = projection_note(model, layer.name, method)
 (st.success if note.startswith("exact") else st.warning)(f"{method} projection through {layer.name}: {note}")
 
-progress = st.progress(0.0, text="Searching the gallery…")
-found = viz.top_examples(
-    model, None, layer.name, k=9, per_image=True, progress=lambda done, total: progress.progress(done / total)
-)
-progress.empty()
+def top9(progress):
+    """The gallery sweep, the projections and the figure: one job, shared by every session asking the same."""
+    found = viz.top_examples(model, None, layer.name, k=9, per_image=True, progress=progress)
+    panels = [unit_panel(model, found, unit, method) for unit in units]
+    return found, panels, figure_bytes(figure2(model, found, units, method, panels=panels))
+
+
+parts = {"page": "top9", **model_parts(model), "layer": layer.name, "units": units, "method": method}
+found, panels, png = shared_result("Searching the gallery and projecting", parts, top9)
 if found.skipped:
     st.info(found.skipped_message())
-with st.spinner("Projecting…"):
-    panels = [unit_panel(model, found, unit, method) for unit in units]
-st.pyplot(figure2(model, found, units, method, panels=panels))
+st.image(png, width="stretch")
 download_buttons(
     lambda: figure2(model, found, units, method, panels=panels), f"{model.name}-{layer.name}-{method}", "deconv"
 )
