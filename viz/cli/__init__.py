@@ -11,10 +11,10 @@ import sys
 
 from models.errors import UserError, first_line
 
-from . import basics, render, zf
+from . import atlas, basics, render, zf
 from .options import model_options
 
-COMMAND_MODULES = (basics, render, zf)
+COMMAND_MODULES = (basics, render, zf, atlas)
 
 
 def build_parser() -> argparse.ArgumentParser:
