@@ -9,5 +9,6 @@ pages = [
     st.Page("ui/pages/deconv.py", title="Top-9 and deconvnet", icon=":material/grid_view:"),
     st.Page("ui/pages/occlusion.py", title="Occlusion", icon=":material/select:"),
     st.Page("ui/pages/filters.py", title="First-layer filters", icon=":material/filter:"),
+    st.Page("ui/pages/atlas.py", title="Layer atlas", icon=":material/apps:"),
 ]
 st.navigation(pages).run()

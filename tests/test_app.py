@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from streamlit.testing.v1 import AppTest
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
@@ -52,3 +53,18 @@ def test_render_page_renders_on_request_with_a_progress_bar_and_downloads():
     at.button[0].click().run()
     assert not at.exception
     assert len(at.get("image")) == 1 and len(at.get("download_button")) == 3
+
+
+def test_layer_atlas_page_fills_a_grid_from_the_cache_the_atlas_command_wrote(tmp_path, monkeypatch):
+    from viz.atlas import QUALITIES
+    from viz.cli import main
+
+    monkeypatch.setitem(QUALITIES, "quick", {"size": 32, "steps": 4})  # the page's default quality, made cheap
+    assert main(["atlas", "--layer", "_blocks.0", "--size", "32", "--steps", "4", "--device", "cpu",
+                 "--out", str(tmp_path)]) == 0
+    monkeypatch.setattr("viz.atlas.render", lambda *a, **k: pytest.fail("the page rendered a cached unit"))
+    at = AppTest.from_file(str(PAGES / "atlas.py"), default_timeout=60)
+    at.session_state["atlas_layer"] = "_blocks.0 (edges, 16 units)"  # already rendered: no computation
+    at.run()
+    assert not at.exception
+    assert len(at.get("image")) == 16
