@@ -15,7 +15,7 @@ st.write(
     "to what the unit can see (right), and that activation projected back to pixels (left)."
 )
 layers = {f"{layer.name} ({layer.tier}, {layer.channels} units)": layer for layer in model.layers}
-label = st.selectbox("Layer", list(layers), index=min(3, len(layers) - 1), key="deconv_layer")
+label = st.selectbox("Layer", list(layers), index=min(3, len(layers) - 1), key="deconv_layer", bind="query-params")
 layer = layers[label]
 left, middle, right = st.columns(3)
 first = left.number_input("First unit", 0, layer.channels - 1, 0, key="deconv_first")
