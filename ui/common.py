@@ -74,14 +74,14 @@ def shared_result(what: str, parts: dict, compute):
     session still waits for it.
     """
     ticket = budget().submit(parts, compute)
-    status = st.empty()
+    status, shown = st.empty(), None
     try:
         while not ticket.wait(0.25):
-            place = ticket.position()
-            if place:
-                status.progress(0.0, text=f"{what}: waiting for the server, {place - 1} job(s) ahead")
-            else:
-                status.progress(ticket.fraction(), text=f"{what}…")
+            place, fraction = ticket.position(), round(ticket.fraction(), 2)
+            if (place, fraction) != shown:  # a message only on change: every one costs each browser a redraw
+                shown = place, fraction
+                text = f"{what}: waiting for the server, {place - 1} job(s) ahead" if place else f"{what}…"
+                status.progress(fraction, text=text)
         return ticket.result()
     finally:
         ticket.cancel()

@@ -64,6 +64,7 @@ class DiskCache:
         self.folder = Path(root) if root is not None else default_cache_dir()
         self.folder = self.folder / namespace
         self.enabled = enabled
+        self.saved = 0  # entries this object wrote: what it computed (precompute reports it)
 
     def key(self, parts: dict) -> str:
         return cache_key(parts)
@@ -97,6 +98,7 @@ class DiskCache:
                 torch.save(value, f)
             os.replace(tmp, path)
             tmp = None
+            self.saved += 1
         except OSError:
             pass  # a full or read-only disk costs a recomputation later, nothing more
         finally:

@@ -10,6 +10,7 @@ output folder at slightly different moments still split it the same way.
 from __future__ import annotations
 
 import contextlib
+import datetime
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -54,7 +55,9 @@ def world(device: str = "auto"):
     on_gpu = device.startswith("cuda")
     if on_gpu:
         torch.cuda.set_device(torch.device(device))
-    dist.init_process_group("nccl" if on_gpu else "gloo")
+    # A rank that finishes its share early waits at the barrier for the slowest one, which on CPUs can take
+    # hours: the default 30-minute collective timeout would kill a healthy run.
+    dist.init_process_group("nccl" if on_gpu else "gloo", timeout=datetime.timedelta(hours=48))
     try:
         yield here
     finally:
