@@ -1,14 +1,28 @@
-"""The Streamlit app: the frame shared by every page (title, navigation). Pages live in ui/pages/."""
+"""The Streamlit app's frame: the sidebar (model, weights, quality; bound to the URL) and the navigation.
+
+Pages live in ui/pages/ and are grouped in sections; another section is one more entry in SECTIONS.
+"""
 
 import streamlit as st
 
+from ui.common import draw_sidebar
+
 st.set_page_config(page_title="CNN feature visualization", layout="wide")
-pages = [
-    st.Page("ui/pages/classify.py", title="Classify", icon=":material/image_search:", default=True),
-    st.Page("ui/pages/render.py", title="What a unit wants", icon=":material/auto_awesome:"),
-    st.Page("ui/pages/deconv.py", title="Top-9 and deconvnet", icon=":material/grid_view:"),
-    st.Page("ui/pages/occlusion.py", title="Occlusion", icon=":material/select:"),
-    st.Page("ui/pages/filters.py", title="First-layer filters", icon=":material/filter:"),
-    st.Page("ui/pages/atlas.py", title="Layer atlas", icon=":material/apps:"),
-]
-st.navigation(pages).run()
+SECTIONS = {
+    "Explore": [
+        st.Page("ui/pages/layers.py", title="Layers", icon=":material/stacks:", url_path="layers", default=True),
+        st.Page("ui/pages/unit.py", title="Unit", icon=":material/center_focus_strong:", url_path="unit"),
+        st.Page("ui/pages/image.py", title="Image", icon=":material/image_search:", url_path="image"),
+        st.Page("ui/pages/render.py", title="What a unit wants", icon=":material/auto_awesome:", url_path="render"),
+        st.Page("ui/pages/atlas.py", title="Layer atlas", icon=":material/apps:", url_path="atlas"),
+        st.Page("ui/pages/tour.py", title="Guided tour", icon=":material/school:", url_path="tour"),
+    ],
+    "Zeiler–Fergus": [
+        st.Page("ui/pages/deconv.py", title="Top-9 and deconvnet", icon=":material/grid_view:", url_path="deconv"),
+        st.Page("ui/pages/occlusion.py", title="Occlusion", icon=":material/select:", url_path="occlusion"),
+        st.Page("ui/pages/filters.py", title="First-layer filters", icon=":material/filter:", url_path="filters"),
+    ],
+}
+navigation = st.navigation(SECTIONS)
+draw_sidebar()
+navigation.run()

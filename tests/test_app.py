@@ -14,12 +14,13 @@ def _classes(at: AppTest) -> list[str]:
     return list(at.table[0].value["class"])
 
 
-def test_app_classifies_the_default_photo_and_follows_the_selection():
-    at = AppTest.from_file(APP, default_timeout=120).run()
+def test_image_page_classifies_the_default_photo_and_follows_the_selection():
+    at = AppTest.from_file(APP, default_timeout=240)
+    at.switch_page("ui/pages/image.py").run()
     assert not at.exception
-    assert "efficientnet_lite0" in at.caption[0].value
+    assert "efficientnet_lite0" in at.sidebar.caption[0].value
     assert _classes(at)[0] == "Egyptian cat"
-    at.selectbox[0].select("coffee.png").run()
+    at.selectbox(key="image").select("coffee.png").run()
     assert not at.exception
     assert _classes(at)[0] == "espresso"
 
@@ -56,15 +57,16 @@ def test_render_page_renders_on_request_with_a_progress_bar_and_downloads():
 
 
 def test_layer_atlas_page_fills_a_grid_from_the_cache_the_atlas_command_wrote(tmp_path, monkeypatch):
-    from viz.atlas import QUALITIES
+    from viz.actmax.settings import QUALITY, Quality
     from viz.cli import main
 
-    monkeypatch.setitem(QUALITIES, "quick", {"size": 32, "steps": 4})  # the page's default quality, made cheap
-    assert main(["atlas", "--layer", "_blocks.0", "--size", "32", "--steps", "4", "--device", "cpu",
-                 "--out", str(tmp_path)]) == 0
+    monkeypatch.setitem(QUALITY, "fast", Quality("standard", steps=4, size=32))  # the default quality, made cheap
+    assert main(["atlas", "--layer", "_blocks.0", "--device", "cpu", "--out", str(tmp_path)]) == 0
     monkeypatch.setattr("viz.atlas.render", lambda *a, **k: pytest.fail("the page rendered a cached unit"))
-    at = AppTest.from_file(str(PAGES / "atlas.py"), default_timeout=60)
-    at.session_state["atlas_layer"] = "_blocks.0 (edges, 16 units)"  # already rendered: no computation
-    at.run()
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.query_params["layer"] = "_blocks.0"  # 16 units, all in the cache the command filled
+    at.switch_page("ui/pages/atlas.py").run()
     assert not at.exception
     assert len(at.get("image")) == 16
+    links = [link.proto for link in at.get("page_link")]
+    assert len(links) == 16 and "unit 3" in links[3].label  # each unit opens its evidence card

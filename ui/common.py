@@ -1,4 +1,11 @@
-"""Widgets and cached resources shared by every page: the model picker, the image picker, downloads."""
+"""The frame's sidebar and the widgets shared by every page: model, quality, photo, downloads, links.
+
+The sidebar is drawn once per run by app.py, before the page, and its widgets are bound to the URL
+(`bind="query-params"`, the key is the parameter's name): a page switch, a rerun or a copied link keep the
+model, weights and quality. Pages read the choice with `current_model()` / `current_quality()`; run on its own
+(a page test without the frame) a page gets the defaults. Page widgets that name a view (`image`, `layer`,
+`unit`) are bound the same way; a bad value in the URL is reported by `check_param` and the default is used.
+"""
 
 from __future__ import annotations
 
@@ -6,12 +13,20 @@ import streamlit as st
 
 import models
 import viz
+from viz.actmax import QUALITY
 from viz.figures import FORMATS, figure_bytes
 from viz.images import gallery_dir, image_files
 from viz.serving import budget
 
 UPLOAD_TYPES = ["png", "jpg", "jpeg", "gif", "bmp", "tif", "tiff", "webp"]
-WEIGHT_CHOICES = {"pretrained": "default", "untrained (random init)": "none"}
+DEFAULT_MODEL = "efficientnet_lite0"
+DEFAULT_IMAGE = "chelsea.png"
+WEIGHTS = {"default": "pretrained (ImageNet)", "none": "untrained (random init)"}
+QUALITY_HELP = {
+    "fast": "seconds per render on a laptop CPU",
+    "balanced": "about 3x the steps of fast",
+    "best": "Lucid's recipe, 512 steps: minutes on a CPU",
+}
 
 
 @st.cache_resource(show_spinner="Loading the model…", max_entries=4)
@@ -20,32 +35,93 @@ def load_model(name: str, weights: str) -> models.LoadedModel:
     return models.load(name, weights=weights)
 
 
-def choose_model() -> models.LoadedModel:
-    """Sidebar: model and weights. Falls back to the embedded model (with a message) when weights are missing."""
+def check_param(key: str, valid) -> None:
+    """If the URL names `key` with a value not in `valid`, say so (the widget then shows its default)."""
+    value = st.query_params.get(key)
+    if value is not None and value not in {str(v) for v in valid}:
+        st.warning(f"The link asks for {key} {value!r}, which this view does not have; showing the default instead.")
+
+
+def _weights_status() -> str:
+    lines = []
+    for name in models.list_models():
+        path = models.get_spec(name).weights.local_path()
+        lines.append(f"- `{name}`: " + ("on disk" if path else f"not downloaded (`python -m viz fetch {name}`)"))
+    return "\n".join(lines)
+
+
+def draw_sidebar() -> None:
+    """The frame's sidebar: model, weights, quality, device in use, and which weights are on disk."""
     names = models.list_models()
-    name = st.sidebar.selectbox("Model", names, key="model_name")
-    weights = WEIGHT_CHOICES[st.sidebar.radio("Weights", list(WEIGHT_CHOICES), key="weights", horizontal=True)]
+    bar = st.sidebar
+    check_param("model", names)
+    check_param("weights", WEIGHTS)
+    check_param("quality", QUALITY)
+    bar.selectbox("Model", names, index=names.index(DEFAULT_MODEL), key="model", bind="query-params")
+    bar.radio("Weights", list(WEIGHTS), captions=list(WEIGHTS.values()), key="weights", horizontal=True,
+              bind="query-params", help="untrained: the same network with random weights, the classroom contrast")
+    bar.radio("Quality", list(QUALITY), captions=[QUALITY_HELP[q] for q in QUALITY], key="quality",
+              horizontal=True, bind="query-params", help="steps and size of every activation-maximization picture")
+    model = current_model()
+    bar.caption(f"{model.name} · weights {model.weights_id} · device **{model.device}**")
+    with bar.expander("Models on this machine"):
+        st.markdown(_weights_status())
+
+
+def current_model() -> models.LoadedModel:
+    """The model the sidebar names (the default outside the frame); missing weights fall back with a message."""
+    name = st.session_state.get("model", DEFAULT_MODEL)
+    weights = st.session_state.get("weights", "default")
     try:
-        model = load_model(name, weights)
+        return load_model(name, weights)
     except models.UserError as exc:
         st.sidebar.error(str(exc))
-        model = load_model(names[0], weights)
-    st.sidebar.caption(f"{model.name} · weights {model.weights_id} · {model.device}")
-    return model
+        return load_model(DEFAULT_MODEL, weights)
 
 
-def choose_image(key: str = "image"):
-    """A sample photo or an upload, as a (3,H,W) tensor; a bad upload shows the reason and returns None."""
+def current_quality() -> str:
+    return st.session_state.get("quality", "fast")
+
+
+def choose_image(key: str = "image", camera: bool = True):
+    """A sample photo (bound to the URL as `image`), an upload or a camera snapshot, as a (3,H,W) tensor.
+
+    Returns (image, name); a bad upload shows the reason and returns (None, None).
+    """
     samples = {p.name: p for p in image_files(gallery_dir())}
-    left, right = st.columns(2)
-    choice = left.selectbox("Sample photo", list(samples), index=list(samples).index("chelsea.png"), key=f"{key}_sample")
-    upload = right.file_uploader("…or upload your own", type=UPLOAD_TYPES, key=f"{key}_upload")
+    check_param("image", samples)
+    left, middle = st.columns(2)
+    choice = left.selectbox("Sample photo", list(samples), index=list(samples).index(DEFAULT_IMAGE), key="image",
+                            bind="query-params")
+    upload = middle.file_uploader("…or upload your own", type=UPLOAD_TYPES, key=f"{key}_upload")
+    snapshot = None
+    if camera and st.toggle("…or take a snapshot with the camera", key=f"{key}_camera_on"):
+        snapshot = st.camera_input("Snapshot", key=f"{key}_camera")
+    given = snapshot or upload
     try:
-        image = viz.load_image(upload.getvalue() if upload is not None else samples[choice])
+        image = viz.load_image(given.getvalue() if given is not None else samples[choice])
     except viz.ImageError as exc:
         st.error(str(exc))
         return None, None
-    return image, (upload.name if upload is not None else choice)
+    return image, (given.name if given is not None else choice)
+
+
+def choose_layer(model: models.LoadedModel, default: str | None = None, label: str = "Layer") -> models.Layer:
+    """A layer of the model (bound to the URL as `layer`), shown with its tier and channel count."""
+    names = [layer.name for layer in model.layers]
+    check_param("layer", names)
+    index = names.index(default) if default in names else len(names) // 2
+    name = st.selectbox(label, names, index=index, key="layer", bind="query-params")
+    tier = model.layer(name)
+    st.caption(f"{name}: tier **{tier.tier}**, {tier.channels} units")
+    return tier
+
+
+def view_params(**changes) -> dict:
+    """The URL parameters of a link to another view: the frame's choices plus `changes` (strings)."""
+    params = {k: str(st.session_state[k]) for k in ("model", "weights", "quality", "image") if k in st.session_state}
+    params.update({k: str(v) for k, v in changes.items()})
+    return params
 
 
 def download_buttons(fig_factory, stem: str, key: str) -> None:

@@ -19,15 +19,10 @@ from models import LoadedModel
 from models.errors import UserError
 
 from .actmax import RenderSettings, render
-from .actmax.settings import resolve
 from .actmax.objectives import Channel
 from .cache import DiskCache
 
 Progress = Callable[[int, int], None]  # (steps done, steps in all) over the units still to render
-QUALITIES = {  # the app's choices; "full" is what `python -m viz atlas` makes by default (Lucid's 128 px, 512 steps)
-    "quick": {"size": 64, "steps": 128},
-    "full": {"size": 128, "steps": 512},
-}
 CPU_BATCH = 8  # units per optimization on a CPU: big enough to batch, small enough to show progress often
 GPU_BATCH = 2048  # on a GPU: a whole layer (or several); the renderer halves it on out-of-memory
 
@@ -58,13 +53,6 @@ def default_layer(model: LoadedModel) -> str:
     """The layer an atlas opens on: the first of corners and contours, the middle of Figure 1.2's story."""
     contours = model.tier_layers("contours")
     return (contours or list(model.layers))[0].name
-
-
-def quality_settings(quality: str, seed: int = 0) -> RenderSettings:
-    """The standard preset at one of QUALITIES."""
-    if quality not in QUALITIES:
-        raise UserError(f"unknown atlas quality {quality!r}; choose one of: {', '.join(QUALITIES)}")
-    return resolve("standard", seed=seed, **QUALITIES[quality])
 
 
 def default_batch(device: torch.device) -> int:

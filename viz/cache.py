@@ -49,6 +49,12 @@ def tensor_digest(t: torch.Tensor) -> str:
     return hashlib.sha256(str((data.dtype, tuple(data.shape))).encode() + data.numpy().tobytes()).hexdigest()[:16]
 
 
+def entry_count(root: str | os.PathLike | None = None) -> int:
+    """How many entries the cache holds, over every namespace (precompute reports what it added)."""
+    folder = Path(root) if root is not None else default_cache_dir()
+    return sum(1 for _ in folder.rglob("*.pt")) if folder.is_dir() else 0
+
+
 def default_cache_dir() -> Path:
     """$VIZ_CACHE_DIR, else $XDG_CACHE_HOME/cnn-feature-viz, else ~/.cache/cnn-feature-viz."""
     if os.environ.get("VIZ_CACHE_DIR"):
@@ -64,7 +70,6 @@ class DiskCache:
         self.folder = Path(root) if root is not None else default_cache_dir()
         self.folder = self.folder / namespace
         self.enabled = enabled
-        self.saved = 0  # entries this object wrote: what it computed (precompute reports it)
 
     def key(self, parts: dict) -> str:
         return cache_key(parts)
@@ -98,7 +103,6 @@ class DiskCache:
                 torch.save(value, f)
             os.replace(tmp, path)
             tmp = None
-            self.saved += 1
         except OSError:
             pass  # a full or read-only disk costs a recomputation later, nothing more
         finally:

@@ -3,12 +3,12 @@
 import streamlit as st
 
 import viz
-from ui.common import choose_model, download_buttons, model_parts, shared_result
+from ui.common import current_model, download_buttons, model_parts, shared_result
 from viz.figures import figure_bytes
 from viz.zf.projection import METHODS
 from viz.zf.figures import figure2, projection_note, unit_panel
 
-model = choose_model()
+model = current_model()
 st.title("Which image patches excite a unit?")
 st.write(
     "Zeiler & Fergus (2014), Figure 2: for each unit, the nine gallery photos where it fires hardest, cropped "

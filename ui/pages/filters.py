@@ -2,11 +2,11 @@
 
 import streamlit as st
 
-from ui.common import choose_model, download_buttons, load_model, model_parts, shared_result
+from ui.common import current_model, download_buttons, load_model, model_parts, shared_result
 from viz.figures import figure_bytes
 from viz.zf.figures import filters_figure
 
-model = choose_model()
+model = current_model()
 st.title("The first layer: edge and colour detectors")
 st.write(
     "Each tile is one filter of the first convolution, scaled to its own range. Trained filters are oriented "

@@ -3,12 +3,12 @@
 import streamlit as st
 
 import viz
-from ui.common import choose_image, choose_model, download_buttons, model_parts, shared_result
+from ui.common import choose_image, current_model, download_buttons, model_parts, shared_result
 from viz.cache import tensor_digest
 from viz.figures import figure_bytes
 from viz.zf.figures import occlusion_figure
 
-model = choose_model()
+model = current_model()
 st.title("Which part of the photo matters?")
 st.write(
     "A grey square slides over the photo. Where it covers what the network relies on, the probability of "

@@ -3,12 +3,12 @@
 import streamlit as st
 
 import viz
-from ui.common import choose_model, download_buttons, model_parts, shared_result
+from ui.common import current_model, download_buttons, model_parts, shared_result
 from viz.figures import figure_bytes
 from viz.actmax import PRESETS
 from viz.actmax.figure import render_figure
 
-model = choose_model()
+model = current_model()
 st.title("What does a unit want to see?")
 st.write(
     "Each picture starts as noise and is changed, step by step, to excite one unit as strongly as possible, "

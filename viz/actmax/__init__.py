@@ -5,6 +5,6 @@
 
 from . import objectives
 from .render import Rendering, render
-from .settings import PRESETS, RenderSettings
+from .settings import PRESETS, QUALITY, RenderSettings, quality_settings
 
-__all__ = ["PRESETS", "RenderSettings", "Rendering", "objectives", "render"]
+__all__ = ["PRESETS", "QUALITY", "RenderSettings", "Rendering", "objectives", "quality_settings", "render"]

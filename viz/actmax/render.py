@@ -22,6 +22,7 @@ from ..cache import DiskCache
 from ..hooks import Capture
 from ..rectifiers import RectifierRule
 from . import objectives as obj
+from .field import FieldPlan, as_seen, paste, plan_fields
 from .param import PARAMETERIZATIONS
 from .regularizers import ImagePrior, total_variation
 from .settings import RenderSettings, resolve
@@ -40,6 +41,7 @@ class Rendering:
     history: torch.Tensor  # (steps, N): each image's objective at each step
     objectives: list[str]  # repr of each image's objective, e.g. for captions
     settings: RenderSettings
+    fields: tuple | None = None  # field renders: per image, the input box (viz.zf Box) the picture covers
 
     def __iter__(self):
         return iter((self.images, self.history))
@@ -79,10 +81,16 @@ def unit_scores(objectives: Sequence[obj.Objective], acts: dict[str, torch.Tenso
     return torch.stack(scores)
 
 
-def _view(settings: RenderSettings, model: LoadedModel, local: bool) -> Callable:
-    """The transforms of one step: robustness set, shown at the view size, cropped to the window."""
-    view = settings.view_size or model.input_size
+def _view(settings: RenderSettings, model: LoadedModel, local: bool, fields: FieldPlan | None = None) -> Callable:
+    """The transforms of one step: robustness set, shown at the view size, cropped to the window.
+
+    A field render instead pastes each transformed picture into its unit's receptive field on the canvas.
+    """
     steps = list(TRANSFORM_SETS[settings.transforms])
+    if fields is not None:
+        steps.append(lambda images: paste(images, fields.boxes, fields.canvas))
+        return compose(steps)
+    view = settings.view_size or model.input_size
     if view != settings.size:
         steps.append(Resize(view))
     if settings.window < 1 and not local:
@@ -121,7 +129,8 @@ def _problem(n: int, settings: RenderSettings, generator: UnitStreams, device: t
 
 
 def _optimize(
-    model: LoadedModel, objectives: list[obj.Objective], settings: RenderSettings, progress: Progress | None
+    model: LoadedModel, objectives: list[obj.Objective], settings: RenderSettings, progress: Progress | None,
+    fields: FieldPlan | None = None,
 ) -> tuple[torch.Tensor, torch.Tensor]:
     device = model.device
     generator = UnitStreams(unit_seeds(settings.seed, [repr(o) for o in objectives]), device)
@@ -129,7 +138,7 @@ def _optimize(
     layers = list(dict.fromkeys(layer for o in objectives for layer in o.layers))
     wants_output = obj.OUTPUT in layers
     hooked = [layer for layer in layers if layer != obj.OUTPUT]
-    transform = _view(settings, model, any(o.local for o in objectives))
+    transform = _view(settings, model, any(o.local for o in objectives), fields)
     precision = _precision(device, settings)
     redirect = min(settings.redirect_steps, settings.steps)
     history, step = [], 0
@@ -162,10 +171,10 @@ def _is_out_of_memory(exc: BaseException) -> bool:
     return isinstance(exc, torch.cuda.OutOfMemoryError) or "out of memory" in str(exc).lower()
 
 
-def _optimize_splitting(model, objectives, settings, progress) -> tuple[torch.Tensor, torch.Tensor]:
+def _optimize_splitting(model, objectives, settings, progress, fields=None) -> tuple[torch.Tensor, torch.Tensor]:
     """Render the batch; on out-of-memory render its halves one after the other instead."""
     try:
-        return _optimize(model, objectives, settings, progress)
+        return _optimize(model, objectives, settings, progress, fields)
     except RuntimeError as exc:
         if not _is_out_of_memory(exc):
             raise
@@ -175,8 +184,9 @@ def _optimize_splitting(model, objectives, settings, progress) -> tuple[torch.Te
     if model.device.type == "cuda":
         torch.cuda.empty_cache()
     half = len(objectives) // 2
-    first = _optimize_splitting(model, objectives[:half], settings, progress)
-    second = _optimize_splitting(model, objectives[half:], settings, progress)
+    parts = (None, None) if fields is None else (fields.part(0, half), fields.part(half, len(objectives)))
+    first = _optimize_splitting(model, objectives[:half], settings, progress, parts[0])
+    second = _optimize_splitting(model, objectives[half:], settings, progress, parts[1])
     return torch.cat([first[0], second[0]]), torch.cat([first[1], second[1]], dim=1)
 
 
@@ -197,14 +207,17 @@ def render(
 
     `settings` (a full RenderSettings) wins over `preset`; `size`, `steps`, `seed` and any other
     RenderSettings field given as a keyword override it. `cache=True` uses the default on-disk cache,
-    `False` none. The same seed on the same device gives the same pictures.
+    `False` none. The same seed on the same device gives the same pictures. `field=True` renders only each
+    unit's receptive field, enlarged to `size` (units `(layer, c)` or `(layer, c, y, x)`, y/x None for the
+    centre; see `viz.actmax.field`); `Rendering.fields` then holds the input box each picture covers.
     """
     if isinstance(units, obj.Objective) or (isinstance(units, tuple) and units and isinstance(units[0], str)):
         units = [units]  # a single unit
     if not units:
         raise UserError("nothing to render: give at least one unit, e.g. [('_blocks.8', 0)]")
     settings = resolve(preset, base=settings, size=size, steps=steps, seed=seed, **overrides)
-    objectives = [unit_objective(model, u) for u in units]
+    fields = plan_fields(model, units) if settings.field else None
+    objectives = list(fields.objectives) if fields else [unit_objective(model, u) for u in units]
     store = DiskCache("renders") if cache is True else (cache or DiskCache("renders", enabled=False))
     key = {
         "model": model.name,
@@ -213,12 +226,15 @@ def render(
         "settings": settings.as_dict(),
         "device": model.device.type,
         "torch": torch.__version__,
+        **({"canvas": fields.canvas} if fields else {}),
     }
 
     def compute() -> dict:
-        images, history = _optimize_splitting(model, objectives, settings, progress)
+        images, history = _optimize_splitting(model, objectives, settings, progress, fields)
         return {"images": images, "history": history}
 
     result = store.get_or_compute(key, compute)
-    return Rendering(result["images"], result["history"], [repr(o) for o in objectives], settings)
+    images = as_seen(result["images"], fields.boxes, settings.size) if fields else result["images"]
+    return Rendering(images, result["history"], [repr(o) for o in objectives], settings,
+                     fields.boxes if fields else None)
 

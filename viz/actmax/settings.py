@@ -41,6 +41,7 @@ class RenderSettings:
     norm_percentile: float = 0.0  # classic: grey out pixels with a colour norm below this percentile
     contribution_percentile: float = 0.0  # classic: grey out pixels contributing less than this percentile
     mixed_precision: bool = True  # bf16 autocast on CUDA GPUs that support it (ignored elsewhere)
+    field: bool = False  # the picture is only the unit's receptive field, enlarged (viz/actmax/field.py)
 
     def __post_init__(self):
         _within("size", self.size, *SIZE_RANGE)
@@ -116,3 +117,29 @@ def resolve(preset: str = "standard", base: RenderSettings | None = None, **over
     if unknown:
         raise TypeError(f"unknown render setting {unknown[0]!r}; settings are: {', '.join(sorted(fields))}")
     return dataclasses.replace(base, **{k: v for k, v in overrides.items() if v is not None})
+
+
+@dataclass(frozen=True)
+class Quality:
+    """A speed/quality level of the app and the landing, mapped onto a named preset."""
+
+    preset: str  # the RenderSettings preset it starts from
+    steps: int  # optimization steps
+    size: int  # side of the returned picture in pixels
+
+
+# The app's quality choice. "fast" aims at pictures within seconds on a 2-core CPU for the landing's field
+# renders (small canvases); "best" is Lucid's recipe exactly, at its step count.
+QUALITY = {
+    "fast": Quality("standard", steps=64, size=96),
+    "balanced": Quality("standard", steps=192, size=128),
+    "best": Quality("lucid", steps=512, size=128),
+}
+
+
+def quality_settings(quality: str = "fast", **overrides) -> RenderSettings:
+    """The RenderSettings of a quality level (`fast`, `balanced`, `best`), with any field changed."""
+    _one_of("quality", quality, tuple(QUALITY))
+    level = QUALITY[quality]
+    given = {name: value for name, value in overrides.items() if value is not None}
+    return resolve(level.preset, **{"steps": level.steps, "size": level.size, **given})

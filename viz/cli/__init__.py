@@ -11,10 +11,10 @@ import sys
 
 from models.errors import UserError, first_line
 
-from . import atlas, basics, precompute, render, zf
+from . import atlas, basics, hierarchy, precompute, render, zf
 from .options import model_options
 
-COMMAND_MODULES = (basics, render, zf, atlas, precompute)
+COMMAND_MODULES = (basics, render, zf, hierarchy, atlas, precompute)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -10,8 +10,7 @@ import sys
 from pathlib import Path
 
 import models
-from viz.actmax import PRESETS
-from viz.actmax.settings import resolve
+from viz.actmax import QUALITY, quality_settings
 from viz.atlas import atlas_units, unit_key, unit_pictures
 from viz.atlas_site import is_done, write_index, write_unit
 from viz.cache import DiskCache
@@ -25,7 +24,8 @@ def register(commands, model_options) -> None:
                             help="render every unit of some layers to PNGs with an offline index.html")
     p.add_argument("--layer", action="append", help="visualizable layer; repeat for several (default: all)")
     p.add_argument("--channels", help="channels of each layer, e.g. 0-15 (default: all; cut to each layer)")
-    p.add_argument("--preset", default="standard", choices=list(PRESETS), help="settings preset (README)")
+    p.add_argument("--preset", default="fast", choices=list(QUALITY),
+                   help="quality (the app sidebar's; fast is its default, so the app's Layer atlas page reads it)")
     p.add_argument("--size", type=int, help="side of each picture in pixels (16-1024)")
     p.add_argument("--steps", type=int, help="optimization steps (1-10000)")
     p.add_argument("--seed", type=int, default=0, help="random seed (each unit's own seed derives from it)")
@@ -41,7 +41,7 @@ def _atlas(args) -> None:
         model = models.load(args.model, weights=args.weights, device=here.device)
         channels = parse_channels(args.channels) if args.channels else None
         units = atlas_units(model, args.layer, channels)
-        settings = resolve(args.preset, size=args.size, steps=args.steps, seed=args.seed)
+        settings = quality_settings(args.preset, size=args.size, steps=args.steps, seed=args.seed)
         if args.batch is not None and args.batch < 1:
             raise models.UserError(f"batch {args.batch} is out of range; choose 1 or more units")
         out.mkdir(parents=True, exist_ok=True)

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import models
-from viz.atlas import QUALITIES
+from viz.actmax import QUALITY
+from viz.cache import entry_count
 from viz.precompute import classroom_tasks
 
 from .options import progress_bar
@@ -11,20 +12,22 @@ from .options import progress_bar
 
 def register(commands, model_options) -> None:
     p = commands.add_parser("precompute", parents=[model_options],
-                            help="fill the cache for a classroom: gallery sweeps and the default atlas layer")
-    p.add_argument("--preset", default="quick", choices=list(QUALITIES),
-                   help="quality of the atlas pictures (the Layer atlas page's choice; quick is its default)")
+                            help="fill the cache for a classroom: landing and tour per gallery photo, sweeps, atlas")
+    p.add_argument("--preset", default="fast", choices=list(QUALITY),
+                   help="quality of the pictures (the app sidebar's Quality; fast is its default)")
     p.set_defaults(run=_precompute)
 
 
 def _precompute(args) -> None:
     model = models.load(args.model, weights=args.weights, device=args.device)
     tasks = classroom_tasks(model, args.preset)
-    computed = 0
+    added = 0
     for number, task in enumerate(tasks, 1):
+        before = entry_count()
         with progress_bar(f"[{number}/{len(tasks)}] {task.name}", "step") as update:
-            done = task.run(update)
-        computed += done
-        print(f"[{number}/{len(tasks)}] {task.name}: {'computed ' + str(done) if done else 'already cached'}")
-    print(f"precompute: {computed} entries computed, {len(tasks)} tasks" +
-          ("" if computed else " (everything was cached already)"))
+            task.run(update)
+        new = entry_count() - before
+        added += new
+        print(f"[{number}/{len(tasks)}] {task.name}: {f'computed {new} entries' if new else 'already cached'}")
+    print(f"precompute: {added} entries computed for {len(tasks)} tasks" +
+          ("" if added else " (everything was cached already)"))

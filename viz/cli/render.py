@@ -26,6 +26,9 @@ def register(commands, model_options) -> None:
     p.add_argument("--steps", type=int, help="optimization steps (1-10000)")
     p.add_argument("--seed", type=int, default=0, help="random seed (same seed, same picture)")
     p.add_argument("--columns", type=int, help="panels per row of the figure")
+    p.add_argument("--neuron", action="store_true", help="render each channel's centre neuron, not the whole channel")
+    p.add_argument("--field", action="store_true",
+                   help="render only the centre neuron's receptive field, enlarged to --size (implies --neuron)")
     p.add_argument("--no-cache", action="store_true", help="neither read nor write the render cache")
     add_figure_options(p)
     p.set_defaults(run=_render)
@@ -39,11 +42,11 @@ def register(commands, model_options) -> None:
 
 
 def render_files(model, layer: str, channels: list[int], settings: RenderSettings, out: Path, dpi: int,
-                 columns: int | None, cache: bool, record: dict) -> Path:
-    """Render, write the figure and its sidecar; returns the sidecar path."""
+                 columns: int | None, cache: bool, record: dict, neuron: bool = False) -> Path:
+    """Render, write the figure and its sidecar; returns the sidecar path. `neuron`: centre neurons."""
+    units = [(layer, c, None, None) if neuron or settings.field else (layer, c) for c in channels]
     with progress_bar("render", "step") as update:
-        rendering = render(model, [(layer, c) for c in channels], settings=settings, progress=update,
-                           cache=DiskCache("renders", enabled=cache))
+        rendering = render(model, units, settings=settings, progress=update, cache=DiskCache("renders", enabled=cache))
     save_figure(render_figure(model, rendering, [layer] * len(channels), columns), out, dpi)
     return sidecar.write(out, {
         "command": "render",
@@ -57,6 +60,7 @@ def render_files(model, layer: str, channels: list[int], settings: RenderSetting
         "settings": settings.as_dict(),
         "dpi": dpi,
         "columns": columns,
+        "neuron": neuron,
         "device": str(model.device),
         **record,
     })
@@ -66,9 +70,9 @@ def _render(args) -> None:
     out = check_output_path(args.out)
     model = models.load(args.model, weights=args.weights, device=args.device)
     channels = parse_channels(args.channels, model.layer(args.layer).channels)
-    settings = resolve(args.preset, size=args.size, steps=args.steps, seed=args.seed)
+    settings = resolve(args.preset, size=args.size, steps=args.steps, seed=args.seed, field=args.field or None)
     path = render_files(model, args.layer, channels, settings, out, args.dpi, args.columns, not args.no_cache,
-                        {"preset": args.preset})
+                        {"preset": args.preset}, neuron=args.neuron)
     print(f"wrote {out} and {path.name}")
 
 
@@ -89,5 +93,6 @@ def _reproduce(args) -> None:
     except TypeError as exc:
         raise models.UserError(f"{source.name} has settings this version does not know ({exc})") from None
     path = render_files(model, record["layer"], list(record["channels"]), settings, out, record["dpi"],
-                        record.get("columns"), not args.no_cache, {"preset": record.get("preset")})
+                        record.get("columns"), not args.no_cache, {"preset": record.get("preset")},
+                        neuron=record.get("neuron", False))
     print(f"wrote {out} and {path.name}")

@@ -1,0 +1,64 @@
+"""Landing page: the Deep Learning book's Figure 1.2, live, for any photo (computation in viz.hierarchy).
+
+Cheap parts first (the photo, the classes, the chosen units with their projections and maps), then each
+tier's renders fill in as they finish, the low tiers (fastest) first.
+"""
+
+import streamlit as st
+
+from ui.common import choose_image, current_model, current_quality, download_buttons, view_params
+from viz import hierarchy
+from viz.images import to_pil
+
+model = current_model()
+quality = current_quality()
+untrained = model.weights == "none"
+st.title("What does each layer of a CNN see?")
+st.write(
+    "The Deep Learning book's Figure 1.2, for your photo: the network's first hidden layer finds edges, the next "
+    "corners and contours, the next object parts, and the output names the object. For each tier, the three "
+    "units that contribute most to the predicted class: what the unit wants to see (rendered at the scale of its "
+    "receptive field), what in the photo drove it, and where on the photo it fires."
+    + (" **This is the untrained network**: random weights, no hierarchy, noise at every tier." if untrained else "")
+)
+image, name = choose_image("layers")
+by = st.radio("Choose units by", hierarchy.CHOOSE_BY, horizontal=True, key="layers_by",
+              help="contribution: gradient x activation towards the predicted class (what the prediction leans "
+              "on); activation: the unit's mean activation on the photo")
+if image is not None:
+    found = hierarchy.choose_units(model, image, by=by)
+    columns = st.columns([2.2] + [3] * len(found.units) + [2], gap="medium")
+    columns[0].subheader("Visible layer")
+    columns[0].image(to_pil(found.image), caption=f"{name} (input pixels)", width="stretch")
+    columns[-1].subheader("Output")
+    columns[-1].table({"class": [label for label, _ in found.predictions],
+                       "probability": [f"{p:.3f}" for _, p in found.predictions]})
+    views = hierarchy.unit_views(model, found)
+    slots = {}
+    for column, (tier, units) in zip(columns[1:-1], found.units.items()):
+        column.subheader(tier.capitalize())
+        column.caption(hierarchy.TIER_SENTENCES[tier])
+        for unit in units:
+            render_slot, projection_slot, heat_slot = column.columns(3, gap="small")
+            slots[(unit.layer, unit.channel)] = render_slot.empty()
+            slots[(unit.layer, unit.channel)].caption("rendering…")
+            view = views[(unit.layer, unit.channel)]
+            projection_slot.image(to_pil(view.projection), caption="in the photo", width="stretch")
+            heat_slot.image(to_pil(view.heat), caption="where", width="stretch")
+            column.page_link("ui/pages/unit.py", label=f"{unit.caption} →", icon=":material/center_focus_strong:",
+                             query_params=view_params(layer=unit.layer, unit=unit.channel))
+    renders = {}
+    progress = st.progress(0.0, text=f"Rendering what the units want ({quality})…")
+    for done, tier in enumerate(found.units):
+        renders[tier] = hierarchy.tier_renders(model, found, tier, quality)
+        for unit, picture in zip(found.units[tier], renders[tier].images):
+            slots[(unit.layer, unit.channel)].image(to_pil(picture), caption=unit.caption, width="stretch")
+        progress.progress((done + 1) / len(found.units), text=f"Rendered {tier}")
+    progress.empty()
+    st.caption(
+        f"Renders: {quality} quality, each unit's centre neuron optimized over its receptive field only, then "
+        "enlarged. In the photo: guided backprop of the unit's strongest activation, cropped to its field. "
+        "Where: the unit's activation map over the photo, its field outlined."
+    )
+    download_buttons(lambda: hierarchy.hierarchy_figure(model, found, views, renders),
+                     f"{model.name}-hierarchy-{name}", "layers")
