@@ -107,10 +107,10 @@ def test_oom_splits_the_batch_and_keeps_the_order(model, monkeypatch):
     halves = [viz.render(model, UNITS[:1], **SMALL), viz.render(model, UNITS[1:], **SMALL)]
     real = render_module._optimize
 
-    def small_memory(model, objectives, settings, progress, *rest):
+    def small_memory(model, objectives, settings, progress, fields=None):
         if len(objectives) > 1:
             raise torch.cuda.OutOfMemoryError("CUDA out of memory (simulated)")
-        return real(model, objectives, settings, progress, *rest)
+        return real(model, objectives, settings, progress, fields)
 
     monkeypatch.setattr(render_module, "_optimize", small_memory)
     split = viz.render(model, UNITS, **SMALL)

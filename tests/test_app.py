@@ -29,7 +29,8 @@ PAGES = Path(APP).parent / "ui" / "pages"
 
 
 def test_occlusion_page_reports_the_drop_and_draws_the_maps():
-    at = AppTest.from_file(str(PAGES / "occlusion.py"), default_timeout=240).run()
+    at = AppTest.from_file(APP, default_timeout=240)
+    at.switch_page(str(PAGES / "occlusion.py")).run()
     assert not at.exception
     summary = next(m.value for m in at.markdown if "on the whole photo" in m.value)
     assert summary.startswith("**Egyptian cat**")
@@ -39,13 +40,15 @@ def test_occlusion_page_reports_the_drop_and_draws_the_maps():
 
 
 def test_filters_page_shows_trained_beside_untrained():
-    at = AppTest.from_file(str(PAGES / "filters.py"), default_timeout=240).run()
+    at = AppTest.from_file(APP, default_timeout=240)
+    at.switch_page(str(PAGES / "filters.py")).run()
     assert not at.exception
     assert len(at.get("image")) == 1 and len(at.get("download_button")) == 3
 
 
 def test_render_page_renders_on_request_with_a_progress_bar_and_downloads():
-    at = AppTest.from_file(str(PAGES / "render.py"), default_timeout=240).run()
+    at = AppTest.from_file(APP, default_timeout=240)
+    at.switch_page(str(PAGES / "render.py")).run()
     assert not at.exception and len(at.get("image")) == 0  # nothing is computed before the button
     at.selectbox(key="render_layer").select_index(3)
     at.slider(key="render_count").set_value(2)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -71,15 +72,53 @@ def browser():
         driver.quit()
 
 
-def test_the_page_loads_and_shows_the_prediction(app_url, browser, tmp_path):
+ARTIFACTS = ROOT / "test-artifacts"  # screenshots of the end-to-end run, kept for people to look at
+
+
+def _body(browser) -> str:
+    from selenium.webdriver.common.by import By
+
+    return browser.find_element(By.TAG_NAME, "body").text
+
+
+def _shot(browser, name: str) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    path = ARTIFACTS / name
+    browser.save_screenshot(str(path))
+    assert path.stat().st_size > 10_000
+
+
+def test_landing_shows_the_tiers_a_click_opens_the_unit_and_a_broken_upload_is_an_error(app_url, browser, tmp_path):
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import WebDriverWait
 
     browser.get(app_url)
-    WebDriverWait(browser, 120).until(lambda d: "Egyptian cat" in d.find_element(By.TAG_NAME, "body").text)
-    body = browser.find_element(By.TAG_NAME, "body").text
-    assert "What does a CNN see?" in body
+    WebDriverWait(browser, 300).until(lambda d: "Egyptian cat" in _body(d))
+    # every tier's renders fill in (captions "layer · unit N · tier" under the pictures)
+    WebDriverWait(browser, 600).until(lambda d: "rendering…" not in _body(d) and "Download PNG" in _body(d))
+    body = _body(browser)
+    assert "What does each layer of a CNN see?" in body
+    for tier in ("Edges", "Contours", "Parts", "Output"):
+        assert tier in body
+    assert len(browser.find_elements(By.CSS_SELECTOR, '[data-testid="stImage"] img')) >= 28
     assert not browser.find_elements(By.CSS_SELECTOR, '[data-testid="stException"]')
-    shot = tmp_path / "app.png"
-    browser.save_screenshot(str(shot))
-    assert shot.stat().st_size > 10_000
+    _shot(browser, "landing.png")
+
+    link = browser.find_elements(By.CSS_SELECTOR, 'a[href*="unit?"]')[0]
+    label = link.text
+    link.click()
+    WebDriverWait(browser, 300).until(lambda d: "One unit, all the evidence" in _body(d))
+    layer, unit = re.search(r"(\S+) · unit (\d+)", label).groups()
+    assert f"layer={layer}" in browser.current_url and f"unit={unit}" in browser.current_url
+    WebDriverWait(browser, 600).until(lambda d: "top-9" in _body(d))
+    _shot(browser, "unit.png")
+
+    broken = tmp_path / "broken.png"
+    broken.write_bytes(b"\x89PNG\r\n\x1a\n not really a png")
+    browser.get(app_url)
+    WebDriverWait(browser, 300).until(lambda d: "Egyptian cat" in _body(d))
+    browser.find_element(By.CSS_SELECTOR, 'input[type="file"]').send_keys(str(broken))
+    WebDriverWait(browser, 120).until(lambda d: d.find_elements(By.CSS_SELECTOR, '[data-testid="stAlertContentError"]'))
+    assert "Sample photo" in _body(browser)  # the page keeps working
+    assert not browser.find_elements(By.CSS_SELECTOR, '[data-testid="stException"]')
+    _shot(browser, "broken-upload.png")

@@ -6,11 +6,13 @@ from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
 
-PAGE = str(Path(__file__).resolve().parent.parent / "ui" / "pages" / "deconv.py")
+ROOT = Path(__file__).resolve().parent.parent
+APP, PAGE = str(ROOT / "app.py"), str(ROOT / "ui" / "pages" / "deconv.py")
 
 
 def test_page_shows_verdict_and_figure_and_follows_the_method():
-    at = AppTest.from_file(PAGE, default_timeout=240).run()
+    at = AppTest.from_file(APP, default_timeout=240)
+    at.switch_page(PAGE).run()
     assert not at.exception
     assert at.warning[0].value.startswith("guided projection through _blocks.2: approximate: batch norm")
     layer_box = at.selectbox(key="deconv_layer")

@@ -20,8 +20,10 @@ def test_landing_from_a_link_shows_every_tier_and_the_choice_survives_a_page_swi
     assert not at.exception
     assert at.sidebar.radio(key="weights").value == "none"
     captions = _captions(at)
-    for tier in ("edges", "contours", "parts"):
-        assert sum(caption.endswith(f"· {tier}") for caption in captions) == 3  # the three renders of each tier
+    assert sum(caption.startswith("unit ") for caption in captions) == 9  # three renders per tier
+    links = [link.label for link in at.get("page_link")]
+    for layer in ("_blocks.1", "_blocks.4", "_blocks.7"):  # edges, contours, parts
+        assert sum(label.startswith(f"open {layer} · unit ") for label in links) == 3
     assert captions.count("in the photo") == 9 and captions.count("where") == 9
     assert len(at.table[0].value["class"]) == 5  # the predicted classes
     assert "untrained" in " ".join(m.value for m in at.markdown)
@@ -54,3 +56,14 @@ def test_bad_url_values_show_a_message_and_fall_back():
         assert value in warned
     assert at.sidebar.radio(key="weights").value == "default"
     assert at.number_input(key="unit").value == 0
+
+
+def test_unit_page_shows_the_diversity_set_and_three_methods_on_request():
+    at = AppTest.from_file(APP, default_timeout=600)
+    at.query_params.update({"layer": "_blocks.1", "unit": "0"})
+    at.switch_page("ui/pages/unit.py").run()
+    at.toggle(key="unit_more").set_value(True).run()
+    assert not at.exception
+    captions = _captions(at)
+    assert sum(c.startswith("diverse ") for c in captions) == 4
+    assert {"plain gradient ascent", "Yosinski et al. 2015", "Lucid"} <= set(captions)

@@ -3,7 +3,8 @@
 Public calls (see DESIGN.md): `activations`, `classify`, `load_image`; activation maximization with
 `render` (what it maximizes is built with `objectives`); the Zeiler–Fergus family with `project`
 (deconvnet, guided, gradient), `to_display`, `deconv_audit`, `top_examples`, `receptive_field`,
-`occlusion` and `first_layer_filters`.
+`occlusion` and `first_layer_filters`. `viz.hierarchy` computes the app's landing (Figure 1.2 for a photo)
+in stages; `viz.unit_card` and `viz.image_view` the Unit and Image pages.
 """
 
 from models import pick_device

@@ -38,11 +38,12 @@ from models import LoadedModel
 from models.errors import UserError
 
 from .actmax import Rendering, quality_settings, render
-from .actmax.field import centre_canvas
+from .actmax.field import sees_whole_field
 from .cache import DiskCache
 from .figures import colorize
 from .hooks import HookScope, resolve_modules
 from .images import fit_square
+from .zf.figures import crop_field
 from .zf.projection import project, to_display
 from .zf.receptive_field import Box, field_map
 
@@ -89,6 +90,7 @@ class UnitView:
     """Stage 2 for one unit: what in the photo drove it, and where it fires."""
 
     projection: torch.Tensor  # (3, h, w) guided projection of its strongest activation, cropped to the field
+    # (padded with grey where the photo's border cuts the field)
     heat: torch.Tensor  # (3, S, S) the photo with the unit's activation map overlaid and the field outlined
 
 
@@ -105,8 +107,7 @@ def tier_layers(model: LoadedModel) -> dict[str, str]:
         names = [layer.name for layer in model.layers if layer.tier == tier]
         if not names:
             raise UserError(f"{model.name} has no layer tagged {tier!r}; the hierarchy needs one per tier")
-        whole = [name for name in names if centre_canvas(model, name) < model.input_size]
-        chosen[tier] = whole[-1] if whole else names[0]
+        chosen[tier] = next((name for name in reversed(names) if sees_whole_field(model, name)), names[0])
     return chosen
 
 
@@ -214,8 +215,11 @@ def heat_overlay(photo: torch.Tensor, amap: torch.Tensor, box: Box | None = None
     return outline(mixed, box) if box is not None else mixed
 
 
-def crop_box(image: torch.Tensor, box: Box) -> torch.Tensor:
-    return image[:, box.top : box.bottom, box.left : box.right]
+def field_crop(shown: torch.Tensor, box: Box, size: tuple[int, int]) -> torch.Tensor:
+    """A projection shown for viewing, cropped to a field of `size`; where the photo's border cuts the field,
+    mid-grey (a projection's zero) fills it, so the picture keeps the field's shape without a white hole."""
+    outside = crop_field(torch.zeros_like(shown), box, size)  # 1 where the field lies outside the photo
+    return crop_field(shown, box, size) * (1 - outside) + 0.5 * outside
 
 
 def unit_views(model: LoadedModel, hierarchy: Hierarchy, method: str = "guided", cache: bool = True) -> dict:
@@ -229,7 +233,7 @@ def unit_views(model: LoadedModel, hierarchy: Hierarchy, method: str = "guided",
         for units in hierarchy.units.values():
             for u in units:
                 signal = project(model, hierarchy.image[None], u.layer, u.channel, method, position=u.position)
-                shown[f"{u.layer}/{u.channel}"] = crop_box(to_display(signal)[0], u.box)
+                shown[f"{u.layer}/{u.channel}"] = field_crop(to_display(signal)[0], u.box, field_map(model, u.layer).size)
         return shown
 
     projections = store.get_or_compute(key, compute)

@@ -29,7 +29,7 @@ class Step:
 
 
 STEPS = (
-    Step("The photo", None, "To the network this photo is only numbers: three per pixel, 150,528 of them. "
+    Step("The photo", None, "To the network this photo is only numbers: three per pixel (red, green, blue). "
          "Layer by layer it turns them into a name. Each step up, a unit sees a larger patch of the photo."),
     Step("Edges", "edges", hierarchy.TIER_SENTENCES["edges"] + " Left: what the unit wants to see, at the scale it "
          "sees. Middle: the part of the photo that drove it. Right: where on the photo it fires."),

@@ -18,7 +18,7 @@ from .actmax import objectives as O
 from .actmax import quality_settings, render
 from .actmax.settings import CLASSIC_LR
 from .activations import activations
-from .hierarchy import heat_overlay, tier_layers
+from .hierarchy import field_crop, heat_overlay, tier_layers
 from .images import fit_square, gallery_dir, image_files, load_image, to_batch
 from .zf.projection import project, to_display
 from .zf.receptive_field import field_map
@@ -41,7 +41,7 @@ PLAIN = dict(param="pixel", decorrelate=False, squash=False, optimizer="sgd", lr
 class PhotoView:
     photo: torch.Tensor  # (3,S,S) the photo as the network sees it
     heat: torch.Tensor  # (3,S,S) the photo under the unit's activation map, its strongest field outlined
-    projection: torch.Tensor  # (3,S,S) guided projection of its strongest activation, for viewing
+    projection: torch.Tensor  # (3,h,w) guided projection of its strongest activation, cropped to its field
     peak: float  # its strongest activation on the photo
 
 
@@ -60,9 +60,10 @@ def on_photo(model: LoadedModel, image: torch.Tensor, layer: str, channel: int) 
     photo = fit_square(image, model.input_size).float().cpu()
     amap = activations(model, photo[None], layer)[layer][0, channel].float().cpu()
     position = divmod(int(amap.flatten().argmax()), amap.shape[1])
-    box = field_map(model, layer).box(*position)
+    fields = field_map(model, layer)
+    box = fields.box(*position)
     shown = to_display(project(model, photo[None], layer, channel, "guided", position=position))[0]
-    return PhotoView(photo, heat_overlay(photo, amap, box), shown, float(amap.max()))
+    return PhotoView(photo, heat_overlay(photo, amap, box), field_crop(shown, box, fields.size), float(amap.max()))
 
 
 def _steps(progress: Fraction | None, first: int, total: int):

@@ -14,7 +14,7 @@ image, name = choose_image("image_page")
 if image is not None:
     batch = viz.to_batch([image], model.input_size)
     left, right = st.columns([1, 1])
-    left.image(to_pil(batch[0]), caption=f"{name} as the network sees it", width="stretch")
+    left.image(to_pil(batch[0]), caption=f"{name} as the network sees it", width=320)
     predictions = viz.classify(model, batch, top=5)[0]
     right.subheader("The network says")
     right.table({"class": [label for label, _ in predictions], "probability": [f"{p:.3f}" for _, p in predictions]})

@@ -32,12 +32,12 @@ if image is not None:
     columns[0].image(to_pil(found.image), caption=f"{name} (input pixels)", width="stretch")
     columns[-1].subheader("Output")
     columns[-1].table({"class": [label for label, _ in found.predictions],
-                       "probability": [f"{p:.3f}" for _, p in found.predictions]})
+                       "p": [f"{p:.2f}" for _, p in found.predictions]})
     views = hierarchy.unit_views(model, found)
     slots = {}
     for column, (tier, units) in zip(columns[1:-1], found.units.items()):
         column.subheader(tier.capitalize())
-        column.caption(hierarchy.TIER_SENTENCES[tier])
+        column.caption(f"{hierarchy.TIER_SENTENCES[tier]} Layer `{units[0].layer}`." if units else "")
         for unit in units:
             render_slot, projection_slot, heat_slot = column.columns(3, gap="small")
             slots[(unit.layer, unit.channel)] = render_slot.empty()
@@ -45,14 +45,14 @@ if image is not None:
             view = views[(unit.layer, unit.channel)]
             projection_slot.image(to_pil(view.projection), caption="in the photo", width="stretch")
             heat_slot.image(to_pil(view.heat), caption="where", width="stretch")
-            column.page_link("ui/pages/unit.py", label=f"{unit.caption} →", icon=":material/center_focus_strong:",
+            column.page_link("ui/pages/unit.py", label=f"open {unit.layer} · unit {unit.channel}",
                              query_params=view_params(layer=unit.layer, unit=unit.channel))
     renders = {}
     progress = st.progress(0.0, text=f"Rendering what the units want ({quality})…")
     for done, tier in enumerate(found.units):
         renders[tier] = hierarchy.tier_renders(model, found, tier, quality)
         for unit, picture in zip(found.units[tier], renders[tier].images):
-            slots[(unit.layer, unit.channel)].image(to_pil(picture), caption=unit.caption, width="stretch")
+            slots[(unit.layer, unit.channel)].image(to_pil(picture), caption=f"unit {unit.channel}", width="stretch")
         progress.progress((done + 1) / len(found.units), text=f"Rendered {tier}")
     progress.empty()
     st.caption(

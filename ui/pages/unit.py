@@ -29,17 +29,15 @@ st.subheader("On your photo")
 image, name = choose_image("unit")
 if image is not None:
     seen = unit_card.on_photo(model, image, layer.name, channel)
-    left, middle, right = st.columns(3)
-    left.image(to_pil(seen.photo), caption=name, width="stretch")
-    middle.image(to_pil(seen.heat), caption=f"activation map (max {seen.peak:.3g}), field outlined", width="stretch")
-    right.image(to_pil(seen.projection), caption="guided projection of its strongest activation", width="stretch")
+    st.image([to_pil(seen.photo), to_pil(seen.heat), to_pil(seen.projection)], width=260,
+             caption=[name, f"activation map (max {seen.peak:.3g}), field outlined",
+                      "guided projection of its strongest activation, in its field"])
 
 st.subheader("What it wants to see")
 bar = st.progress(0.0, text="Rendering…")
 pictures = unit_card.pictures(model, layer.name, channel, quality, progress=lambda f: bar.progress(f))
 bar.empty()
-for column, (caption, picture) in zip(st.columns(len(pictures)), pictures.items()):
-    column.image(to_pil(picture), caption=caption, width="stretch")
+st.image([to_pil(p) for p in pictures.values()], caption=list(pictures), width=260)
 if st.toggle("Also: a diversity set of 4, and three methods side by side (slower)", key="unit_more"):
     bar = st.progress(0.0, text="Rendering…")
     more = unit_card.more_pictures(model, layer.name, channel, quality, progress=lambda f: bar.progress(f))

@@ -59,6 +59,11 @@ def _centre(model: LoadedModel, layer: str, canvas: int) -> tuple[tuple[int, int
     return position, fields.box(*position)
 
 
+def sees_whole_field(model: LoadedModel, layer: str) -> bool:
+    """Whether `layer`'s centre neuron sees its whole receptive field inside the model's input."""
+    return _uncut(_centre(model, layer, model.input_size)[1], model.input_size)
+
+
 def centre_canvas(model: LoadedModel, layer: str) -> int:
     """The smallest canvas side on which `layer`'s centre neuron sees its whole field (else the input size).
 
@@ -73,7 +78,7 @@ def centre_canvas(model: LoadedModel, layer: str) -> int:
 def _search_canvas(model: LoadedModel, layer: str) -> int:
     full = model.input_size
     _, box = _centre(model, layer, full)
-    if not _uncut(box, full):
+    if not sees_whole_field(model, layer):
         return full
     side = -(-(max(box.height, box.width) + 2) // CANVAS_STEP) * CANVAS_STEP
     while side < full:
@@ -125,10 +130,13 @@ def as_seen(pictures: torch.Tensor, boxes, size: int) -> torch.Tensor:
 
     Detail finer than the field's own pixels never reaches the neuron, so it is never optimized and stays
     as noise from the random start; showing the field's pixels enlarged shows only what was optimized.
+    Enlarged 3x or more, each field pixel becomes a visible square (nearest neighbour): a smooth upsampling
+    of an 11-pixel field blurs its edges away, and the squares say honestly how coarse the field is.
     """
     out = []
     for picture, box in zip(pictures, boxes):
         small = F.interpolate(picture[None], size=(box.height, box.width), mode="bilinear", antialias=True,
                               align_corners=False)
-        out.append(F.interpolate(small, size=(size, size), mode="bicubic", align_corners=False).clamp(0, 1))
+        mode = "nearest-exact" if size >= 3 * max(box.height, box.width) else "bicubic"
+        out.append(F.interpolate(small, size=(size, size), mode=mode).clamp(0, 1))
     return torch.cat(out)
