@@ -8,7 +8,7 @@ that changed its selection or left). Cheap work (one classification) simply does
 
 Threads: `workers` jobs run at once, and torch's intra-op threads are set to `threads_per_job` for the
 process, so workers x threads never exceeds the cores. `budget()` sizes this from the machine (or
-$VIZ_WORKERS / $VIZ_THREADS_PER_JOB) when first used, not at import.
+$VIZ_WORKERS / $VIZ_THREADS_PER_JOB) when first used, not at import, and never raises torch's thread count.
 """
 
 from __future__ import annotations
@@ -163,7 +163,9 @@ def budget() -> ComputeBudget:
     with _budget_guard:
         if _budget is None:
             cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
-            threads = int(os.environ.get("VIZ_THREADS_PER_JOB") or min(cores, MAX_THREADS_PER_JOB))
+            # never more than torch already uses: an OMP_NUM_THREADS the user set stays a ceiling
+            threads = int(os.environ.get("VIZ_THREADS_PER_JOB") or min(cores, MAX_THREADS_PER_JOB,
+                                                                         torch.get_num_threads()))
             workers = int(os.environ.get("VIZ_WORKERS") or max(1, cores // threads))
             _budget = ComputeBudget(workers, threads)
         return _budget
