@@ -14,6 +14,8 @@ SECTIONS = {
         st.Page("ui/pages/unit.py", title="Unit", icon=":material/center_focus_strong:", url_path="unit"),
         st.Page("ui/pages/image.py", title="Image", icon=":material/image_search:", url_path="image"),
         st.Page("ui/pages/render.py", title="What a unit wants", icon=":material/auto_awesome:", url_path="render"),
+        st.Page("ui/pages/atlas.py", title="Layer atlas", icon=":material/apps:", url_path="atlas"),
+        st.Page("ui/pages/tour.py", title="Guided tour", icon=":material/school:", url_path="tour"),
     ],
     "Zeiler–Fergus": [
         st.Page("ui/pages/deconv.py", title="Top-9 and deconvnet", icon=":material/grid_view:", url_path="deconv"),

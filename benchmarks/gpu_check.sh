@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# GPU check for activation maximization: the actmax tests (CUDA ones included) and the Lucent benchmark on
+# GPU check for activation maximization: the actmax tests (CUDA ones included), the Lucent benchmark and the atlas on
 # CUDA, in under 5 minutes; everything it prints also lands in $OUT.
 #
 # Meant for a machine with torch (>= 2.4) preinstalled and no internet. The packages it lacks come as wheels
@@ -25,3 +25,6 @@ timeout 120 $PY -m pytest -q -o addopts="" -p no:cacheprovider tests/test_actmax
     --junitxml "$OUT/actmax_tests.xml" 2>&1 | tee "$OUT/actmax_tests.txt"
 timeout 150 $PY benchmarks/actmax_vs_lucent.py --device cuda --windows 0.72,1 --lucent-sequential 2>&1 \
     | tee "$OUT/actmax_vs_lucent_cuda.txt"
+# The atlas of every block unit of the embedded model (1,808 units, 128 px, 512 steps): units/s, peak memory.
+timeout 240 $PY benchmarks/atlas_speed.py --device cuda --layers blocks --size 128 --steps 512 2>&1 \
+    | tee "$OUT/atlas_cuda.txt"

@@ -154,6 +154,10 @@ class LoadedModel:
                 f"{self.name} has no visualizable layer {name!r}; choose one of: {', '.join(self._by_name)}"
             ) from None
 
+    def tier_layers(self, tier: str) -> list[Layer]:
+        """The visualizable layers of one Figure 1.2 tier, input to output."""
+        return [layer for layer in self.layers if layer.tier == tier]
+
     def pre_activation(self, name: str) -> str:
         """The module whose output is layer `name` before its rectifier ("" when there is none)."""
         layer = self._by_name.get(name)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from streamlit.testing.v1 import AppTest
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
@@ -67,3 +68,19 @@ def test_invariance_page_draws_the_three_curves_and_follows_the_transformation()
     assert len(at.get("image")) == 1 and len(at.get("download_button")) == 3
     at.radio(key="inv_kind").set_value("translate").run()
     assert not at.exception and len(at.get("image")) == 1
+
+
+def test_layer_atlas_page_fills_a_grid_from_the_cache_the_atlas_command_wrote(tmp_path, monkeypatch):
+    from viz.actmax.settings import QUALITY, Quality
+    from viz.cli import main
+
+    monkeypatch.setitem(QUALITY, "fast", Quality("standard", steps=4, size=32))  # the default quality, made cheap
+    assert main(["atlas", "--layer", "_blocks.0", "--device", "cpu", "--out", str(tmp_path)]) == 0
+    monkeypatch.setattr("viz.atlas.render", lambda *a, **k: pytest.fail("the page rendered a cached unit"))
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.query_params["layer"] = "_blocks.0"  # 16 units, all in the cache the command filled
+    at.switch_page("ui/pages/atlas.py").run()
+    assert not at.exception
+    assert len(at.get("image")) == 16
+    links = [link.proto for link in at.get("page_link")]
+    assert len(links) == 16 and "unit 3" in links[3].label  # each unit opens its evidence card

@@ -46,8 +46,8 @@ def test_a_render_is_not_capped_by_a_saturating_relu6_unless_asked():
     with torch.no_grad():
         conv.weight.fill_(20.0), conv.bias.zero_()  # mid-grey already drives it to 30, far past the ceiling
     model = models.from_module(nn.Sequential(conv, nn.ReLU6()), layers=["1"], input_size=32)
-    pre = viz.render(model, [("1", 0)], size=32, steps=30, cache=False)
-    post = viz.render(model, [("1", 0)], size=32, steps=30, cache=False, pre_relu=False)
+    pre = viz.render(model, [("1", 0)], size=32, steps=60, cache=False)
+    post = viz.render(model, [("1", 0)], size=32, steps=60, cache=False, pre_relu=False)
     assert pre.settings.pre_relu and not post.settings.pre_relu
     assert post.history.max() <= 6.0 + 1e-4  # after the ReLU6 the objective is flat at its ceiling
     assert pre.history[-1].item() > pre.history[0].item() + 2  # before it, brighter still scores higher

@@ -16,6 +16,7 @@ import viz
 from viz.actmax import QUALITY
 from viz.figures import FORMATS, figure_bytes
 from viz.images import gallery_dir, image_files
+from viz.serving import budget
 
 UPLOAD_TYPES = ["png", "jpg", "jpeg", "gif", "bmp", "tif", "tiff", "webp"]
 DEFAULT_MODEL = "efficientnet_lite0"
@@ -134,3 +135,30 @@ def download_buttons(fig_factory, stem: str, key: str) -> None:
             key=f"{key}_{suffix}",
             on_click="ignore",
         )
+
+
+def model_parts(model: models.LoadedModel) -> dict:
+    """What identifies a loaded model in the key of shared work."""
+    return {"model": model.name, "weights": model.weights_id, "device": str(model.device)}
+
+
+def shared_result(what: str, parts: dict, compute):
+    """`compute(progress)` through the process's compute budget, shared with every session asking the same.
+
+    Shows the place in the queue, then the progress. When this session reruns (a new selection) or leaves,
+    Streamlit stops the script inside the wait loop; the `finally` then drops the queued job unless another
+    session still waits for it.
+    """
+    ticket = budget().submit(parts, compute)
+    status, shown = st.empty(), None
+    try:
+        while not ticket.wait(0.25):
+            place, fraction = ticket.position(), round(ticket.fraction(), 2)
+            if (place, fraction) != shown:  # a message only on change: every one costs each browser a redraw
+                shown = place, fraction
+                text = f"{what}: waiting for the server, {place - 1} job(s) ahead" if place else f"{what}…"
+                status.progress(fraction, text=text)
+        return ticket.result()
+    finally:
+        ticket.cancel()
+        status.empty()

@@ -3,7 +3,8 @@
 A key is a SHA-256 of everything that decides the result: the caller's parts (model, weights identity, layer,
 units, settings) plus the code version (a hash of the engine's own source). Values are dicts of tensors and
 plain Python values, written atomically (temporary file, then rename) and read back with
-`weights_only=True`; an entry that cannot be read is deleted and recomputed, never fatal.
+`weights_only=True`; an entry that cannot be read is deleted and recomputed, never fatal. A missing entry
+is computed once however many threads and processes ask for it at the same time (`viz.serving.flight`).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from pathlib import Path
 import torch
 
 from .files import write_atomic
+from .serving.flight import once
 
 _ENGINE_DIRS = ("viz", "models")
 
@@ -34,6 +36,24 @@ def code_version() -> str:
             h.update(path.relative_to(root).as_posix().encode())
             h.update(path.read_bytes())
     return h.hexdigest()[:12]
+
+
+def cache_key(parts: dict) -> str:
+    """SHA-256 of the parts and the code version: the key of the disk cache and of shared work in flight."""
+    blob = json.dumps({"code": code_version(), **parts}, sort_keys=True, default=str)
+    return hashlib.sha256(blob.encode()).hexdigest()
+
+
+def tensor_digest(t: torch.Tensor) -> str:
+    """A short hash of a tensor's values, to key work on an image that has no trustworthy name (an upload)."""
+    data = t.detach().cpu().contiguous()
+    return hashlib.sha256(str((data.dtype, tuple(data.shape))).encode() + data.numpy().tobytes()).hexdigest()[:16]
+
+
+def entry_count(root: str | os.PathLike | None = None) -> int:
+    """How many entries the cache holds, over every namespace (precompute reports what it added)."""
+    folder = Path(root) if root is not None else default_cache_dir()
+    return sum(1 for _ in folder.rglob("*.pt")) if folder.is_dir() else 0
 
 
 def default_cache_dir() -> Path:
@@ -53,8 +73,7 @@ class DiskCache:
         self.enabled = enabled
 
     def key(self, parts: dict) -> str:
-        blob = json.dumps({"code": code_version(), **parts}, sort_keys=True, default=str)
-        return hashlib.sha256(blob.encode()).hexdigest()
+        return cache_key(parts)
 
     def path(self, key: str) -> Path:
         return self.folder / key[:2] / f"{key}.pt"
@@ -87,9 +106,15 @@ class DiskCache:
             pass  # a full or read-only disk costs a recomputation later, nothing more
 
     def get_or_compute(self, parts: dict, compute: Callable[[], dict]) -> dict:
+        """The entry for `parts`, computed (once, see `viz.serving.flight`) and stored when missing."""
         key = self.key(parts)
-        value = self.load(key)
-        if value is None:
+        if not self.enabled:
+            return compute()
+
+        def compute_and_store() -> dict:
             value = compute()
             self.save(key, value)
-        return value
+            return value
+
+        lock_file = self.folder / "locks" / f"{key}.lock"
+        return once(f"{self.folder}/{key}", lambda: self.load(key), compute_and_store, lock_file)

@@ -3,7 +3,8 @@
 import streamlit as st
 
 import viz
-from ui.common import current_model, download_buttons
+from ui.common import current_model, download_buttons, model_parts, shared_result
+from viz.figures import figure_bytes
 from viz.zf.projection import METHODS
 from viz.zf.figures import figure2, projection_note, unit_panel
 
@@ -16,7 +17,7 @@ st.write(
     "to what the unit can see (right), and that activation projected back to pixels (left)."
 )
 layers = {f"{layer.name} ({layer.tier}, {layer.channels} units)": layer for layer in model.layers}
-label = st.selectbox("Layer", list(layers), index=min(3, len(layers) - 1), key="deconv_layer")
+label = st.selectbox("Layer", list(layers), index=min(3, len(layers) - 1), key="deconv_layer", bind="query-params")
 layer = layers[label]
 left, middle, right = st.columns(3)
 first = left.number_input("First unit", 0, layer.channels - 1, 0, key="deconv_first")
@@ -42,16 +43,20 @@ samples = SMOOTH_SAMPLES if smooth else 0
 note = projection_note(model, layer.name, method)
 (st.success if note.startswith("exact") else st.warning)(f"{method} projection through {layer.name}: {note}")
 
-progress = st.progress(0.0, text="Searching the gallery…")
-found = viz.top_examples(
-    model, None, layer.name, k=9, per_image=True, progress=lambda done, total: progress.progress(done / total)
-)
-progress.empty()
+
+def top9(progress):
+    """The gallery sweep, the projections and the figure: one job, shared by every session asking the same."""
+    found = viz.top_examples(model, None, layer.name, k=9, per_image=True, progress=progress)
+    panels = [unit_panel(model, found, unit, method, samples=samples) for unit in units]
+    return found, panels, figure_bytes(figure2(model, found, units, method, panels=panels, samples=samples))
+
+
+parts = {"page": "top9", **model_parts(model), "layer": layer.name, "units": units, "method": method,
+         "samples": samples}
+found, panels, png = shared_result("Searching the gallery and projecting", parts, top9)
 if found.skipped:
     st.info(found.skipped_message())
-with st.spinner("Projecting…"):
-    panels = [unit_panel(model, found, unit, method, samples=samples) for unit in units]
-st.pyplot(figure2(model, found, units, method, panels=panels, samples=samples))
+st.image(png, width="stretch")
 download_buttons(
     lambda: figure2(model, found, units, method, panels=panels, samples=samples),
     f"{model.name}-{layer.name}-{method}{'-smoothgrad' if samples else ''}", "deconv",

@@ -2,7 +2,8 @@
 
 import streamlit as st
 
-from ui.common import current_model, download_buttons, load_model
+from ui.common import current_model, download_buttons, load_model, model_parts, shared_result
+from viz.figures import figure_bytes
 from viz.zf.figures import filters_figure
 
 model = current_model()
@@ -15,5 +16,6 @@ untrained = load_model(model.name, "none")
 panels = [(model, f"{model.name} ({'untrained' if model.weights == 'none' else 'trained'})"), (untrained, "untrained")]
 if model.weights == "none":
     panels = panels[:1]
-st.pyplot(filters_figure(panels))
+parts = {"page": "filters", "panels": [(model_parts(m), title) for m, title in panels]}
+st.image(shared_result("Drawing the filters", parts, lambda progress: figure_bytes(filters_figure(panels))), width="stretch")
 download_buttons(lambda: filters_figure(panels), f"{model.name}-filters", "filters")

@@ -3,7 +3,9 @@
 import streamlit as st
 
 import viz
-from ui.common import choose_image, current_model, download_buttons
+from ui.common import choose_image, current_model, download_buttons, model_parts, shared_result
+from viz.cache import tensor_digest
+from viz.figures import figure_bytes
 from viz.zf.figures import occlusion_figure
 
 model = current_model()
@@ -21,17 +23,20 @@ if image is not None:
     window = left.slider("Square (px)", 8, model.input_size // 2, model.input_size // 4, step=4, key="occ_window")
     stride = middle.slider("Step (px)", 4, window, max(4, window // 2), step=4, key="occ_stride")
     layer = layers[right.selectbox("Also map a unit of", list(layers), index=len(layers) - 2, key="occ_layer")]
-    progress = st.progress(0.0, text="Sliding the square…")
-    maps = viz.occlusion(
-        model, image, window=window, stride=stride, layer=layer,
-        progress=lambda done, total: progress.progress(done / total),
-    )
-    progress.empty()
+
+    def occlude(progress):
+        """The maps and their figure: one job, shared by every session asking the same."""
+        maps = viz.occlusion(model, image, window=window, stride=stride, layer=layer, progress=progress)
+        return maps, figure_bytes(occlusion_figure(model, image, maps))
+
+    parts = {"page": "occlusion", **model_parts(model), "image": tensor_digest(image), "window": window,
+             "stride": stride, "layer": layer}
+    maps, png = shared_result("Sliding the square", parts, occlude)
     if maps.probability is not None:
         label = model.labels[maps.target] if model.labels else maps.target
         st.write(
             f"**{label}**: {maps.clean_probability:.2f} on the whole photo, as low as "
             f"{float(maps.probability.min()):.2f} with the square in the worst place."
         )
-    st.pyplot(occlusion_figure(model, image, maps))
+    st.image(png, width="stretch")
     download_buttons(lambda: occlusion_figure(model, image, maps), f"{model.name}-occlusion-{name}", "occlusion")

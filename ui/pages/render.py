@@ -3,7 +3,8 @@
 import streamlit as st
 
 import viz
-from ui.common import current_model, download_buttons
+from ui.common import current_model, download_buttons, model_parts, shared_result
+from viz.figures import figure_bytes
 from viz.actmax import PRESETS
 from viz.actmax.figure import render_figure
 
@@ -33,13 +34,17 @@ with st.form("render_form"):
 request = st.session_state.get("render_request")
 if request is not None and request[:3] == (model.name, model.weights, layer.name):
     _, _, layer_name, channels, preset, size, steps, seed = request
-    bar = st.progress(0.0, text=f"Rendering {len(channels)} units…")
-    rendering = viz.render(
-        model, [(layer_name, c) for c in channels], preset=preset, size=size, steps=steps, seed=seed,
-        progress=lambda done, total: bar.progress(done / total) if done % max(1, total // 50) == 0 else None,
-    )
-    bar.empty()
-    st.pyplot(render_figure(model, rendering, [layer_name] * len(channels)))
+
+    def render(progress):
+        """The pictures and their figure: one job, shared by every session asking the same."""
+        rendering = viz.render(model, [(layer_name, c) for c in channels], preset=preset, size=size, steps=steps,
+                               seed=seed, progress=progress)
+        return rendering, figure_bytes(render_figure(model, rendering, [layer_name] * len(channels)))
+
+    parts = {"page": "render", **model_parts(model), "layer": layer_name, "channels": channels, "preset": preset,
+             "size": size, "steps": steps, "seed": seed}
+    rendering, png = shared_result(f"Rendering {len(channels)} units", parts, render)
+    st.image(png, width="stretch")
     download_buttons(
         lambda: render_figure(model, rendering, [layer_name] * len(channels)),
         f"{model.name}-{layer_name}-{channels[0]}-{channels[-1]}", "render",

@@ -13,6 +13,9 @@ from collections.abc import Callable
 
 import torch
 
+from .streams import Random
+from .streams import randn as _randn
+
 # Square root of ImageNet's RGB covariance (Lucid's published values); its columns are scaled so the
 # largest has norm 1. Multiplying a decorrelated colour vector by it gives correlated RGB.
 COLOR_CORRELATION_SQRT = torch.tensor([[0.26, 0.09, 0.02], [0.27, 0.00, -0.05], [0.27, -0.09, 0.03]])
@@ -35,12 +38,8 @@ def to_valid_rgb(t: torch.Tensor, decorrelate: bool = True) -> torch.Tensor:
     return torch.sigmoid(decorrelate_color(t) if decorrelate else t)
 
 
-def _randn(shape, generator: torch.Generator, device) -> torch.Tensor:
-    return torch.randn(shape, generator=generator, device=device)
-
-
 def pixel_image(
-    n: int, size: int, *, generator: torch.Generator, device, decorrelate: bool = True, squash: bool = True
+    n: int, size: int, *, generator: Random, device, decorrelate: bool = True, squash: bool = True
 ) -> tuple[list[torch.Tensor], ImageFn]:
     """One free value per pixel and colour.
 
@@ -64,7 +63,7 @@ def spectrum_scale(h: int, w: int, decay_power: float = 1.0) -> torch.Tensor:
 
 
 def fourier_image(
-    n: int, size: int, *, generator: torch.Generator, device, decorrelate: bool = True, decay_power: float = 1.0
+    n: int, size: int, *, generator: Random, device, decorrelate: bool = True, decay_power: float = 1.0
 ) -> tuple[list[torch.Tensor], ImageFn]:
     """Parameters are the image's real-FFT coefficients (real and imaginary parts), scaled by 1/f."""
     scale = spectrum_scale(size, size, decay_power).to(device)[None, None, ..., None]

@@ -28,6 +28,7 @@ from .field import FieldPlan, as_seen, paste, plan_fields
 from .param import PARAMETERIZATIONS
 from .regularizers import ImagePrior, total_variation
 from .settings import RenderSettings, resolve
+from .streams import UnitStreams, unit_seeds
 from .transforms import TRANSFORM_SETS, RandomCrop, Resize, compose
 
 Progress = Callable[[int, int], None]  # (steps done, steps in all)
@@ -115,7 +116,7 @@ class _Problem:
     prior: ImagePrior | None
 
 
-def _problem(n: int, settings: RenderSettings, generator: torch.Generator, device: torch.device) -> _Problem:
+def _problem(n: int, settings: RenderSettings, generator: UnitStreams, device: torch.device) -> _Problem:
     make = PARAMETERIZATIONS[settings.param]
     options = {"squash": settings.squash} if settings.param == "pixel" else {}
     params, image_fn = make(n, settings.size, generator=generator, device=device,
@@ -133,7 +134,7 @@ def _optimize(
     fields: FieldPlan | None = None,
 ) -> tuple[torch.Tensor, torch.Tensor]:
     device = model.device
-    generator = torch.Generator(device=device).manual_seed(settings.seed)
+    generator = UnitStreams(unit_seeds(settings.seed, [repr(o) for o in objectives]), device)
     problem = _problem(len(objectives), settings, generator, device)
     layers = list(dict.fromkeys(layer for o in objectives for layer in o.layers))
     wants_output = obj.OUTPUT in layers

@@ -21,13 +21,15 @@ from dataclasses import dataclass
 import torch
 import torch.nn.functional as F
 
+from .streams import Random, randint
+
 FILL = 0.5  # value of pixels that come from outside the picture
 
 
 class Geometric:
     """Base of the geometric transforms: `plan` returns the new canvas side and one 3x3 map per image."""
 
-    def plan(self, size: int, n: int, generator: torch.Generator, device) -> tuple[int, torch.Tensor]:
+    def plan(self, size: int, n: int, generator: Random, device) -> tuple[int, torch.Tensor]:
         raise NotImplementedError
 
 
@@ -48,9 +50,9 @@ def _table(values: tuple[float, ...], device: torch.device) -> torch.Tensor:
     return torch.tensor([float(v) for v in values], device=device)
 
 
-def _choice(values: tuple[float, ...], n: int, generator: torch.Generator, device) -> torch.Tensor:
+def _choice(values: tuple[float, ...], n: int, generator: Random, device) -> torch.Tensor:
     table = _table(tuple(values), torch.device(device))
-    return table[torch.randint(len(table), (n,), generator=generator, device=device)]
+    return table[randint(len(table), (n,), generator, device)]
 
 
 @dataclass(frozen=True)
@@ -70,7 +72,7 @@ class Jitter(Geometric):
     pixels: int
 
     def plan(self, size, n, generator, device):
-        shifts = torch.randint(self.pixels, (n, 2), generator=generator, device=device) - self.pixels // 2
+        shifts = randint(self.pixels, (n, 2), generator, device) - self.pixels // 2
         return size, _translation(shifts.float())
 
 
@@ -120,7 +122,7 @@ class RandomCrop(Geometric):
 
     def plan(self, size, n, generator, device):
         slack = max(size - self.size, 0)
-        offsets = torch.randint(slack + 1, (n, 2), generator=generator, device=device) - slack // 2
+        offsets = randint(slack + 1, (n, 2), generator, device) - slack // 2
         return self.size, _translation(-offsets.float())
 
 
@@ -150,11 +152,11 @@ def _resample(images: torch.Tensor, maps: torch.Tensor, out_size: int) -> torch.
     return F.grid_sample(images - FILL, grid, mode="bilinear", padding_mode="zeros", align_corners=False) + FILL
 
 
-def compose(transforms: Sequence[Transform]) -> Callable[[torch.Tensor, torch.Generator], torch.Tensor]:
+def compose(transforms: Sequence[Transform]) -> Callable[[torch.Tensor, Random], torch.Tensor]:
     """One function `(images, generator) -> images` applying `transforms` in order, geometric runs fused."""
     transforms = tuple(transforms)
 
-    def apply(images: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
+    def apply(images: torch.Tensor, generator: Random) -> torch.Tensor:
         n, size = images.shape[0], images.shape[-1]
         maps, canvas = None, size
         for t in transforms:

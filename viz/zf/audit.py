@@ -23,6 +23,7 @@ is not recognized.
 
 from __future__ import annotations
 
+import threading
 import weakref
 from collections import Counter
 from dataclasses import dataclass
@@ -187,6 +188,7 @@ class _Tracer(TorchFunctionMode):
 
 
 _CACHE: weakref.WeakKeyDictionary[nn.Module, dict] = weakref.WeakKeyDictionary()
+_TRACING = threading.Lock()
 
 
 def deconv_audit(model: LoadedModel, layer: str | None = None) -> Audit:
@@ -195,10 +197,11 @@ def deconv_audit(model: LoadedModel, layer: str | None = None) -> Audit:
     Runs one forward pass of a blank (1,3,S,S) image, S = the model's input size, once per network and
     layer; the answer is remembered for as long as the network exists.
     """
-    known = _CACHE.setdefault(model.net, {})
-    if layer not in known:
-        known[layer] = _trace(model, layer)
-    return known[layer]
+    with _TRACING:  # sessions of the app asking at the same moment trace once, not once each
+        known = _CACHE.setdefault(model.net, {})
+        if layer not in known:
+            known[layer] = _trace(model, layer)
+        return known[layer]
 
 
 def _trace(model: LoadedModel, layer: str | None) -> Audit:

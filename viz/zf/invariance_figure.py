@@ -18,7 +18,7 @@ def default_layers(model: LoadedModel) -> list[str]:
     """A low layer (the first of the edges tier) and a high one (the last before the class outputs)."""
     classes = len(model.labels or [])
     features = [layer.name for layer in model.layers if layer.channels != classes]
-    edges = [layer.name for layer in model.layers if layer.tier == "edges"]
+    edges = [layer.name for layer in model.tier_layers("edges")]
     return [(edges or features)[0], features[-1]]
 
 

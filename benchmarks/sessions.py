@@ -1,0 +1,202 @@
+"""A classroom at once: N real headless-Chromium sessions against one app server, time to the first picture.
+
+    python benchmarks/sessions.py [--sessions 8] [--page deconv] [--timeout 600]
+
+In one run, each on a freshly started server (the model already loaded by one untimed visit, the disk cache
+warmed by an untimed visit of every view, so the figures count serving, not first-time sweeps):
+
+- solo: one session alone on each of the N views (the Top-9 page on N different layers, by URL);
+- (a) same view: N sessions open the default view at the same moment;
+- (b) different views: N sessions open the N views at the same moment;
+- browser only: 1 tab, then N tabs at once, of a trivial one-picture Streamlit page. On this machine the N
+  browsers share the server's cores, where students' browsers run on their own laptops, so this cost is
+  measured here and reported apart.
+
+A session's time runs from `driver.get(url)` to the first picture in the page's main area; a session that shows
+an exception counts as failed. Targets (issue 9): (a) each within 2x the solo time of its view; (b) all done
+within 1.3x the sum of the solo times. `uptime` is printed with the figures: the machine may be shared.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.parse
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+CHROMIUM, CHROMEDRIVER = "/usr/bin/chromium", "/usr/bin/chromedriver"
+PICTURE = '[data-testid="stMain"] [data-testid="stImage"] img, [data-testid="stMain"] img[src*="media"]'
+TRIVIAL = 'import streamlit as st\nfrom PIL import Image\nst.image(Image.new("RGB", (64, 64), "teal"))\n'
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Server:
+    """`streamlit run SCRIPT` on a free port, until `close()`."""
+
+    def __init__(self, script: Path, log: Path):
+        self.port = free_port()
+        self.log = open(log, "a")
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "streamlit", "run", str(script), "--server.headless", "true",
+             "--server.port", str(self.port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"],
+            cwd=ROOT, stdout=self.log, stderr=subprocess.STDOUT,
+        )
+        self.url = f"http://127.0.0.1:{self.port}"
+        deadline = time.time() + 120
+        while True:
+            try:
+                if urllib.request.urlopen(f"{self.url}/_stcore/health", timeout=2).read() == b"ok":
+                    return
+            except OSError:
+                if time.time() > deadline or self.process.poll() is not None:
+                    raise RuntimeError(f"the app did not start; see {log}") from None
+                time.sleep(0.5)
+
+    def close(self) -> None:
+        self.process.terminate()
+        self.process.wait(timeout=30)
+        self.log.close()
+
+
+def browser():
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for flag in ("--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--window-size=1400,1000"):
+        options.add_argument(flag)
+    return webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+
+
+def time_to_picture(driver, url: str, timeout: float) -> tuple[float, str]:
+    """Seconds from opening `url` to the first picture in the main area, and "ok", "exception" or "timeout"."""
+    from selenium.webdriver.common.by import By
+
+    start = time.perf_counter()
+    driver.get(url)
+    while time.perf_counter() - start < timeout:
+        if driver.find_elements(By.CSS_SELECTOR, '[data-testid="stException"]'):
+            return time.perf_counter() - start, "exception"
+        if any(img.get_attribute("naturalWidth") not in (None, "0") for img in
+               driver.find_elements(By.CSS_SELECTOR, PICTURE)):
+            return time.perf_counter() - start, "ok"
+        time.sleep(0.1)
+    return time.perf_counter() - start, "timeout"
+
+
+def at_once(drivers, urls: list[str], timeout: float) -> list[tuple[float, str]]:
+    """Open every url in its own browser at the same moment; each session's (seconds, outcome)."""
+    results: list = [None] * len(urls)
+    start = threading.Barrier(len(urls))
+
+    def session(i: int) -> None:
+        start.wait()
+        results[i] = time_to_picture(drivers[i], urls[i], timeout)
+
+    threads = [threading.Thread(target=session, args=(i,)) for i in range(len(urls))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return results
+
+
+def views(page: str, count: int) -> list[str]:
+    """The page's default view, then the page on other layers (bound to the URL as ?deconv_layer=...)."""
+    import models
+
+    model = models.load("efficientnet_lite0", device="cpu")
+    labels = [f"{layer.name} ({layer.tier}, {layer.channels} units)" for layer in model.layers]
+    default = min(3, len(labels) - 1)
+    others = [label for i, label in enumerate(labels) if i != default][: count - 1]
+    return [page] + [f"{page}?deconv_layer={urllib.parse.quote(label)}" for label in others]
+
+
+def fmt(results: list[tuple[float, str]]) -> str:
+    return " ".join(f"{t:.1f}" + ("" if outcome == "ok" else f"({outcome})") for t, outcome in results)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sessions", type=int, default=8)
+    parser.add_argument("--page", default="deconv", help="url path of the page (its layer is bound to the URL)")
+    parser.add_argument("--timeout", type=float, default=600, help="seconds a session may wait for its picture")
+    parser.add_argument("--phases", default="a,b", help="a (same view), b (different views) or a,b")
+    args = parser.parse_args()
+    phases = set(args.phases.split(","))
+    n, work = args.sessions, Path(tempfile.mkdtemp(prefix="sessions-"))
+    paths = views(args.page, n)
+    print(f"{n} sessions, page {args.page}; load before: {os.getloadavg()}", flush=True)
+    drivers = [browser() for _ in range(n)]
+    try:
+        def fresh() -> Server:
+            server = Server(ROOT / "app.py", work / "app.log")
+            time_to_picture(drivers[0], f"{server.url}/filters", args.timeout)  # loads the model, untimed
+            return server
+
+        server = fresh()  # untimed: every view once, so the disk cache holds their gallery sweeps
+        for path in paths if "b" in phases else paths[:1]:
+            time_to_picture(drivers[0], f"{server.url}/{path}", args.timeout)
+        server.close()
+
+        server = fresh()
+        solo = [time_to_picture(drivers[0], f"{server.url}/{path}", args.timeout)
+                for path in (paths if "b" in phases else paths[:1])]
+        server.close()
+        print(f"solo, one view after another (s): {fmt(solo)}", flush=True)
+
+        same = different = []
+        if "a" in phases:
+            server = fresh()
+            same = at_once(drivers, [f"{server.url}/{paths[0]}"] * n, args.timeout)
+            server.close()
+            print(f"(a) {n} sessions on the same view (s): {fmt(same)}", flush=True)
+        if "b" in phases:
+            server = fresh()
+            different = at_once(drivers, [f"{server.url}/{path}" for path in paths], args.timeout)
+            server.close()
+            print(f"(b) {n} sessions on {n} different views (s): {fmt(different)}", flush=True)
+
+        trivial_script = work / "trivial.py"
+        trivial_script.write_text(TRIVIAL)
+        trivial = Server(trivial_script, work / "trivial.log")
+        time_to_picture(drivers[0], trivial.url, args.timeout)  # untimed first visit
+        one_tab = time_to_picture(drivers[0], trivial.url, args.timeout)
+        tabs = at_once(drivers, [trivial.url] * n, args.timeout)
+        trivial.close()
+        print(f"browser only, trivial page: 1 tab {one_tab[0]:.1f} s; {n} tabs at once: {fmt(tabs)}", flush=True)
+    finally:
+        for driver in drivers:
+            driver.quit()
+
+    browser_cost = max(t for t, _ in tabs) - one_tab[0]
+    if same:
+        solo_a, worst_a = solo[0][0], max(t for t, _ in same)
+        print(f"(a) slowest {worst_a:.1f} s = {worst_a / solo_a:.2f}x solo {solo_a:.1f} s (target <= 2x); "
+              f"less the browsers' own cost ({browser_cost:.1f} s): {(worst_a - browser_cost) / solo_a:.2f}x")
+    if different:
+        worst_b, solo_sum = max(t for t, _ in different), sum(t for t, _ in solo)
+        print(f"(b) all done in {worst_b:.1f} s = {worst_b / solo_sum:.2f}x the solo times added up "
+              f"({solo_sum:.1f} s, target <= 1.3x); less the browsers' cost: {(worst_b - browser_cost) / solo_sum:.2f}x")
+    print(f"sessions with an exception or timeout: {sum(outcome != 'ok' for _, outcome in same + different)}")
+    print(f"load after: {os.getloadavg()}; logs in {work}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,62 @@
+"""Guided tour: Next/Back up the layers for one photo, large type, the untrained network one click away.
+
+Everything comes from `viz.tour.landing` through the compute budget; after `python -m viz precompute` it is
+read from the disk cache, so each step appears at once.
+"""
+
+import streamlit as st
+
+from ui.common import current_model, current_quality, load_model, model_parts, shared_result
+from viz.images import gallery_dir, image_files, load_image, to_pil
+from viz.tour import STEPS, landing
+
+
+def move(by: int) -> None:
+    """Next/Back: a callback, so the buttons' states below are drawn for the new step."""
+    st.session_state.tour_step = min(max(st.session_state.get("tour_step", 0) + by, 0), len(STEPS) - 1)
+
+
+st.markdown("<style>.tour-text{font-size:1.6rem;line-height:1.4} .tour-label{font-size:2.4rem;font-weight:700}"
+            "</style>", unsafe_allow_html=True)
+model = current_model()
+quality = current_quality()
+photos = {p.name: p for p in image_files(gallery_dir())}
+left, middle = st.columns(2)
+name = left.selectbox("Photo", list(photos), index=list(photos).index("chelsea.png"), key="tour_photo")
+contrast = middle.toggle("Beside it: the same network untrained", key="tour_untrained",
+                         help="random weights: the classroom contrast")
+step = st.session_state.setdefault("tour_step", 0)
+back, position, forward = st.columns([1, 4, 1])
+back.button("← Back", disabled=step == 0, width="stretch", on_click=move, args=(-1,))
+forward.button("Next →", type="primary", disabled=step == len(STEPS) - 1, width="stretch", on_click=move, args=(1,))
+position.progress((step + 1) / len(STEPS), text=f"Step {step + 1} of {len(STEPS)}")
+current = STEPS[step]
+
+nets = [model] + ([load_model(model.name, "none")] if contrast and model.weights != "none" else [])
+image = load_image(photos[name])
+shown = []
+for net in nets:
+    parts = {"page": "tour", **model_parts(net), "photo": name, "quality": quality}
+    shown.append(shared_result("Preparing the tour", parts,
+                               lambda progress, net=net: landing(net, image, quality, progress)))
+
+st.header(current.title)
+st.markdown(f'<p class="tour-text">{current.text.format(label=shown[0].found.predictions[0][0])}</p>',
+            unsafe_allow_html=True)
+for column, net, view in zip(st.columns(len(nets)), nets, shown):
+    column.subheader("untrained (random weights)" if net.weights == "none" else "trained")
+    if current.tier is None and step == 0:
+        column.image(to_pil(view.found.image), width="stretch")
+    elif current.tier is None:
+        label, probability = view.found.predictions[0]
+        column.markdown(f'<p class="tour-label">{label} · {probability:.0%}</p>', unsafe_allow_html=True)
+        column.table({"class": [lab for lab, _ in view.found.predictions],
+                      "probability": [f"{p:.3f}" for _, p in view.found.predictions]})
+    else:
+        for unit, picture in zip(view.found.units[current.tier], view.renders[current.tier].images):
+            render_cell, photo_cell, heat_cell = column.columns(3)
+            unit_view = view.views[(unit.layer, unit.channel)]
+            render_cell.image(to_pil(picture), caption="wants to see", width="stretch")
+            photo_cell.image(to_pil(unit_view.projection), caption="in the photo", width="stretch")
+            heat_cell.image(to_pil(unit_view.heat), caption=f"where · {unit.layer} unit {unit.channel}",
+                            width="stretch")

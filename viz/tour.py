@@ -1,0 +1,63 @@
+"""The guided tour: Figure 1.2 told in steps for one photo (the photo; edges; corners and contours; object
+parts; the class), each with a few sentences for a class to read on a projector.
+
+`landing(model, image, quality)` is everything the tour (and the Layers landing page) shows for a photo: the
+chosen units per tier, what in the photo drove them, and what they want to see, through the same cached
+calls of `viz.hierarchy`. `python -m viz precompute` runs it for every gallery photo, trained and untrained,
+so each step appears at once on a laptop CPU, offline.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import torch
+
+from models import LoadedModel
+
+from . import hierarchy
+
+Progress = Callable[[int, int], None]
+
+
+@dataclass(frozen=True)
+class Step:
+    title: str
+    tier: str | None  # the hierarchy tier shown, None for the photo and the class
+    text: str  # what the teacher reads out; {label} is the predicted class
+
+
+STEPS = (
+    Step("The photo", None, "To the network this photo is only numbers: three per pixel (red, green, blue). "
+         "Layer by layer it turns them into a name. Each step up, a unit sees a larger patch of the photo."),
+    Step("Edges", "edges", hierarchy.TIER_SENTENCES["edges"] + " Left: what the unit wants to see, at the scale it "
+         "sees. Middle: the part of the photo that drove it. Right: where on the photo it fires."),
+    Step("Corners and contours", "contours", hierarchy.TIER_SENTENCES["contours"] + " These units never saw a "
+         "pixel: they combine the edge units below them."),
+    Step("Object parts", "parts", hierarchy.TIER_SENTENCES["parts"]),
+    Step("The class", None, "At the top the network names the object: {label}. Nobody told it what an edge or a "
+         "part is; training on labelled photos made these detectors. Switch to the untrained network to see "
+         "the same layers with random weights: no edges, no parts, no answer."),
+)
+
+
+@dataclass(frozen=True)
+class Landing:
+    """What the tour shows for one photo and model."""
+
+    found: hierarchy.Hierarchy
+    views: dict  # (layer, channel) -> hierarchy.UnitView
+    renders: dict  # tier -> Rendering of its chosen units
+
+
+def landing(model: LoadedModel, image: torch.Tensor, quality: str = "fast", progress: Progress | None = None) -> Landing:
+    """Stages 1-3 of `viz.hierarchy` for the photo, every tier; each stage is cached on disk."""
+    found = hierarchy.choose_units(model, image)
+    views = hierarchy.unit_views(model, found)
+    renders = {}
+    for done, tier in enumerate(found.units):
+        renders[tier] = hierarchy.tier_renders(model, found, tier, quality)
+        if progress is not None:
+            progress(done + 1, len(found.units))
+    return Landing(found, views, renders)
