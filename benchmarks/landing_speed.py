@@ -9,21 +9,17 @@ from __future__ import annotations
 
 import argparse
 import os
-import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 
-from selenium import webdriver
-from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
-ROOT = Path(__file__).resolve().parent.parent
-FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync", "--window-size=1500,1000")
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from anywhere: the repository's packages
+
+from ui.headless import AppServer, chromium  # noqa: E402
 
 
 def _body(driver) -> str:
@@ -32,11 +28,7 @@ def _body(driver) -> str:
 
 def session(url: str) -> tuple[float, float]:
     """Seconds until the photo and the classes show, and until every render has filled in."""
-    options = webdriver.ChromeOptions()
-    options.binary_location = "/usr/bin/chromium"
-    for flag in FLAGS:
-        options.add_argument(flag)
-    driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
+    driver = chromium(window="1500,1000")
     try:
         start = time.perf_counter()
         driver.get(url)
@@ -59,26 +51,12 @@ def main() -> None:
     env = {**os.environ, "VIZ_CACHE_DIR": cache}
     if args.threads:
         env["OMP_NUM_THREADS"] = str(args.threads)
-    server = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true", "--server.port",
-         str(args.port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{args.port}"
-    try:
-        while True:
-            try:
-                if urllib.request.urlopen(f"{url}/_stcore/health", timeout=2).read() == b"ok":
-                    break
-            except OSError:
-                time.sleep(0.3)
+    with AppServer("app.py", port=args.port, env=env) as server:
         for name in ("cold (empty cache, model not loaded yet)", "warm (new session, photo shown before)"):
-            first, done = session(url)
+            first, done = session(server.url)
             load = os.getloadavg()
             print(f"{name}: first picture {first:.1f} s, all renders {done:.1f} s; "
                   f"load average {load[0]:.2f} on {os.cpu_count()} cores")
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
 
 
 if __name__ == "__main__":

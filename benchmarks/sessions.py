@@ -21,8 +21,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import socket
-import subprocess
 import sys
 import tempfile
 import threading
@@ -33,55 +31,11 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-CHROMIUM, CHROMEDRIVER = "/usr/bin/chromium", "/usr/bin/chromedriver"
+
+from ui.headless import AppServer, chromium  # noqa: E402
+
 PICTURE = '[data-testid="stMain"] [data-testid="stImage"] img, [data-testid="stMain"] img[src*="media"]'
 TRIVIAL = 'import streamlit as st\nfrom PIL import Image\nst.image(Image.new("RGB", (64, 64), "teal"))\n'
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class Server:
-    """`streamlit run SCRIPT` on a free port, until `close()`."""
-
-    def __init__(self, script: Path, log: Path):
-        self.port = free_port()
-        self.log = open(log, "a")
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", str(script), "--server.headless", "true",
-             "--server.port", str(self.port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"],
-            cwd=ROOT, stdout=self.log, stderr=subprocess.STDOUT,
-        )
-        self.url = f"http://127.0.0.1:{self.port}"
-        deadline = time.time() + 120
-        while True:
-            try:
-                if urllib.request.urlopen(f"{self.url}/_stcore/health", timeout=2).read() == b"ok":
-                    return
-            except OSError:
-                if time.time() > deadline or self.process.poll() is not None:
-                    raise RuntimeError(f"the app did not start; see {log}") from None
-                time.sleep(0.5)
-
-    def close(self) -> None:
-        self.process.terminate()
-        self.process.wait(timeout=30)
-        self.log.close()
-
-
-def browser():
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for flag in ("--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--window-size=1400,1000"):
-        options.add_argument(flag)
-    return webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
 
 
 def time_to_picture(driver, url: str, timeout: float) -> tuple[float, str]:
@@ -143,10 +97,10 @@ def main() -> None:
     n, work = args.sessions, Path(tempfile.mkdtemp(prefix="sessions-"))
     paths = views(args.page, n)
     print(f"{n} sessions, page {args.page}; load before: {os.getloadavg()}", flush=True)
-    drivers = [browser() for _ in range(n)]
+    drivers = [chromium() for _ in range(n)]
     try:
-        def fresh() -> Server:
-            server = Server(ROOT / "app.py", work / "app.log")
+        def fresh() -> AppServer:
+            server = AppServer("app.py", work / "app.log")
             time_to_picture(drivers[0], f"{server.url}/filters", args.timeout)  # loads the model, untimed
             return server
 
@@ -175,7 +129,7 @@ def main() -> None:
 
         trivial_script = work / "trivial.py"
         trivial_script.write_text(TRIVIAL)
-        trivial = Server(trivial_script, work / "trivial.log")
+        trivial = AppServer(trivial_script, work / "trivial.log")
         time_to_picture(drivers[0], trivial.url, args.timeout)  # untimed first visit
         one_tab = time_to_picture(drivers[0], trivial.url, args.timeout)
         tabs = at_once(drivers, [trivial.url] * n, args.timeout)
