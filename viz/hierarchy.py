@@ -43,7 +43,7 @@ from .cache import DiskCache
 from .figures import colorize
 from .hooks import HookScope, resolve_modules
 from .images import fit_square
-from .zf.figures import crop_field
+from .zf.figures import GREY, crop_field
 from .zf.projection import project, to_display
 from .zf.receptive_field import Box, field_map
 
@@ -215,13 +215,6 @@ def heat_overlay(photo: torch.Tensor, amap: torch.Tensor, box: Box | None = None
     return outline(mixed, box) if box is not None else mixed
 
 
-def field_crop(shown: torch.Tensor, box: Box, size: tuple[int, int]) -> torch.Tensor:
-    """A projection shown for viewing, cropped to a field of `size`; where the photo's border cuts the field,
-    mid-grey (a projection's zero) fills it, so the picture keeps the field's shape without a white hole."""
-    outside = crop_field(torch.zeros_like(shown), box, size)  # 1 where the field lies outside the photo
-    return crop_field(shown, box, size) * (1 - outside) + 0.5 * outside
-
-
 def unit_views(model: LoadedModel, hierarchy: Hierarchy, method: str = "guided", cache: bool = True) -> dict:
     """Stage 2 (see the module docstring): `{(layer, channel): UnitView}` for every chosen unit."""
     store = DiskCache("hierarchy", enabled=cache)
@@ -233,7 +226,8 @@ def unit_views(model: LoadedModel, hierarchy: Hierarchy, method: str = "guided",
         for units in hierarchy.units.values():
             for u in units:
                 signal = project(model, hierarchy.image[None], u.layer, u.channel, method, position=u.position)
-                shown[f"{u.layer}/{u.channel}"] = field_crop(to_display(signal)[0], u.box, field_map(model, u.layer).size)
+                size = field_map(model, u.layer).size
+                shown[f"{u.layer}/{u.channel}"] = crop_field(to_display(signal)[0], u.box, size, GREY)
         return shown
 
     projections = store.get_or_compute(key, compute)

@@ -18,8 +18,9 @@ from .actmax import objectives as O
 from .actmax import quality_settings, render
 from .actmax.settings import CLASSIC_LR
 from .activations import activations
-from .hierarchy import field_crop, heat_overlay, tier_layers
+from .hierarchy import heat_overlay, tier_layers
 from .images import fit_square, gallery_dir, image_files, load_image, to_batch
+from .zf.figures import GREY, crop_field
 from .zf.projection import project, to_display
 from .zf.receptive_field import field_map
 
@@ -63,7 +64,8 @@ def on_photo(model: LoadedModel, image: torch.Tensor, layer: str, channel: int) 
     fields = field_map(model, layer)
     box = fields.box(*position)
     shown = to_display(project(model, photo[None], layer, channel, "guided", position=position))[0]
-    return PhotoView(photo, heat_overlay(photo, amap, box), field_crop(shown, box, fields.size), float(amap.max()))
+    projection = crop_field(shown, box, fields.size, GREY)
+    return PhotoView(photo, heat_overlay(photo, amap, box), projection, float(amap.max()))
 
 
 def _steps(progress: Fraction | None, first: int, total: int):

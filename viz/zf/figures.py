@@ -22,13 +22,14 @@ from .projection import project, to_display
 from .receptive_field import Box
 from .topk import TopExamples
 
-WHITE = 1.0  # fills the part of a receptive field that lies outside the image
+WHITE = 1.0  # fills the part of a receptive field that lies outside the image, in a figure
+GREY = 0.5  # the same for a projection shown on its own: its zero, so the field keeps its shape without a hole
 
 
-def crop_field(image: torch.Tensor, box: Box, size: tuple[int, int]) -> torch.Tensor:
-    """Crop (3,H,W) to `box`, then pad to the field's full `size` on the side where the image border cut it."""
+def crop_field(image: torch.Tensor, box: Box, size: tuple[int, int], fill: float = WHITE) -> torch.Tensor:
+    """Crop (3,H,W) to `box`, then pad with `fill` to the field's full `size` where the image border cut it."""
     patch = image[:, box.top : box.bottom, box.left : box.right]
-    out = torch.full((3, *size), WHITE, dtype=patch.dtype)
+    out = torch.full((3, *size), fill, dtype=patch.dtype)
     top = size[0] - box.height if box.top == 0 and box.bottom < image.shape[1] else 0
     left = size[1] - box.width if box.left == 0 and box.right < image.shape[2] else 0
     out[:, top : top + box.height, left : left + box.width] = patch[:, : size[0], : size[1]]
