@@ -24,24 +24,27 @@ def training_controls(key: str, batch_norm: bool = False) -> TrainSettings:
                                seed=int(seed))
 
 
-def progress(text: str):
-    """A progress bar and the engine's `progress(done, total)` callback that moves it (about 50 updates)."""
-    bar = st.progress(0.0, text=text)
+def run_with_progress(text: str, compute):
+    """`compute(update)` under a progress bar, removed when it ends; None after showing a user error's message.
 
-    def update(done: int, total: int) -> None:
-        if done == total or done % max(1, total // 50) == 0:
-            bar.progress(min(1.0, done / total), text=text)
+    `update(done, total)` is the engine's progress callback (about 50 redraws in all); `update(done, total,
+    text)` also relabels the bar for the next stage. The page keeps running after an error.
+    """
+    bar, label = st.progress(0.0, text=text), [text]
 
-    return bar, update
+    def update(done: int, total: int, text: str | None = None) -> None:
+        if text:
+            label[0] = text
+        if text or done == total or done % max(1, total // 50) == 0:
+            bar.progress(min(1.0, done / total), text=label[0])
 
-
-def run_or_explain(compute):
-    """`compute()`, or None after showing a user error's message (the page keeps running)."""
     try:
-        return compute()
+        return compute(update)
     except UserError as exc:
         st.error(str(exc))
         return None
+    finally:
+        bar.empty()
 
 
 def show(fig_factory, stem: str, key: str) -> None:

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from ui.optim_widgets import progress, run_or_explain, show, training_controls
+from ui.optim_widgets import run_with_progress, show, training_controls
 from viz.optim.batchnorm import batchnorm_study
 from viz.optim.figures import batchnorm_figure
 
@@ -30,12 +30,7 @@ request = st.session_state.get("bn_request")
 if request is not None:
     settings, layer, step_lr, at_epoch = request
 
-    def compute():
-        bar, update = progress("Training with and without batch norm…")
-        study = batchnorm_study(settings, layer, step_lr, at_epoch, progress=update)
-        bar.empty()
-        return study
-
-    study = run_or_explain(compute)
+    study = run_with_progress("Training with and without batch norm…",
+                              lambda update: batchnorm_study(settings, layer, step_lr, at_epoch, progress=update))
     if study is not None:
         show(lambda: batchnorm_figure(study), "digits-batchnorm", "bn")

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from ui.optim_widgets import progress, run_or_explain, show, training_controls
+from ui.optim_widgets import run_with_progress, show, training_controls
 from viz.optim.evolution import DEFAULT_EPOCHS, digits_evolution
 from viz.optim.figures import evolution_figure
 
@@ -26,12 +26,7 @@ request = st.session_state.get("evo_request")
 if request is not None:
     settings, epochs, units = request
 
-    def compute():
-        bar, update = progress("Training, then rendering each checkpoint…")
-        found = digits_evolution(settings, epochs, units, progress=update)
-        bar.empty()
-        return found
-
-    found = run_or_explain(compute)
+    found = run_with_progress("Training, then rendering each checkpoint…",
+                              lambda update: digits_evolution(settings, epochs, units, progress=update))
     if found is not None:
         show(lambda: evolution_figure(found), "digits-evolution", "evo")

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from ui.optim_widgets import progress, run_or_explain, show, training_controls
+from ui.optim_widgets import run_with_progress, show, training_controls
 from viz.optim.figures import interpolation_figure
 from viz.optim.interpolation import digits_line
 from viz.optim.training import train
@@ -27,14 +27,11 @@ request = st.session_state.get("interp_request")
 if request is not None:
     settings, epoch_a, epoch_b = request
 
-    def compute():
-        bar, update = progress("Training the digits CNN…")
+    def compute(update):
         run = train(settings, keep_epochs=[epoch_a] + ([epoch_b] if epoch_b else []), progress=update)
-        bar.progress(1.0, text="Walking the line…")
-        line = digits_line(run, epoch_a, epoch_b, progress=update)
-        bar.empty()
-        return line
+        update(1, 1, "Walking the line…")
+        return digits_line(run, epoch_a, epoch_b, progress=update)
 
-    line = run_or_explain(compute)
+    line = run_with_progress("Training the digits CNN…", compute)
     if line is not None:
         show(lambda: interpolation_figure(line), "digits-loss-line", "interp")

@@ -4,7 +4,7 @@ import dataclasses
 
 import streamlit as st
 
-from ui.optim_widgets import progress, run_or_explain, show
+from ui.optim_widgets import run_with_progress, show
 from viz.optim.figures import net2net_figure, steps_to_target
 from viz.optim.net2net import Net2NetSettings, net2net_study
 
@@ -32,13 +32,8 @@ request = st.session_state.get("n2n_request")
 if request is not None:
     settings, target = request
 
-    def compute():
-        bar, update = progress("Training the teacher, the students and the networks from scratch…")
-        study = net2net_study(settings, progress=update)
-        bar.empty()
-        return study
-
-    study = run_or_explain(compute)
+    study = run_with_progress("Training the teacher, the students and the networks from scratch…",
+                              lambda update: net2net_study(settings, progress=update))
     if study is not None:
         for kind in ("wider", "deeper"):
             st.markdown(
