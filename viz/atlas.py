@@ -19,6 +19,7 @@ from models import LoadedModel
 from models.errors import UserError
 
 from .actmax import RenderSettings, render
+from .actmax.render import cache_parts
 from .actmax.objectives import Channel
 from .cache import DiskCache
 
@@ -60,14 +61,7 @@ def default_batch(device: torch.device) -> int:
 
 
 def _key(model: LoadedModel, unit: tuple[str, int], settings: RenderSettings) -> dict:
-    return {
-        "model": model.name,
-        "weights": model.weights_id,
-        "unit": repr(Channel(*unit)),
-        "settings": settings.as_dict(),
-        "device": model.device.type,
-        "torch": torch.__version__,
-    }
+    return cache_parts(model, [Channel(*unit)], settings)
 
 
 def unit_key(model: LoadedModel, unit: tuple[str, int], settings: RenderSettings) -> str:

@@ -4,8 +4,9 @@ Each step: build the images from the parameters, apply the random transforms (on
 also shows the picture at the model's input scale and crops the window the network sees), run the network
 only as far as the deepest layer the objectives read, and take one optimizer step on each image's own
 score (objectives are maximized). A layer that ends in a saturating rectifier is read before it by default
-(`pre_relu`, Lucid's convention): a ReLU6 unit could otherwise be satisfied by any picture that saturates it. The model is only read: hooks live in this call's `HookScope`s, so a
-shared model can serve several threads at once and no hook survives the call, even when it raises.
+(`pre_relu`, Lucid's convention): a ReLU6 unit could otherwise be satisfied by any picture that saturates it.
+The model is only read: hooks live in this call's `HookScope`s, so a shared model can serve several threads at
+once and no hook survives the call, even when it raises.
 """
 
 from __future__ import annotations
@@ -193,6 +194,19 @@ def _optimize_splitting(model, objectives, settings, progress, fields=None) -> t
     return torch.cat([first[0], second[0]]), torch.cat([first[1], second[1]], dim=1)
 
 
+def cache_parts(model: LoadedModel, objectives: Sequence[obj.Objective], settings: RenderSettings, **more) -> dict:
+    """Everything that decides a render's pictures, for the disk cache's key (the cache adds the code version)."""
+    return {
+        "model": model.name,
+        "weights": model.weights_id,
+        "objectives": [repr(o) for o in objectives],
+        "settings": settings.as_dict(),
+        "device": model.device.type,
+        "torch": torch.__version__,
+        **more,
+    }
+
+
 def render(
     model: LoadedModel,
     units: Sequence[Unit],
@@ -222,15 +236,7 @@ def render(
     fields = plan_fields(model, units) if settings.field else None
     objectives = list(fields.objectives) if fields else [unit_objective(model, u) for u in units]
     store = DiskCache("renders") if cache is True else (cache or DiskCache("renders", enabled=False))
-    key = {
-        "model": model.name,
-        "weights": model.weights_id,
-        "objectives": [repr(o) for o in objectives],
-        "settings": settings.as_dict(),
-        "device": model.device.type,
-        "torch": torch.__version__,
-        **({"canvas": fields.canvas} if fields else {}),
-    }
+    key = cache_parts(model, objectives, settings, **({"canvas": fields.canvas} if fields else {}))
 
     def compute() -> dict:
         images, history = _optimize_splitting(model, objectives, settings, progress, fields)
