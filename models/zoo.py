@@ -45,6 +45,7 @@ _LITE0_BLOCK_TIERS = ("edges",) * 2 + ("contours",) * 3 + ("parts",) * 9 + ("obj
         "blocks 14-15, the 1280-channel head and the logits whole objects. Pre-ReLU: the stem and the head are "
         "read before their ReLU6 (batch-norm outputs); block outputs end in a linear projection, no rectifier."
     ),
+    after_load=EfficientNetLite.fold_batchnorm,
 )
 def efficientnet_lite0():
     return EfficientNetLite()

@@ -22,15 +22,15 @@ def test_chain_net_is_exact_and_lists_its_steps():
     ]
 
 
-def test_lite0_relu6_exact_but_batch_norm_and_residuals_approximate():
+def test_lite0_relu6_exact_but_residuals_approximate():
     model = models.load("efficientnet_lite0", weights="none")
     audit = deconv_audit(model, "_blocks.2")
     kinds = {s.name: (s.kind, s.exact) for s in audit.steps}
     assert kinds["_relu0"] == ("rectifier", True) and kinds["_blocks.1._relu_dw"] == ("rectifier", True)
-    assert kinds["_bn0"] == ("normalization", False)
+    assert "_bn0" not in kinds  # folded into the stem conv at load: part of a linear step, not a step
     assert audit.verdict == "approximate" and not audit.unhookable
     reasons = " | ".join(audit.reasons())
-    assert "batch norm" in reasons and "residual sum" in reasons
+    assert "residual sum" in reasons and "batch norm" not in reasons
     assert sum(s.kind == "branch" for s in audit.steps) == 1  # only _blocks.2 has a residual up to here
     assert not any(s.name.startswith("_blocks.3") for s in audit.steps)  # the trace stops at the layer
     assert deconv_audit(model, "_relu0").steps[-1].name == "_relu0"
@@ -81,3 +81,5 @@ def test_resnet_in_place_residual_add_is_seen():
     audit = deconv_audit(models.load("resnet18", weights="none"), "layer1")
     assert [s.name for s in audit.steps if s.kind == "branch"] == ["add_ in layer1.0", "add_ in layer1.1"]
     assert ("maxpool", True) in [(s.name, s.exact) for s in audit.steps]
+    assert ("bn1", "normalization", False) in [(s.name, s.kind, s.exact) for s in audit.steps]
+    assert any("batch norm" in reason for reason in audit.reasons())

@@ -127,3 +127,24 @@ def test_a_captured_rectifier_gets_its_rule_whichever_context_opens_first(rule_f
     expected = torch.nn.functional.conv_transpose2d(down, net[0].weight)
     assert torch.allclose(grad, expected, atol=1e-5)
     assert not any(rule._pending.values()) and count_hooks(net) == 0
+
+
+def test_redirect_changes_only_images_whose_gradient_is_all_zero():
+    """Two images through a ReLU6: one lights the unit, one leaves it at 0 everywhere (dead). Plain gradient
+    and redirect agree on the lit image; on the dead one redirect lets g through where it pulls inwards."""
+    conv = torch.nn.Conv2d(3, 1, 1, bias=False)
+    with torch.no_grad():
+        conv.weight.fill_(1.0)
+    model = models.from_module(torch.nn.Sequential(conv, torch.nn.ReLU6()), input_size=4)
+    x = torch.stack([torch.full((3, 4, 4), 0.5), torch.full((3, 4, 4), -1.0)]).requires_grad_(True)
+
+    def grad(rule, sign):
+        with RectifierRule(model, rule), Capture(model, ["1"], stop=True) as capture:
+            out = capture.run(x)["1"]
+        return torch.autograd.grad(sign * out.sum(), x)[0]
+
+    ones, zeros = torch.ones(3, 4, 4), torch.zeros(3, 4, 4)
+    plain, redirect = grad("gradient", -1), grad("redirect", -1)  # L = -out is minimized: g = -1 pulls up
+    assert torch.equal(plain[0], -ones) and torch.equal(plain[1], zeros)
+    assert torch.equal(redirect[0], plain[0]) and torch.equal(redirect[1], -ones)
+    assert torch.equal(grad("redirect", 1)[1], zeros)  # g = +1 would push the dead input further down

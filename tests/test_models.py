@@ -95,6 +95,34 @@ def test_lite0_uses_relu6_modules_and_tf_same_padding(lite0):
     assert out.shape[-2:] == (113, 113)  # ceil(225 / 2): TensorFlow "same"
 
 
+def test_lite0_with_batch_norm_folded_computes_the_same_as_with_it(lite0):
+    reference = EfficientNetLite()  # not folded: batch norms as separate steps
+    reference.load_state_dict(torch.load(models.get_spec("efficientnet_lite0").weights.local_path(), weights_only=True))
+    reference.eval()
+    assert not any(isinstance(m, torch.nn.BatchNorm2d) for m in lite0.net.modules())
+    x = lite0.normalize(to_batch([gallery_dir() / "chelsea.png"], 224))
+    with torch.no_grad():
+        expected, got = reference(x), lite0.net(x)
+        stem = reference._bn0(reference._conv_stem(x))  # what pre-ReLU reads at "_bn0"
+    assert torch.allclose(got, expected, atol=1e-4, rtol=1e-4)
+    with torch.no_grad(), Capture(lite0, ["_relu0"], stop=True, pre_relu=True) as capture:
+        assert torch.allclose(capture.run(x)["_relu0"], stem, atol=1e-4)
+
+
+@pytest.mark.parametrize("kernel,stride,size", [(3, 1, 16), (5, 1, 15), (3, 2, 16), (3, 2, 15), (5, 2, 16), (1, 1, 9)])
+def test_same_padding_is_tensorflows(kernel, stride, size):
+    """Against padding by hand: total pad (ceil(size/stride)-1)*stride + kernel - size, the extra one at the end."""
+    from models.efficientnet_lite import SameConv2d
+
+    conv = SameConv2d(4, 4, kernel, stride=stride, groups=4, bias=False)
+    x = torch.randn(2, 4, size, size)
+    total = max((-(-size // stride) - 1) * stride + kernel - size, 0)
+    pads = [total // 2, total - total // 2] * 2
+    expected = torch.nn.functional.conv2d(torch.nn.functional.pad(x, pads), conv.weight, None, stride, 0, 1, 4)
+    assert torch.allclose(conv(x), expected, atol=1e-6)
+    assert conv(x).shape[-1] == -(-size // stride)
+
+
 def test_a_state_dict_file_round_trips(tmp_path):
     source = models.load("resnet18", weights="none", device="cpu")
     with torch.no_grad():
