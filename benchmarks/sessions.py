@@ -24,7 +24,6 @@ import os
 import sys
 import tempfile
 import threading
-import time
 import urllib.parse
 import urllib.request
 from pathlib import Path
@@ -32,27 +31,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from ui.headless import AppServer, chromium  # noqa: E402
-
-PICTURE = '[data-testid="stMain"] [data-testid="stImage"] img, [data-testid="stMain"] img[src*="media"]'
-TRIVIAL = 'import streamlit as st\nfrom PIL import Image\nst.image(Image.new("RGB", (64, 64), "teal"))\n'
-
-
-def time_to_picture(driver, url: str, timeout: float) -> tuple[float, str]:
-    """Seconds from opening `url` to the first picture in the main area, and "ok", "exception" or "timeout"."""
-    from selenium.webdriver.common.by import By
-
-    start = time.perf_counter()
-    driver.get(url)
-    while time.perf_counter() - start < timeout:
-        if driver.find_elements(By.CSS_SELECTOR, '[data-testid="stException"]'):
-            return time.perf_counter() - start, "exception"
-        if any(img.get_attribute("naturalWidth") not in (None, "0") for img in
-               driver.find_elements(By.CSS_SELECTOR, PICTURE)):
-            return time.perf_counter() - start, "ok"
-        time.sleep(0.1)
-    return time.perf_counter() - start, "timeout"
-
+from ui.headless import TRIVIAL_PAGE, AppServer, chromium, time_to_picture  # noqa: E402
 
 def at_once(drivers, urls: list[str], timeout: float) -> list[tuple[float, str]]:
     """Open every url in its own browser at the same moment; each session's (seconds, outcome)."""
@@ -128,7 +107,7 @@ def main() -> None:
             print(f"(b) {n} sessions on {n} different views (s): {fmt(different)}", flush=True)
 
         trivial_script = work / "trivial.py"
-        trivial_script.write_text(TRIVIAL)
+        trivial_script.write_text(TRIVIAL_PAGE)
         trivial = AppServer(trivial_script, work / "trivial.log")
         time_to_picture(drivers[0], trivial.url, args.timeout)  # untimed first visit
         one_tab = time_to_picture(drivers[0], trivial.url, args.timeout)

@@ -204,3 +204,11 @@ def test_cuda_render_is_reproducible_and_finite():
     b = viz.render(gpu, UNITS, size=64, steps=20, cache=False)
     assert torch.isfinite(a.images).all() and torch.equal(a.images, b.images)
     assert (a.history[-1] > a.history[0]).all()
+
+
+@pytest.mark.parametrize("view,window", [(224, 0.72), (224, 0.6), (224, 0.3), (299, 0.72), (64, 0.5)])
+def test_the_window_is_the_nearest_8k_plus_1_side(view, window):
+    """Odd through three stride-2 layers (TF-"same" convs then pad evenly, inside the conv), near the asked size."""
+    side = render_module.window_side(view, window)
+    assert side % 8 == 1 and abs(side - view * window) <= 4
+    assert render_module.window_side(224, 0.72) == 161 and render_module.window_side(224, 0.6) == 137

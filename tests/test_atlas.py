@@ -80,13 +80,14 @@ def test_atlas_writes_pngs_json_and_index_and_a_rerun_skips_what_is_done(tmp_pat
 
 def test_torchrun_with_two_cpu_processes_gives_the_one_process_atlas(tmp_path):
     one, two = tmp_path / "one", tmp_path / "two"
-    assert main(["atlas", *ARGS, "--device", "cpu", "--no-cache", "--out", str(one)]) == 0
-    run = subprocess.run(
-        [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc-per-node=2",
-         "-m", "viz", "atlas", *ARGS, "--device", "cpu", "--no-cache", "--out", str(two)],
-        cwd=ROOT, capture_output=True, text=True, timeout=240, env={**os.environ, "OMP_NUM_THREADS": "1"},
-    )
-    assert run.returncode == 0, run.stderr[-2000:]
+    # Both with one torch thread per process: oneDNN may sum in another order with another thread count
+    # (measured: objectives 5e-4 apart, 2 threads against 1), which is not what this test is about.
+    single = [sys.executable, "-m", "viz"]
+    launcher = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc-per-node=2", "-m", "viz"]
+    for command, out in ((single, one), (launcher, two)):
+        run = subprocess.run([*command, "atlas", *ARGS, "--device", "cpu", "--no-cache", "--out", str(out)], cwd=ROOT,
+                             capture_output=True, text=True, timeout=240, env={**os.environ, "OMP_NUM_THREADS": "1"})
+        assert run.returncode == 0, run.stderr[-2000:]
     a, b = (json.loads((d / "atlas.json").read_text()) for d in (one, two))
     assert b["processes"] == 2 and len(a["units"]) == len(b["units"]) == 8
     for x, y in zip(a["units"], b["units"]):

@@ -70,11 +70,11 @@ def test_landing_shows_the_tiers_a_click_opens_the_unit_and_a_broken_upload_is_a
     assert (width, height) == (224, 224)
     _shot(browser, "landing.png")
 
-    link = browser.find_elements(By.CSS_SELECTOR, 'a[href*="unit?"]')[0]
-    label = link.text
-    link.click()
+    picture = browser.find_elements(By.CSS_SELECTOR, '[data-testid="stImage"] a[href*="unit?"] img')[0]  # a render
+    label = picture.find_element(By.XPATH, "ancestor::*[@data-testid='stImage'][1]").text  # its caption
+    picture.click()
     WebDriverWait(browser, 300).until(lambda d: "One unit, all the evidence" in _body(d))
-    layer, unit = re.search(r"(\S+) · unit (\d+)", label).groups()
+    layer, unit = re.search(r"(\S+) · unit (\d+) · (edges|contours|parts)", label).groups()[:2]
     assert f"layer={layer}" in browser.current_url and f"unit={unit}" in browser.current_url
     WebDriverWait(browser, 600).until(lambda d: "top-9" in _body(d))
     _shot(browser, "unit.png")

@@ -9,6 +9,8 @@ model, weights and quality. Pages read the choice with `current_model()` / `curr
 
 from __future__ import annotations
 
+import urllib.parse
+
 import streamlit as st
 
 import models
@@ -122,6 +124,11 @@ def view_params(**changes) -> dict:
     params = {k: str(st.session_state[k]) for k in ("model", "weights", "quality", "image") if k in st.session_state}
     params.update({k: str(v) for k, v in changes.items()})
     return params
+
+
+def unit_href(layer: str, unit: int) -> str:
+    """A relative link to the Unit page for one unit, carrying the frame's choices (for clickable pictures)."""
+    return "unit?" + urllib.parse.urlencode(view_params(layer=layer, unit=unit))
 
 
 def download_buttons(fig_factory, stem: str, key: str) -> None:

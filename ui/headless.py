@@ -20,6 +20,12 @@ CHROMIUM_FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--no-first-run
                   "--disable-component-update", "--disable-sync")
 
 
+# A session's first picture: an image in the page's main area that the browser has loaded.
+PICTURE = '[data-testid="stMain"] [data-testid="stImage"] img, [data-testid="stMain"] img[src*="media"]'
+# The browser's own share of a page: a Streamlit page that shows one small picture and computes nothing.
+TRIVIAL_PAGE = 'import streamlit as st\nfrom PIL import Image\nst.image(Image.new("RGB", (64, 64), "teal"))\n'
+
+
 def have_chromium() -> bool:
     return os.path.exists(CHROMIUM) and os.path.exists(CHROMEDRIVER)
 
@@ -77,3 +83,19 @@ def chromium(window: str = "1400,1000"):
     for flag in (*CHROMIUM_FLAGS, f"--window-size={window}"):
         options.add_argument(flag)
     return webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+
+
+def time_to_picture(driver, url: str, timeout: float) -> tuple[float, str]:
+    """Seconds from opening `url` to the first loaded picture in the main area, and "ok", "exception" or "timeout"."""
+    from selenium.webdriver.common.by import By
+
+    start = time.perf_counter()
+    driver.get(url)
+    while time.perf_counter() - start < timeout:
+        if driver.find_elements(By.CSS_SELECTOR, '[data-testid="stException"]'):
+            return time.perf_counter() - start, "exception"
+        if any(img.get_attribute("naturalWidth") not in (None, "0") for img in
+               driver.find_elements(By.CSS_SELECTOR, PICTURE)):
+            return time.perf_counter() - start, "ok"
+        time.sleep(0.05)
+    return time.perf_counter() - start, "timeout"

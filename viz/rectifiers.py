@@ -65,7 +65,9 @@ class _RuleRectifier(torch.autograd.Function):
             grad = torch.ops.aten.hardtanh_backward(g, y, 0.0, ctx.upper)  # g where 0 < y < upper, one pass
             if ctx.rule == "redirect":
                 dead = torch.count_nonzero(grad.flatten(1), dim=1) == 0
-                if dead.any():  # most steps no image is dead: skip the redirected gradient's five passes
+                # Most steps no image is dead: the CPU skips the redirected gradient's five passes; an accelerator
+                # computes them anyway, since asking would stall its queue (no host sync in the step loop).
+                if g.device.type != "cpu" or dead.any():
                     pushes_out = ((y <= 0) & (g > 0)) | ((y >= ctx.upper) & (g < 0))
                     grad = torch.where(dead.view(-1, *([1] * (g.dim() - 1))), g * ~pushes_out, grad)
         return grad, None, None, None

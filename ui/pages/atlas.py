@@ -3,7 +3,7 @@ cache that `python -m viz atlas` and `python -m viz precompute` fill); each open
 
 import streamlit as st
 
-from ui.common import choose_layer, current_model, current_quality, model_parts, shared_result, view_params
+from ui.common import choose_layer, current_model, current_quality, model_parts, shared_result, unit_href, view_params
 from viz.actmax import quality_settings
 from viz.atlas import default_layer, unit_pictures
 from viz.images import to_pil
@@ -39,7 +39,7 @@ for start in range(0, len(channels), CHUNK):
     )
     for i, picture in enumerate(pictures, start):
         cell = rows[i // COLUMNS][i % COLUMNS]
-        cell.image(to_pil(picture.image), width="stretch")
+        cell.image(to_pil(picture.image), width="stretch", link=unit_href(picture.layer, picture.channel))
         cell.page_link("ui/pages/unit.py", label=f"unit {picture.channel} · {picture.objective:.1f}",
                        query_params=view_params(layer=picture.layer, unit=picture.channel))
     done = start + len(chunk)

@@ -6,9 +6,9 @@ tier's renders fill in as they finish, the low tiers (fastest) first.
 
 import streamlit as st
 
-from ui.common import choose_image, current_model, current_quality, download_buttons, view_params
+from ui.common import choose_image, current_model, current_quality, download_buttons, unit_href, view_params
 from viz import hierarchy
-from viz.images import to_pil
+from viz.images import fit_square, to_pil
 
 model = current_model()
 quality = current_quality()
@@ -26,10 +26,10 @@ by = st.radio("Choose units by", hierarchy.CHOOSE_BY, horizontal=True, key="laye
               help="contribution: gradient x activation towards the predicted class (what the prediction leans "
               "on); activation: the unit's mean activation on the photo")
 if image is not None:
+    columns = st.columns([2.2] + [3] * len(hierarchy.TIERS) + [2], gap="medium")
+    columns[0].subheader("Visible layer")  # the photo first: it needs no computation
+    columns[0].image(to_pil(fit_square(image, model.input_size)), caption=f"{name} (input pixels)", width="stretch")
     found = hierarchy.choose_units(model, image, by=by)
-    columns = st.columns([2.2] + [3] * len(found.units) + [2], gap="medium")
-    columns[0].subheader("Visible layer")
-    columns[0].image(to_pil(found.image), caption=f"{name} (input pixels)", width="stretch")
     columns[-1].subheader("Output")
     columns[-1].table({"class": [label for label, _ in found.predictions],
                        "p": [f"{p:.2f}" for _, p in found.predictions]})
@@ -52,7 +52,8 @@ if image is not None:
     for done, tier in enumerate(found.units):
         renders[tier] = hierarchy.tier_renders(model, found, tier, quality)
         for unit, picture in zip(found.units[tier], renders[tier].images):
-            slots[(unit.layer, unit.channel)].image(to_pil(picture), caption=f"unit {unit.channel}", width="stretch")
+            slots[(unit.layer, unit.channel)].image(to_pil(picture), caption=unit.caption, width="stretch",
+                                                    link=unit_href(unit.layer, unit.channel))
         progress.progress((done + 1) / len(found.units), text=f"Rendered {tier}")
     progress.empty()
     st.caption(
