@@ -35,7 +35,7 @@ clean-venv:
 # dependencies go into benchmarks/.deps with --no-deps: its pins would replace torch; never in requirements.txt.
 bench-actmax: $(VENV)/.runtime
 	$(PY) -m pip install --quiet --no-deps --target benchmarks/.deps -r benchmarks/requirements.txt
-	$(PY) benchmarks/actmax_vs_lucent.py --windows 0.72
+	$(PY) benchmarks/actmax_vs_lucent.py --windows 0.6
 
 # Wheels that benchmarks/gpu_check.sh installs on an offline GPU machine (torch preinstalled there).
 gpu-wheels: $(VENV)/.runtime
