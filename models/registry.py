@@ -183,11 +183,19 @@ def load(name: str = "efficientnet_lite0", weights: str | os.PathLike = "default
     """
     spec = get_spec(name)
     net = _random_init(spec.build)
+    prepared = False  # whether `after_load` has already shaped `net`
     if str(weights) == "none":
         weights_id = "random-init-seed0"
     else:
         path = spec.weights.fetch() if str(weights) == "default" else Path(weights)
         state = read_state_dict(path)
+        if spec.after_load is not None and set(state) != set(net.state_dict()):
+            # Saved from a loaded model (`model.net.state_dict()`): in the layout after `after_load`, e.g.
+            # Lite0's batch norms folded into its convs, GoogLeNet without its training-only heads.
+            shaped = _random_init(spec.build)
+            spec.after_load(shaped)
+            if set(state) == set(shaped.state_dict()):
+                net, prepared = shaped, True
         try:
             net.load_state_dict(state, strict=True)
         except RuntimeError as exc:
@@ -196,7 +204,7 @@ def load(name: str = "efficientnet_lite0", weights: str | os.PathLike = "default
             detail = f"missing {missing[:3]}, unexpected {unexpected[:3]}" if missing or unexpected else "shape mismatch"
             raise CheckpointError(f"{Path(path).name} does not fit {name} ({detail}); pick the matching --model") from exc
         weights_id = file_digest(path)
-    if spec.after_load is not None:
+    if spec.after_load is not None and not prepared:
         spec.after_load(net)
     return LoadedModel(
         net=_finish(net, device),

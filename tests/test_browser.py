@@ -48,6 +48,7 @@ def _shot(browser, name: str) -> None:
 
 
 def test_landing_shows_the_tiers_a_click_opens_the_unit_and_a_broken_upload_is_an_error(app_url, browser, tmp_path):
+    from selenium.webdriver.common.action_chains import ActionChains
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import WebDriverWait
 
@@ -72,12 +73,21 @@ def test_landing_shows_the_tiers_a_click_opens_the_unit_and_a_broken_upload_is_a
 
     picture = browser.find_elements(By.CSS_SELECTOR, '[data-testid="stImage"] a[href*="unit?"] img')[0]  # a render
     label = picture.find_element(By.XPATH, "ancestor::*[@data-testid='stImage'][1]").text  # its caption
-    picture.click()
+    # A real click, off the image's centre: on a 50-px picture the hover toolbar (fullscreen) covers the centre.
+    # Streamlit opens an image's link in a new tab; the card must load there.
+    landing = browser.current_window_handle
+    ActionChains(browser).move_to_element_with_offset(picture, -picture.size["width"] // 4,
+                                                      picture.size["height"] // 4).click().perform()
+    WebDriverWait(browser, 30).until(lambda d: len(d.window_handles) == 2)
+    browser.switch_to.window(next(h for h in browser.window_handles if h != landing))
     WebDriverWait(browser, 300).until(lambda d: "One unit, all the evidence" in _body(d))
     layer, unit = re.search(r"(\S+) · unit (\d+) · (edges|contours|parts)", label).groups()[:2]
     assert f"layer={layer}" in browser.current_url and f"unit={unit}" in browser.current_url
     WebDriverWait(browser, 600).until(lambda d: "top-9" in _body(d))
     _shot(browser, "unit.png")
+
+    browser.close()
+    browser.switch_to.window(landing)
 
     broken = tmp_path / "broken.png"
     broken.write_bytes(b"\x89PNG\r\n\x1a\n not really a png")

@@ -14,7 +14,7 @@ def test_page_shows_verdict_and_figure_and_follows_the_method():
     at = AppTest.from_file(APP, default_timeout=240)
     at.switch_page(PAGE).run()
     assert not at.exception
-    assert at.warning[0].value.startswith("guided projection through _blocks.2: approximate: batch norm")
+    assert at.warning[0].value.startswith("guided projection through _blocks.2: approximate: residual sum")
     layer_box = at.selectbox(key="deconv_layer")
     layer_box.select(layer_box.options[0])
     at.slider(key="deconv_count").set_value(1)

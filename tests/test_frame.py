@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
@@ -20,7 +21,8 @@ def test_landing_from_a_link_shows_every_tier_and_the_choice_survives_a_page_swi
     assert not at.exception
     assert at.sidebar.radio(key="weights").value == "none"
     captions = _captions(at)
-    assert sum(caption.startswith("unit ") for caption in captions) == 9  # three renders per tier
+    renders = [c for c in captions if re.fullmatch(r"_blocks\.\d+ · unit \d+ · (edges|contours|parts)", c)]
+    assert [c.rsplit(" · ", 1)[1] for c in renders] == ["edges"] * 3 + ["contours"] * 3 + ["parts"] * 3
     links = [link.label for link in at.get("page_link")]
     for layer in ("_blocks.1", "_blocks.4", "_blocks.7"):  # edges, contours, parts
         assert sum(label.startswith(f"open {layer} · unit ") for label in links) == 3

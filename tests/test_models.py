@@ -123,6 +123,20 @@ def test_same_padding_is_tensorflows(kernel, stride, size):
     assert conv(x).shape[-1] == -(-size // stride)
 
 
+@pytest.mark.parametrize("name", ["efficientnet_lite0", "googlenet"])
+def test_a_loaded_models_own_state_dict_loads_back(tmp_path, name):
+    """`model.net.state_dict()` is in the layout after loading (Lite0 folded, GoogLeNet without aux heads)."""
+    source = models.load(name, weights="none", device="cpu")
+    with torch.no_grad():
+        next(source.net.parameters()).add_(0.5)  # so the copy can only have come from this file
+    path = tmp_path / "saved.pt"
+    torch.save(source.net.state_dict(), path)
+    loaded = models.load(name, weights=path, device="cpu")
+    x = torch.rand(1, 3, 64, 64)
+    with torch.no_grad():
+        assert torch.equal(loaded.net(x), source.net(x))
+
+
 def test_a_state_dict_file_round_trips(tmp_path):
     source = models.load("resnet18", weights="none", device="cpu")
     with torch.no_grad():
