@@ -39,12 +39,12 @@ if image is not None:
         column.subheader(tier.capitalize())
         column.caption(f"{hierarchy.TIER_SENTENCES[tier]} Layer `{units[0].layer}`." if units else "")
         for unit in units:
-            render_slot, projection_slot, heat_slot = column.columns(3, gap="small")
+            render_slot, evidence = column.columns([2, 1], gap="small")  # the render large, the evidence beside
             slots[(unit.layer, unit.channel)] = render_slot.empty()
             slots[(unit.layer, unit.channel)].caption("rendering…")
             view = views[(unit.layer, unit.channel)]
-            projection_slot.image(to_pil(view.projection), caption="in the photo", width="stretch")
-            heat_slot.image(to_pil(view.heat), caption="where", width="stretch")
+            evidence.image(to_pil(view.projection), caption="in the photo", width="stretch")
+            evidence.image(to_pil(view.heat), caption="where", width="stretch")
             column.page_link("ui/pages/unit.py", label=f"open {unit.layer} · unit {unit.channel}",
                              query_params=view_params(layer=unit.layer, unit=unit.channel))
     renders = {}
