@@ -211,4 +211,7 @@ def test_the_window_is_the_nearest_8k_plus_1_side(view, window):
     """Odd through three stride-2 layers (TF-"same" convs then pad evenly, inside the conv), near the asked size."""
     side = render_module.window_side(view, window)
     assert side % 8 == 1 and abs(side - view * window) <= 4
+
+
+def test_standard_and_the_faster_window_see_161_and_137_of_224_pixels():
     assert render_module.window_side(224, 0.72) == 161 and render_module.window_side(224, 0.6) == 137
