@@ -1,7 +1,6 @@
 """The render loop: reproducibility, hooks, cache, silent units, truncation, bad input, batch splitting, presets."""
 
 import importlib
-import threading
 
 import pytest
 import torch
@@ -112,11 +111,9 @@ def test_a_silent_unit_still_gets_a_gradient_through_an_inplace_relu():
 def test_oom_splits_the_batch_and_keeps_the_order(model, monkeypatch):
     """Out of memory for any batch above one: 4 units go 4 -> 2+2 -> 1+1+1+1, in the order given.
 
-    The split result is compared with what a 1+1+1+1 split must give: each unit rendered alone with the same
-    settings and seed. One group of units (no side-by-side threads on the CPU): the split under test is the
-    out-of-memory one.
+    A unit's picture depends on its batch-mates (they share one random stream), so the split result is
+    compared with what a 1+1+1+1 split must give: each unit rendered alone with the same settings and seed.
     """
-    monkeypatch.setattr(render_module, "_core_groups", lambda model, objectives: 1)
     units = [("_blocks.3", c) for c in (7, 0, 21, 5)]
     alone = [viz.render(model, [u], **SMALL) for u in units]
     real = render_module._optimize
@@ -136,24 +133,6 @@ def test_oom_splits_the_batch_and_keeps_the_order(model, monkeypatch):
     assert split.objectives == [a.objectives[0] for a in alone]
     firsts = [a.images[0] for a in alone]  # the units' pictures differ, so a reordering would be caught
     assert all((firsts[i] - firsts[j]).abs().max() > 0.01 for i in range(4) for j in range(i + 1, 4))
-
-
-def test_a_cpu_batch_runs_as_groups_side_by_side_that_match_each_group_rendered_alone(model, monkeypatch):
-    """4 units as 2 groups, each in its own thread: the same pictures and histories as each group rendered on
-    its own, and progress reported step by step from the caller's thread only."""
-    units = [("_blocks.3", c) for c in (7, 0, 21, 5)]
-    monkeypatch.setattr(render_module, "_core_groups", lambda model, objectives: 2 if len(objectives) == 4 else 1)
-    reports = []
-
-    def progress(done, total):
-        reports.append((done, total, threading.get_ident()))
-
-    both = viz.render(model, units, progress=progress, **SMALL)
-    alone = [viz.render(model, units[:2], **SMALL), viz.render(model, units[2:], **SMALL)]
-    assert torch.equal(both.images, torch.cat([a.images for a in alone]))
-    assert torch.equal(both.history, torch.cat([a.history for a in alone], dim=1))
-    assert [(done, total) for done, total, _ in reports] == [(k, 6) for k in range(1, 7)]
-    assert {thread for _, _, thread in reports} == {threading.get_ident()}
 
 
 @pytest.mark.parametrize(

@@ -12,10 +12,7 @@ once and no hook survives the call, even when it raises.
 from __future__ import annotations
 
 import contextlib
-import queue
-import threading
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import torch
@@ -207,75 +204,6 @@ def _optimize_splitting(model, objectives, settings, progress, fields=None) -> t
     return torch.cat([first[0], second[0]]), torch.cat([first[1], second[1]], dim=1)
 
 
-def _core_groups(model: LoadedModel, objectives: Sequence[obj.Objective]) -> int:
-    """How many groups of units to optimize side by side: two on a CPU with two or more threads, else one (also
-    when an objective couples the batch, e.g. diversity: its images must stay in one batch). Each group keeps
-    torch's thread count, so a picture's arithmetic is the same in a group as alone (a thread count of one per
-    group would change the kernels, and Adam turns such rounding into visibly different pictures); more than two
-    groups would crowd the cores with their thread pools."""
-    if model.device.type != "cpu" or any(o.couples_batch for o in objectives):
-        return 1
-    return max(1, min(len(objectives), torch.get_num_threads(), 2))
-
-
-class _Stopped(Exception):
-    """Ends a group's optimization because the caller or another group stopped."""
-
-
-def _optimize_side_by_side(model, objectives, settings, progress, fields=None) -> tuple[torch.Tensor, torch.Tensor]:
-    """On a CPU, split the batch into groups of units (`_core_groups`), each optimized in its own thread.
-
-    A render's images are small and torch's intra-op threads share them out poorly: a Lite0 step at 161 px to
-    `_blocks.8` took 0.12 s for 8 images as one batch on two threads, 0.085 s as two groups of 4 side by side
-    (docs/benchmarks.md). Each unit draws from its own random streams, so a unit's picture does not depend on
-    its group. Progress is reported from the caller's thread, step by step (the slowest group's), and an
-    exception there (a session that stopped) stops every group.
-    """
-    groups = _core_groups(model, objectives)
-    if groups == 1:
-        return _optimize_splitting(model, objectives, settings, progress, fields)
-    bounds = [round(i * len(objectives) / groups) for i in range(groups + 1)]
-    events: queue.Queue = queue.Queue()  # (group, steps done), or (group, None) when the group ends
-    stop = threading.Event()
-
-    def run(i: int):
-        def on_step(done: int, _total: int) -> None:
-            if stop.is_set():
-                raise _Stopped
-            events.put((i, done))
-
-        try:
-            part = None if fields is None else fields.part(bounds[i], bounds[i + 1])
-            return _optimize_splitting(model, objectives[bounds[i]:bounds[i + 1]], settings, on_step, part)
-        except BaseException:
-            stop.set()
-            raise
-        finally:
-            events.put((i, None))
-
-    with ThreadPoolExecutor(groups, thread_name_prefix="viz-render") as pool:
-        futures = [pool.submit(run, i) for i in range(groups)]
-        steps_done, running, shown = [0] * groups, groups, 0
-        try:
-            while running:
-                i, done = events.get()
-                if done is None:
-                    running -= 1
-                    continue
-                steps_done[i] = done
-                while progress is not None and shown < min(steps_done):
-                    shown += 1
-                    progress(shown, settings.steps)
-        except BaseException:
-            stop.set()
-            raise
-    failures = [f.exception() for f in futures if f.exception() is not None]
-    if failures:
-        raise next((e for e in failures if not isinstance(e, _Stopped)), failures[0])
-    results = [f.result() for f in futures]
-    return torch.cat([r[0] for r in results]), torch.cat([r[1] for r in results], dim=1)
-
-
 def cache_parts(model: LoadedModel, objectives: Sequence[obj.Objective], settings: RenderSettings, **more) -> dict:
     """Everything that decides a render's pictures, for the disk cache's key (the cache adds the code version)."""
     return {
@@ -321,7 +249,7 @@ def render(
     key = cache_parts(model, objectives, settings, **({"canvas": fields.canvas} if fields else {}))
 
     def compute() -> dict:
-        images, history = _optimize_side_by_side(model, objectives, settings, progress, fields)
+        images, history = _optimize_splitting(model, objectives, settings, progress, fields)
         return {"images": images, "history": history}
 
     result = store.get_or_compute(key, compute)
