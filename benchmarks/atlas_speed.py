@@ -23,8 +23,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import models
 from viz.actmax.settings import resolve
-from viz.atlas import atlas_units, unit_pictures
-from viz.cache import DiskCache
+from viz.jobs.atlas import atlas_units, unit_pictures
+from viz.serving.cache import DiskCache
 from viz.cli.options import parse_channels
 
 

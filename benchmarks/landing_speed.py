@@ -23,7 +23,7 @@ from selenium.webdriver.support.ui import WebDriverWait
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from anywhere: the repository's packages
 
-from ui.headless import TRIVIAL_PAGE, AppServer, chromium, time_to_picture  # noqa: E402
+from tests.support.headless import TRIVIAL_PAGE, AppServer, chromium, time_to_picture  # noqa: E402
 
 TIMEOUT = 900
 

@@ -16,8 +16,8 @@ import streamlit as st
 import models
 import viz
 from viz.actmax import QUALITY
-from viz.figures import FORMATS, figure_bytes
-from viz.images import gallery_dir, image_files
+from viz.core.figures import FORMATS, figure_bytes
+from viz.core.images import gallery_dir, image_files
 from viz.serving import budget
 
 UPLOAD_TYPES = ["png", "jpg", "jpeg", "gif", "bmp", "tif", "tiff", "webp"]

@@ -4,20 +4,26 @@ Public calls (see DESIGN.md): `activations`, `classify`, `load_image`; activatio
 `render` (what it maximizes is built with `objectives`); the Zeiler–Fergus family with `project`
 (deconvnet, guided, gradient), `to_display`, `deconv_audit`, `top_examples`, `receptive_field`,
 `occlusion`, `invariance` and `first_layer_filters`; `probe` tags units with synthetic stimuli (edge, colour, curve,
-other). `viz.hierarchy` computes the app's landing (Figure 1.2 for a photo) in stages; `viz.unit_card` and
-`viz.image_view` the Unit and Image pages.
+other). `viz.views.hierarchy` computes the app's landing (Figure 1.2 for a photo) in stages;
+`viz.views.unit_card` and `viz.views.image_view` the Unit and Image pages.
+
+Packages: `core` (hooks, images, receptive fields, rectifiers, checks: what every method shares), the
+methods `actmax`, `zf`, `probe` and `optim` (they never import each other), `views` (what a page or a
+figure shows, composed from methods), `jobs` (batch work: atlas, precompute, torchrun), `serving` (disk
+cache, single flight, compute budget), `metrics` (how benchmarks and tests judge a picture) and `cli`.
 """
 
 from models import pick_device
 
-from .activations import activations, classify
 from .actmax import RenderSettings, Rendering, objectives, render
-from .cache import DiskCache
-from .hooks import Capture, HookScope
-from .images import ImageError, load_image, to_batch
+from .core.activations import activations, classify
+from .core.hooks import Capture, HookScope
+from .core.images import ImageError, load_image, to_batch
+from .core.receptive_field import receptive_field
+from .core.rectifiers import RectifierRule
 from .probe import probe
-from .rectifiers import RectifierRule
-from .zf import deconv_audit, first_layer_filters, invariance, occlusion, project, receptive_field, to_display, top_examples
+from .serving.cache import DiskCache
+from .zf import deconv_audit, first_layer_filters, invariance, occlusion, project, to_display, top_examples
 
 __version__ = "0.1.0"
 

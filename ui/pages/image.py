@@ -4,8 +4,8 @@ import streamlit as st
 
 import viz
 from ui.common import choose_image, choose_layer, current_model, download_buttons, view_params
-from viz import image_view
-from viz.images import to_pil
+from viz.views import image_view
+from viz.core.images import to_pil
 from viz.zf.figures import occlusion_figure
 
 model = current_model()

@@ -9,8 +9,8 @@ import time
 import streamlit as st
 
 from ui.common import choose_image, current_model, current_quality, download_buttons, unit_href, view_params
-from viz import hierarchy
-from viz.images import fit_square, to_pil
+from viz.views import hierarchy
+from viz.core.images import fit_square, to_pil
 
 # On a session's first run a new browser is still loading the page's scripts when the photo arrives; if the rest
 # of the page follows at once (from a warm cache the server sends it within 0.3 s), the browser builds every

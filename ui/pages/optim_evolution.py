@@ -3,8 +3,8 @@
 import streamlit as st
 
 from ui.optim_widgets import run_with_progress, show, training_controls
-from viz.optim.evolution import DEFAULT_EPOCHS, digits_evolution
-from viz.optim.figures import evolution_figure
+from viz.views.evolution import DEFAULT_EPOCHS, digits_evolution
+from viz.views.figures import evolution_figure
 
 st.title("Features while training")
 st.write(

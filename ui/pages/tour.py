@@ -7,8 +7,8 @@ read from the disk cache, so each step appears at once.
 import streamlit as st
 
 from ui.common import current_model, current_quality, load_model, model_parts, shared_result
-from viz.images import gallery_dir, image_files, load_image, to_pil
-from viz.tour import STEPS, landing
+from viz.core.images import gallery_dir, image_files, load_image, to_pil
+from viz.views.tour import STEPS, landing
 
 
 def move(by: int) -> None:

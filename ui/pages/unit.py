@@ -5,8 +5,8 @@ import streamlit as st
 import viz
 from ui.common import (UPLOAD_TYPES, check_param, choose_image, choose_layer, current_model, current_quality,
                        view_params)
-from viz import unit_card
-from viz.images import to_pil
+from viz.views import unit_card
+from viz.core.images import to_pil
 from viz.zf.figures import unit_panel
 
 model = current_model()

@@ -29,10 +29,10 @@ import torch.nn.functional as F
 from models import LoadedModel
 from models.errors import UserError
 
-from ..cache import DiskCache
-from ..zf.receptive_field import Box, field_map
+from ..serving.cache import DiskCache
+from ..core.receptive_field import Box, field_map
 from . import objectives as obj
-from .transforms import FILL
+from ..core.transforms import FILL
 
 CANVAS_STEP = 8  # canvas sides tried when searching the smallest one that holds a centre field uncut
 

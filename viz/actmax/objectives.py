@@ -17,7 +17,7 @@ import torch
 
 from models.errors import UserError
 
-from ..checks import check_channel, check_class, check_position
+from ..core.checks import check_channel, check_class, check_position
 
 OUTPUT = "<output>"  # pseudo-layer: the network's own output, for logit and probability objectives
 

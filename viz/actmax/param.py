@@ -13,8 +13,8 @@ from collections.abc import Callable
 
 import torch
 
-from .streams import Random
-from .streams import randn as _randn
+from ..core.streams import Random
+from ..core.streams import randn as _randn
 
 # Square root of ImageNet's RGB covariance (Lucid's published values); its columns are scaled so the
 # largest has norm 1. Multiplying a decorrelated colour vector by it gives correlated RGB.

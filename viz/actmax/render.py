@@ -20,17 +20,17 @@ import torch
 from models import LoadedModel
 from models.errors import UserError
 
-from ..cache import DiskCache
-from ..checks import check_channel
-from ..hooks import Capture
-from ..rectifiers import RectifierRule
+from ..serving.cache import DiskCache
+from ..core.checks import check_channel
+from ..core.hooks import Capture
+from ..core.rectifiers import RectifierRule
 from . import objectives as obj
 from .field import FieldPlan, as_seen, paste, plan_fields
 from .param import PARAMETERIZATIONS
 from .regularizers import ImagePrior, total_variation
 from .settings import RenderSettings, resolve
-from .streams import UnitStreams, unit_seeds
-from .transforms import TRANSFORM_SETS, RandomCrop, Resize, compose
+from ..core.streams import UnitStreams, unit_seeds
+from ..core.transforms import TRANSFORM_SETS, RandomCrop, Resize, compose
 
 Progress = Callable[[int, int], None]  # (steps done, steps in all)
 Unit = tuple | obj.Objective

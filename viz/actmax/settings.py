@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from models.errors import UserError
 
 from .param import PARAMETERIZATIONS
-from .transforms import TRANSFORM_SETS
+from ..core.transforms import TRANSFORM_SETS
 
 SIZE_RANGE = (16, 1024)
 STEPS_RANGE = (1, 10000)

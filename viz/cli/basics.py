@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import models
-from viz.activations import classify
-from viz.images import load_image, to_batch
+from viz.core.activations import classify
+from viz.core.images import load_image, to_batch
 
 
 def register(commands, model_options) -> None:

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import models
-from viz import hierarchy
+from viz.views import hierarchy
 from viz.actmax import QUALITY
-from viz.figures import check_output_path, save_figure
-from viz.images import load_image
+from viz.core.figures import check_output_path, save_figure
+from viz.core.images import load_image
 
 from .options import add_figure_options
 

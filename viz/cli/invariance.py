@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import models
-from viz.figures import check_output_path, save_figure
-from viz.images import gallery_dir, load_image
+from viz.core.figures import check_output_path, save_figure
+from viz.core.images import gallery_dir, load_image
 from viz.zf.invariance import KINDS, invariance
 from viz.zf.invariance_figure import default_layers, invariance_figure
 

@@ -12,11 +12,12 @@ import dataclasses
 from pathlib import Path
 
 import models
-from viz.figures import check_output_path, save_figure
+from viz.core.figures import check_output_path, save_figure
 from viz.optim.batchnorm import batchnorm_study, channel_shift
-from viz.optim.evolution import DEFAULT_EPOCHS, digits_evolution, features_over_training
+from viz.views.evolution import DEFAULT_EPOCHS, digits_evolution, features_over_training
+from viz.views.figures import evolution_figure
 from viz.optim.figures import (
-    batchnorm_figure, evolution_figure, interpolation_figure, net2net_figure, steps_to_target,
+    batchnorm_figure, interpolation_figure, net2net_figure, steps_to_target,
 )
 from viz.optim.interpolation import alphas_between, digits_line
 from viz.optim.net2net import Net2NetSettings, net2net_study

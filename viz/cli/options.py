@@ -7,7 +7,7 @@ import contextlib
 import sys
 
 from models.errors import UserError
-from viz.checks import check_channel
+from viz.core.checks import check_channel
 
 
 def model_options() -> argparse.ArgumentParser:

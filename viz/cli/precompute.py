@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import models
 from viz.actmax import QUALITY
-from viz.cache import entry_count
-from viz.precompute import classroom_tasks
+from viz.serving.cache import entry_count
+from viz.jobs.precompute import classroom_tasks
 
 from .options import progress_bar
 

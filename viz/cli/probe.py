@@ -4,10 +4,10 @@ trained beside untrained (Figure 1.2 measured)."""
 from __future__ import annotations
 
 import models
-from viz.cache import DiskCache
-from viz.figures import check_output_path, save_figure
-from viz.probe import TAGS, probe
-from viz.probe_figure import shares_figure
+from viz.serving.cache import DiskCache
+from viz.core.figures import check_output_path, save_figure
+from viz.probe.tagging import TAGS, probe
+from viz.probe.figures import shares_figure
 
 from .options import add_figure_options, progress_bar
 

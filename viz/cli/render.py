@@ -5,12 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import models
-from viz import sidecar
+from viz.core import sidecar
 from viz.actmax import PRESETS, RenderSettings, render
-from viz.actmax.figure import render_figure
+from viz.actmax.figures import render_figure
 from viz.actmax.settings import resolve
-from viz.cache import DiskCache
-from viz.figures import check_output_path, save_figure
+from viz.serving.cache import DiskCache
+from viz.core.figures import check_output_path, save_figure
 
 from .options import add_figure_options, parse_channels, progress_bar
 

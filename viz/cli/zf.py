@@ -5,9 +5,9 @@ from __future__ import annotations
 import sys
 
 import models
-from viz.cache import DiskCache
-from viz.figures import check_output_path, save_figure
-from viz.images import load_image, to_batch
+from viz.serving.cache import DiskCache
+from viz.core.figures import check_output_path, save_figure
+from viz.core.images import load_image, to_batch
 from viz.zf.occlusion import occlusion
 from viz.zf.projection import METHODS
 from viz.zf.topk import top_examples

@@ -23,7 +23,7 @@ from torch.func import functional_call
 
 from models.errors import UserError
 
-from ..cache import DiskCache
+from ..serving.cache import DiskCache
 from .data import Digits, digits
 from .network import with_weights
 from .training import Progress, TrainingRun, one_thread

@@ -26,7 +26,7 @@ import torch
 
 from models.errors import UserError
 
-from ..cache import DiskCache
+from ..serving.cache import DiskCache
 from .data import INPUT_SIZE, digits
 from .network import Architecture, build, with_weights
 from .training import Curve, Progress, TrainSettings, evaluate, fit, train

@@ -21,7 +21,7 @@ from torch import nn
 
 from models.errors import UserError
 
-from ..cache import DiskCache
+from ..serving.cache import DiskCache
 from .data import Digits, digits
 from .network import Architecture, build
 

@@ -23,7 +23,7 @@ from typing import Any
 
 import torch
 
-from .. import cache
+from . import cache
 
 Progress = Callable[[int, int], None]
 MAX_THREADS_PER_JOB = 4  # beyond this a render gains little from more intra-op threads; more workers instead

@@ -2,9 +2,9 @@
 
 `project` (deconvnet, guided backprop, plain gradient) sends one unit's activation back to pixel space,
 `deconv_audit` says whether that projection is exact for the network at hand, `top_examples` finds a
-unit's strongest activations in an image set, `receptive_field` maps a unit to the input pixels it sees,
-`occlusion` slides a grey square over a photo, and `first_layer_filters` shows the first conv's weights, and `invariance` measures how far each layer moves
-when a photo is shifted, scaled or rotated.
+unit's strongest activations in an image set, `occlusion` slides a grey square over a photo,
+`first_layer_filters` shows the first conv's weights, and `invariance` measures how far each layer moves
+when a photo is shifted, scaled or rotated. (Receptive fields, which every method uses, are in `viz.core`.)
 `figures` lays them out as the paper's figures.
 """
 
@@ -13,7 +13,6 @@ from .filters import first_layer_filters
 from .invariance import invariance
 from .occlusion import occlusion
 from .projection import project, to_display
-from .receptive_field import receptive_field
 from .topk import top_examples
 
 __all__ = [
@@ -22,7 +21,6 @@ __all__ = [
     "invariance",
     "occlusion",
     "project",
-    "receptive_field",
     "to_display",
     "top_examples",
 ]

@@ -35,8 +35,8 @@ from torch.overrides import TorchFunctionMode
 
 from models import LoadedModel
 
-from ..hooks import Capture, HookScope
-from ..rectifiers import FUNCTIONAL_ACTIVATIONS, FUNCTIONAL_RECTIFIERS, RECTIFIER_TYPES
+from ..core.hooks import Capture, HookScope
+from ..core.rectifiers import FUNCTIONAL_ACTIVATIONS, FUNCTIONAL_RECTIFIERS, RECTIFIER_TYPES
 
 
 @dataclass(frozen=True)

@@ -15,11 +15,11 @@ from matplotlib.figure import Figure
 from models import LoadedModel
 
 from .audit import deconv_audit
-from ..figures import colorize, grid_figure, tile
+from ..core.figures import colorize, grid_figure, tile
 from .filters import first_layer_filters
 from .occlusion import OcclusionMaps
 from .projection import project, to_display
-from .receptive_field import Box
+from ..core.receptive_field import Box
 from .topk import TopExamples
 
 WHITE = 1.0  # fills the part of a receptive field that lies outside the image, in a figure

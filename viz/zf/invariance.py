@@ -21,9 +21,9 @@ import torch
 from models import LoadedModel
 from models.errors import UserError
 
-from ..actmax.transforms import Geometric, compose
-from ..hooks import Capture
-from ..images import to_batch
+from ..core.transforms import Geometric, compose
+from ..core.hooks import Capture
+from ..core.images import to_batch
 
 KINDS = ("translate", "scale", "rotate")
 DEFAULT_AMOUNTS = {

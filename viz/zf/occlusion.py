@@ -22,8 +22,8 @@ import torch
 from models import LoadedModel
 from models.errors import UserError
 
-from ..checks import check_channel, check_class, check_position
-from ..hooks import Capture
+from ..core.checks import check_channel, check_class, check_position
+from ..core.hooks import Capture
 
 GREY = 0.5  # the occluder's value in [0,1] image space, before the model's normalization
 

@@ -42,9 +42,9 @@ from models import LoadedModel
 from models.errors import UserError
 
 from .audit import deconv_audit
-from ..checks import check_channel, check_position
-from ..hooks import Capture
-from ..rectifiers import RectifierRule
+from ..core.checks import check_channel, check_position
+from ..core.hooks import Capture
+from ..core.rectifiers import RectifierRule
 
 METHODS = ("deconvnet", "guided", "gradient")
 MAX_SAMPLES = 256  # SmoothGrad copies per image at most

@@ -27,12 +27,12 @@ import torch
 from models import LoadedModel
 from models.errors import UserError
 
-from ..activations import activations
-from ..cache import DiskCache
-from ..checks import check_channel
-from ..hooks import resolve_modules
-from ..images import FIT_MODES, IMAGE_SUFFIXES, ImageError, fit_square, gallery_dir, image_files, load_image
-from .receptive_field import Box, FieldMap, field_map
+from ..core.activations import activations
+from ..serving.cache import DiskCache
+from ..core.checks import check_channel
+from ..core.hooks import resolve_modules
+from ..core.images import FIT_MODES, IMAGE_SUFFIXES, ImageError, fit_square, gallery_dir, image_files, load_image
+from ..core.receptive_field import Box, FieldMap, field_map
 
 Progress = Callable[[int, int], None]
 

@@ -1,0 +1,100 @@
+"""End to end: the real app served by Streamlit, loaded in headless Chromium."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from tests.support.headless import AppServer, chromium, have_chromium
+
+ROOT = Path(__file__).resolve().parents[2]
+
+pytestmark = pytest.mark.skipif(
+    not have_chromium(), reason="needs Debian's chromium and chromium-driver (`make test` installs them)"
+)
+
+
+@pytest.fixture(scope="module")
+def app_url(tmp_path_factory):
+    with AppServer("app.py", log=tmp_path_factory.mktemp("app") / "streamlit.log", timeout=90) as server:
+        yield server.url
+
+
+@pytest.fixture(scope="module")
+def browser():
+    driver = chromium()
+    try:
+        yield driver
+    finally:
+        driver.quit()
+
+
+ARTIFACTS = ROOT / "test-artifacts"  # screenshots of the end-to-end run, kept for people to look at
+
+
+def _body(browser) -> str:
+    from selenium.webdriver.common.by import By
+
+    return browser.find_element(By.TAG_NAME, "body").text
+
+
+def _shot(browser, name: str) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    path = ARTIFACTS / name
+    browser.save_screenshot(str(path))
+    assert path.stat().st_size > 10_000
+
+
+def test_landing_shows_the_tiers_a_click_opens_the_unit_and_a_broken_upload_is_an_error(app_url, browser, tmp_path):
+    from selenium.webdriver.common.action_chains import ActionChains
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    browser.get(app_url)
+    WebDriverWait(browser, 300).until(lambda d: "Egyptian cat" in _body(d))
+    # every tier's renders fill in (captions "layer · unit N · tier" under the pictures)
+    WebDriverWait(browser, 600).until(lambda d: "rendering…" not in _body(d) and "Download PNG" in _body(d))
+    body = _body(browser)
+    assert "What does each layer of a CNN see?" in body
+    for tier in ("Edges", "Contours", "Parts", "Output"):
+        assert tier in body
+    assert len(browser.find_elements(By.CSS_SELECTOR, '[data-testid="stImage"] img')) >= 28
+    assert not browser.find_elements(By.CSS_SELECTOR, '[data-testid="stException"]')
+    # The pictures really rendered: every <img> finished loading with a real size; the first is the photo as
+    # the network sees it (squashed to its square 224-px input).
+    loaded = """return [...document.querySelectorAll('[data-testid="stImage"] img')]
+                .filter(i => i.complete && i.naturalWidth > 0).map(i => [i.naturalWidth, i.naturalHeight])"""
+    WebDriverWait(browser, 60).until(lambda d: len(d.execute_script(loaded)) >= 28)
+    (width, height), *_ = browser.execute_script(loaded)
+    assert (width, height) == (224, 224)
+    _shot(browser, "landing.png")
+
+    picture = browser.find_elements(By.CSS_SELECTOR, '[data-testid="stImage"] a[href*="unit?"] img')[0]  # a render
+    label = picture.find_element(By.XPATH, "ancestor::*[@data-testid='stImage'][1]").text  # its caption
+    # A real click, off the image's centre: on a 50-px picture the hover toolbar (fullscreen) covers the centre.
+    # Streamlit opens an image's link in a new tab; the card must load there.
+    landing = browser.current_window_handle
+    ActionChains(browser).move_to_element_with_offset(picture, -picture.size["width"] // 4,
+                                                      picture.size["height"] // 4).click().perform()
+    WebDriverWait(browser, 30).until(lambda d: len(d.window_handles) == 2)
+    browser.switch_to.window(next(h for h in browser.window_handles if h != landing))
+    WebDriverWait(browser, 300).until(lambda d: "One unit, all the evidence" in _body(d))
+    layer, unit = re.search(r"(\S+) · unit (\d+) · (edges|contours|parts)", label).groups()[:2]
+    assert f"layer={layer}" in browser.current_url and f"unit={unit}" in browser.current_url
+    WebDriverWait(browser, 600).until(lambda d: "top-9" in _body(d))
+    _shot(browser, "unit.png")
+
+    browser.close()
+    browser.switch_to.window(landing)
+
+    broken = tmp_path / "broken.png"
+    broken.write_bytes(b"\x89PNG\r\n\x1a\n not really a png")
+    browser.get(app_url)
+    WebDriverWait(browser, 300).until(lambda d: "Egyptian cat" in _body(d))
+    browser.find_element(By.CSS_SELECTOR, 'input[type="file"]').send_keys(str(broken))
+    WebDriverWait(browser, 120).until(lambda d: d.find_elements(By.CSS_SELECTOR, '[data-testid="stAlertContentError"]'))
+    assert "Sample photo" in _body(browser)  # the page keeps working
+    assert not browser.find_elements(By.CSS_SELECTOR, '[data-testid="stException"]')
+    _shot(browser, "broken-upload.png")

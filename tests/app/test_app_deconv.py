@@ -1,0 +1,24 @@
+"""The Zeiler–Fergus app page, through Streamlit's AppTest."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from streamlit.testing.v1 import AppTest
+
+ROOT = Path(__file__).resolve().parents[2]
+APP, PAGE = str(ROOT / "app.py"), str(ROOT / "ui" / "pages" / "deconv.py")
+
+
+def test_page_shows_verdict_and_figure_and_follows_the_method():
+    at = AppTest.from_file(APP, default_timeout=240)
+    at.switch_page(PAGE).run()
+    assert not at.exception
+    assert at.warning[0].value.startswith("guided projection through _blocks.2: approximate: residual sum")
+    layer_box = at.selectbox(key="deconv_layer")
+    layer_box.select(layer_box.options[0])
+    at.slider(key="deconv_count").set_value(1)
+    at.radio(key="deconv_method").set_value("gradient").run()
+    assert not at.exception
+    assert at.success[0].value == "gradient projection through _relu0: exact (plain gradient)"
+    assert len(at.get("image")) == 1 and len(at.get("download_button")) == 3  # the figure, PNG/SVG/PDF

@@ -1,0 +1,71 @@
+"""The app driven through app.py (so page switches are real): frame state, URL views, the landing, the pages."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from streamlit.testing.v1 import AppTest
+
+APP = str(Path(__file__).resolve().parents[2] / "app.py")
+
+
+def _captions(at: AppTest) -> list[str]:
+    return [caption for element in at.image for caption in element.captions]
+
+
+def test_landing_from_a_link_shows_every_tier_and_the_choice_survives_a_page_switch():
+    at = AppTest.from_file(APP, default_timeout=600)
+    at.query_params["weights"] = "none"  # a link to the untrained network's landing
+    at.run()
+    assert not at.exception
+    assert at.sidebar.radio(key="weights").value == "none"
+    captions = _captions(at)
+    renders = [c for c in captions if re.fullmatch(r"_blocks\.\d+ · unit \d+ · (edges|contours|parts)", c)]
+    assert [c.rsplit(" · ", 1)[1] for c in renders] == ["edges"] * 3 + ["contours"] * 3 + ["parts"] * 3
+    links = [link.label for link in at.get("page_link")]
+    for layer in ("_blocks.1", "_blocks.4", "_blocks.7"):  # edges, contours, parts
+        assert sum(label.startswith(f"open {layer} · unit ") for label in links) == 3
+    assert captions.count("in the photo") == 9 and captions.count("where") == 9
+    assert len(at.table[0].value["class"]) == 5  # the predicted classes
+    assert "untrained" in " ".join(m.value for m in at.markdown)
+
+    at.switch_page("ui/pages/image.py").run()
+    assert not at.exception
+    assert at.sidebar.radio(key="weights").value == "none"
+    assert "random-init" in at.sidebar.caption[0].value
+
+
+def test_a_url_opens_the_unit_it_names():
+    at = AppTest.from_file(APP, default_timeout=600)
+    at.query_params.update({"layer": "_blocks.1", "unit": "5", "image": "coffee.png"})
+    at.switch_page("ui/pages/unit.py").run()
+    assert not at.exception and not at.warning
+    assert at.selectbox(key="layer").value == "_blocks.1" and at.number_input(key="unit").value == 5
+    assert at.selectbox(key="image").value == "coffee.png"
+    assert any("neuron: its 11x11-px field" in c for c in _captions(at))
+    assert any("top-9" in c for c in _captions(at))
+    assert at.table[0].value.shape[0] == 5  # the statistics over the image set
+
+
+def test_bad_url_values_show_a_message_and_fall_back():
+    at = AppTest.from_file(APP, default_timeout=600)
+    at.query_params.update({"layer": "_blocks.99", "unit": "100000", "image": "nope.png", "weights": "half"})
+    at.switch_page("ui/pages/unit.py").run()
+    assert not at.exception
+    warned = " ".join(w.value for w in at.warning)
+    for value in ("'_blocks.99'", "'100000'", "'nope.png'", "'half'"):
+        assert value in warned
+    assert at.sidebar.radio(key="weights").value == "default"
+    assert at.number_input(key="unit").value == 0
+
+
+def test_unit_page_shows_the_diversity_set_and_three_methods_on_request():
+    at = AppTest.from_file(APP, default_timeout=600)
+    at.query_params.update({"layer": "_blocks.1", "unit": "0"})
+    at.switch_page("ui/pages/unit.py").run()
+    at.toggle(key="unit_more").set_value(True).run()
+    assert not at.exception
+    captions = _captions(at)
+    assert sum(c.startswith("diverse ") for c in captions) == 4
+    assert {"plain gradient ascent", "Yosinski et al. 2015", "Lucid"} <= set(captions)

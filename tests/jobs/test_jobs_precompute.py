@@ -1,0 +1,49 @@
+"""`python -m viz precompute` fills what a class opens first (run twice, the second computes nothing), and the
+guided tour then steps through the layers from that cache alone, the untrained network one click away."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from viz.actmax.settings import QUALITY, Quality
+from viz.cli import main
+from viz.core.images import gallery_dir
+
+APP = str(Path(__file__).resolve().parents[2] / "app.py")
+
+
+def test_precompute_fills_the_cache_once_and_the_tour_runs_from_it(monkeypatch, capsys):
+    monkeypatch.setitem(QUALITY, "fast", Quality("standard", steps=2, size=32))  # the renders made cheap
+    monkeypatch.setattr("viz.jobs.precompute.image_files", lambda folder: [gallery_dir() / "chelsea.png"])
+    assert main(["precompute", "--device", "cpu"]) == 0
+    first = capsys.readouterr().out
+    for task in ("top-9 sweep of _blocks.0", "landing and tour of chelsea.png (trained)",
+                 "landing and tour of chelsea.png (untrained)", "atlas of _blocks.2"):
+        assert f"{task}: computed" in first
+    assert main(["precompute", "--device", "cpu"]) == 0
+    second = capsys.readouterr().out
+    assert "precompute: 0 entries computed" in second and ": computed" not in second
+
+    # The tour from the cache alone: any render or unit choice computed now would fail the test.
+    loop = sys.modules["viz.actmax.render"]  # the module (its package exports the function of the same name)
+    monkeypatch.setattr(loop, "_optimize_splitting", lambda *a, **k: pytest.fail("the tour rendered"))
+    monkeypatch.setattr("viz.views.hierarchy.layer_scores", lambda *a, **k: pytest.fail("the tour chose units"))
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.switch_page("ui/pages/tour.py").run()
+    assert not at.exception
+    assert at.header[0].value == "The photo" and len(at.get("image")) == 1
+    at.button[1].click().run()  # Next: edges, three units with render, photo crop and map each
+    assert at.header[0].value == "Edges" and len(at.get("image")) == 9
+    for _ in range(3):
+        at.button[1].click().run()
+    assert at.header[0].value == "The class" and at.button[1].disabled
+    assert "Egyptian cat" in " ".join(m.value for m in at.markdown)
+    at.toggle(key="tour_untrained").set_value(True).run()  # the contrast, from the cache too
+    assert not at.exception
+    assert [s.value for s in at.subheader] == ["trained", "untrained (random weights)"] and len(at.table) == 2
+    at.button[0].click().run()  # Back
+    assert at.header[0].value == "Object parts" and len(at.get("image")) == 18

@@ -1,0 +1,125 @@
+"""The disk cache (atomic, self-healing) and figure export (format by extension, captions in every format)."""
+
+from __future__ import annotations
+
+import io
+import os
+
+import numpy as np
+import pytest
+import torch
+from support.helpers import pdf_text, svg_text
+from PIL import Image
+
+from models.errors import UserError
+from viz.actmax import objectives as O
+from viz.actmax.figures import render_figure
+from viz.actmax.render import Rendering
+from viz.actmax.settings import PRESETS
+from viz.serving.cache import DiskCache
+from viz.core.figures import FORMATS, figure_bytes, grid_figure, save_figure, tile
+
+
+def test_cache_computes_once_then_hits(tmp_path):
+    cache = DiskCache("renders", root=tmp_path)
+    calls = []
+
+    def compute():
+        calls.append(1)
+        return {"images": torch.arange(6.0).view(2, 3), "history": [1.0, 2.0]}
+
+    first = cache.get_or_compute({"model": "m", "unit": 3}, compute)
+    second = cache.get_or_compute({"model": "m", "unit": 3}, compute)
+    assert len(calls) == 1
+    assert torch.equal(first["images"], second["images"]) and second["history"] == [1.0, 2.0]
+    cache.get_or_compute({"model": "m", "unit": 4}, compute)
+    assert len(calls) == 2
+
+
+def test_a_corrupt_entry_is_recomputed(tmp_path):
+    cache = DiskCache("renders", root=tmp_path)
+    parts = {"unit": 1}
+    cache.get_or_compute(parts, lambda: {"v": torch.ones(1)})
+    path = cache.path(cache.key(parts))
+    path.write_bytes(b"\x80garbage")
+    value = cache.get_or_compute(parts, lambda: {"v": torch.zeros(1)})
+    assert torch.equal(value["v"], torch.zeros(1))
+    assert torch.equal(cache.load(cache.key(parts))["v"], torch.zeros(1))
+
+
+def test_a_disabled_cache_stores_nothing(tmp_path):
+    cache = DiskCache("x", root=tmp_path, enabled=False)
+    cache.get_or_compute({"a": 1}, lambda: {"v": 1})
+    assert not any(tmp_path.rglob("*.pt"))
+
+
+def test_an_unwritable_cache_costs_only_a_recomputation(tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    cache = DiskCache("x", root=blocker)
+    assert cache.get_or_compute({"a": 1}, lambda: {"v": 7}) == {"v": 7}
+
+
+def test_tile_places_images_row_major():
+    images = torch.stack([torch.full((3, 2, 2), float(i) / 4) for i in range(5)])
+    mosaic = tile(images, columns=3, pad=1, fill=1.0)
+    assert mosaic.shape == (3, 5, 8)
+    assert mosaic[0, 0, 0] == 0.0 and mosaic[0, 0, 3] == 0.25 and mosaic[0, 3, 3] == 1.0
+    assert mosaic[0, 3, 0] == 0.75 and mosaic[0, 2, 0] == 1.0  # padding row
+
+
+@pytest.mark.parametrize("suffix, magic", [(".png", b"\x89PNG"), (".svg", b"<?xml"), (".pdf", b"%PDF")])
+def test_figures_are_written_in_the_format_of_their_extension(tmp_path, suffix, magic):
+    fig = grid_figure([torch.rand(3, 8, 8) for _ in range(3)], ["a", "b", "c"], title="t")
+    path = save_figure(fig, tmp_path / f"grid{suffix}", dpi=72)
+    assert path.read_bytes().startswith(magic)
+    assert [p.name for p in tmp_path.iterdir()] == [f"grid{suffix}"]  # no temporary file left
+
+
+def test_bad_export_requests_are_refused(tmp_path):
+    with pytest.raises(UserError, match=".png, .svg, .pdf"):
+        save_figure(grid_figure([torch.rand(3, 4, 4)]), tmp_path / "grid.gif")
+    with pytest.raises(UserError, match="dpi 5"):
+        save_figure(grid_figure([torch.rand(3, 4, 4)]), tmp_path / "grid.png", dpi=5)
+    with pytest.raises(UserError, match="does not exist"):
+        save_figure(grid_figure([torch.rand(3, 4, 4)]), tmp_path / "missing" / "grid.png")
+    with pytest.raises(UserError, match="no images"):
+        grid_figure([])
+
+
+def test_exported_figures_get_normal_file_permissions(tmp_path):
+    old = os.umask(0o022)
+    try:
+        path = save_figure(grid_figure([torch.rand(3, 4, 4)]), tmp_path / "grid.png", dpi=72)
+    finally:
+        os.umask(old)
+    assert path.stat().st_mode & 0o777 == 0o644
+
+
+@pytest.mark.parametrize("suffix", [".png", ".svg", ".pdf"])
+def test_the_same_figure_gives_the_same_bytes(suffix):
+    images = [torch.linspace(0, 1, 48).view(3, 4, 4)] * 2
+    first = figure_bytes(grid_figure(images, ["a", "b"], title="t"), suffix, dpi=72)
+    second = figure_bytes(grid_figure(images, ["a", "b"], title="t"), suffix, dpi=72)
+    assert first == second
+
+
+@pytest.mark.parametrize("suffix", FORMATS)
+def test_render_grid_captions_and_title_reach_every_format(lite0, suffix):
+    units = [O.Channel("_blocks.3", 5), O.Neuron("_blocks.3", 7, 1, 2)]
+    images = torch.rand(2, 3, 16, 16, generator=torch.Generator().manual_seed(0))
+    rendering = Rendering(images, torch.zeros(1, 2), [repr(u) for u in units], PRESETS["standard"])
+    fig = render_figure(lite0, rendering, ["_blocks.3"] * 2)
+    captions = ["Channel(5)\n_blocks.3 · contours", "Neuron(7, y=1, x=2)\n_blocks.3 · contours"]
+    assert [ax.get_title() for ax in fig.axes if ax.get_images()] == captions
+    data = figure_bytes(fig, suffix, dpi=72)
+    if suffix == ".png":  # no text to read back: the captions must at least change the pixels
+        for ax in fig.axes:
+            ax.set_title("")
+        uncaptioned = figure_bytes(fig, suffix, dpi=72)
+        assert not np.array_equal(*(np.asarray(Image.open(io.BytesIO(d))) for d in (data, uncaptioned)))
+        return
+    lines = svg_text(data) if suffix == ".svg" else pdf_text(data)
+    assert lines[:4] == [line for caption in captions for line in caption.split("\n")]
+    if suffix == ".svg":  # in the PDF, matplotlib 3.11 shapes the title's "ffi" into one ligature glyph
+        assert lines[4:] == ["efficientnet_lite0 · 128 px, 512 steps, seed 0"]

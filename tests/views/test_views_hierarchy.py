@@ -1,0 +1,59 @@
+"""The landing's computation: units per tier that matter for a photo, their views, the strip as a figure."""
+
+from __future__ import annotations
+
+import torch
+
+import viz
+from viz.views import hierarchy as H
+from viz.cli import main
+
+CAT = "assets/gallery/chelsea.png"
+
+
+def test_contribution_agrees_with_captum(lite0):
+    from captum.attr import LayerGradientXActivation
+
+    photo = viz.to_batch([viz.load_image(CAT)], lite0.input_size)
+    layer = "_blocks.4"
+    _, scores, _ = H.layer_scores(lite0, photo, [layer], by="contribution")
+    module = dict(lite0.net.named_modules())[layer]
+    target = int(lite0.net(lite0.normalize(photo)).argmax())
+    expected = LayerGradientXActivation(lambda x: lite0.net(lite0.normalize(x)), module).attribute(
+        photo, target=target).flatten(2).sum(dim=2)
+    assert torch.allclose(scores[layer], expected, rtol=1e-4, atol=1e-5)
+
+
+def test_the_cat_photo_gets_three_units_per_tier_and_its_class(lite0):
+    found = H.choose_units(lite0, viz.load_image(CAT))
+    assert found.predictions[0][0] == "Egyptian cat"
+    assert list(found.units) == list(H.TIERS)
+    assert H.tier_layers(lite0) == {"edges": "_blocks.1", "contours": "_blocks.4", "parts": "_blocks.7"}
+    for tier, units in found.units.items():
+        assert len(units) == 3 and [u.score for u in units] == sorted((u.score for u in units), reverse=True)
+        for u in units:
+            amap = found.maps[(u.layer, u.channel)]
+            assert amap[u.position] == amap.max()  # the strongest activation of its map
+            assert 0 <= u.box.top < u.box.bottom <= lite0.input_size
+    views = H.unit_views(lite0, found)
+    view = views[(found.units["edges"][0].layer, found.units["edges"][0].channel)]
+    assert view.projection.shape[1:] == (11, 11) and view.heat.shape == (3, 224, 224)
+    by_activation = H.choose_units(lite0, viz.load_image(CAT), by="activation")
+    assert by_activation.units["edges"][0].score > 0
+
+
+def test_cli_writes_the_strip_for_the_untrained_network(tmp_path, capsys):
+    out = tmp_path / "strip.png"
+    assert main(["hierarchy", CAT, "--weights", "none", "--steps", "1", "--device", "cpu", "--dpi", "40",
+                 "--out", str(out)]) == 0
+    assert out.stat().st_size > 5000
+    assert "units by contribution" in capsys.readouterr().out
+
+
+def test_a_field_cut_by_the_border_keeps_its_shape_with_grey_outside_the_photo():
+    from viz.zf.figures import GREY, crop_field
+    from viz.core.receptive_field import Box
+
+    out = crop_field(torch.ones(3, 20, 20), Box(0, 0, 5, 8), (8, 8), GREY)  # 3 rows of the field lie above the photo
+    assert out.shape == (3, 8, 8)
+    assert torch.all(out[:, :3] == 0.5) and torch.all(out[:, 3:] == 1.0)

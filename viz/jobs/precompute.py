@@ -1,0 +1,56 @@
+"""Fill the disk cache for a classroom before it starts, so the app answers at once on a laptop CPU, offline.
+
+What a class opens first: the Layers landing and the guided tour for every gallery photo (trained, and
+untrained for the tour's contrast), the Layer atlas page on its default layer, and for every visualizable
+layer the gallery's top-9 sweep that the Top-9 page and the units' evidence cards read; all at one quality
+(fast, balanced or best, the sidebar's choice). Each task computes only what the cache lacks, so a second run
+computes nothing. The app and a running precompute share the cache folder; a piece both ask for at once is
+computed by one of them (`viz.serving.flight`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import models
+from models import LoadedModel
+
+from ..actmax import quality_settings
+from .atlas import atlas_units, default_layer, unit_pictures
+from ..core.images import gallery_dir, image_files, load_image
+from ..views.tour import landing
+from ..zf.topk import top_examples
+
+Progress = Callable[[int, int], None]
+
+
+@dataclass(frozen=True)
+class Task:
+    """One piece of the classroom cache."""
+
+    name: str  # what it fills, for the progress bar
+    run: Callable[[Progress | None], object]  # computes what the cache lacks (reads the rest)
+
+
+def classroom_tasks(model: LoadedModel, quality: str = "fast") -> list[Task]:
+    """The tasks: gallery sweeps of every layer, the landing of every gallery photo, the default atlas layer."""
+    untrained = models.load(model.name, weights="none", device=model.device)
+
+    def sweep(layer: str) -> Task:
+        return Task(f"top-9 sweep of {layer}",
+                    lambda progress: top_examples(model, None, layer, k=9, per_image=True, progress=progress))
+
+    def photo(net: LoadedModel, path) -> Task:
+        label = "untrained" if net.weights == "none" else "trained"
+        return Task(f"landing and tour of {path.name} ({label})",
+                    lambda progress: landing(net, load_image(path), quality, progress))
+
+    def atlas(progress):
+        units = atlas_units(model, [default_layer(model)])
+        return list(unit_pictures(model, units, quality_settings(quality), progress=progress))
+
+    photos = image_files(gallery_dir())
+    return [*(sweep(layer.name) for layer in model.layers),
+            *(photo(net, path) for net in (model, untrained) for path in photos),
+            Task(f"atlas of {default_layer(model)}", atlas)]

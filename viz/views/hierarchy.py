@@ -1,0 +1,289 @@
+"""The Deep Learning book's Figure 1.2 for one photo: per tier, the units that matter for it, then the class.
+
+The landing page, `python -m viz hierarchy` and the guided tour build on these calls, in stages so that a
+page can show the cheap parts first and fill in the renders as they finish:
+
+1. `choose_units(model, image)` -> `Hierarchy`: the photo at the model's size, the top-5 classes, and for
+   each tier (edges, contours, parts; its deepest layer, see `tier_layers`) the 3 units that contribute most
+   to the predicted class, each with where it fires hardest on the photo and the receptive field there.
+   One forward and one backward pass; cached on disk.
+2. `unit_views(model, hierarchy)` -> `{(layer, channel): UnitView}`: per unit, its guided-backprop
+   projection of that strongest activation cropped to the field (what in the photo drove it) and its
+   activation map overlaid on the photo with the field outlined. One truncated backward per unit; cached.
+3. `tier_renders(model, hierarchy, tier, quality)` -> `Rendering`: what each of the tier's units wants,
+   rendered at the scale it sees: only its receptive field, enlarged (`render(..., field=True)`), so an
+   11-pixel edge detector gets a picture of 11 input pixels, not a speck in a 224-pixel canvas. One batch
+   per tier, the low tiers (small canvases) first because they are fastest; cached by `viz.render`.
+
+`hierarchy_figure(model, hierarchy, views, renders)` lays the whole strip out as one figure.
+
+How the units are chosen (`by`): "contribution" (default) ranks a layer's channels by gradient x activation
+of the predicted class's logit, summed over the map (captum's `LayerGradientXActivation`, computed here
+under our thread-scoped hooks; a test checks it against captum). That is the units the prediction leans on,
+which is the story of Figure 1.2. "activation" ranks them by their mean activation on the photo: simpler,
+but it favours units that fire on everything (a few bright channels of a layer win on every photo) and
+says nothing about the class; it is offered for comparison.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+
+import torch
+import torch.nn.functional as F
+from matplotlib.figure import Figure
+
+from models import LoadedModel
+from models.errors import UserError
+
+from ..actmax import Rendering, quality_settings, render
+from ..actmax.field import sees_whole_field
+from ..serving.cache import DiskCache
+from ..core.figures import colorize
+from ..core.hooks import HookScope, resolve_modules
+from ..core.images import fit_square
+from ..zf.figures import GREY, crop_field
+from ..zf.projection import project, to_display
+from ..core.receptive_field import Box, field_map
+
+TIERS = ("edges", "contours", "parts")  # the hidden tiers of Figure 1.2, bottom to top
+PER_TIER = 3  # units shown per tier
+CHOOSE_BY = ("contribution", "activation")
+TIER_SENTENCES = {
+    "edges": "First hidden layer: each unit sees a few pixels and answers to an edge, a line or a colour.",
+    "contours": "Next: units combine edges into corners, contours and textures over a larger patch.",
+    "parts": "Deeper: units see a large part of the photo and answer to object parts (eyes, noses, wheels, fur).",
+}
+
+
+@dataclass(frozen=True)
+class TierUnit:
+    """One chosen unit: a channel of a tier's layer, and where it fires hardest on the photo."""
+
+    tier: str
+    layer: str
+    channel: int
+    score: float  # its contribution to the predicted class (or its mean activation, by="activation")
+    position: tuple[int, int]  # (y, x) of its strongest activation in the layer's map
+    box: Box  # the receptive field of that position, in the photo at the model's input size
+
+    @property
+    def caption(self) -> str:
+        return f"{self.layer} · unit {self.channel} · {self.tier}"
+
+
+@dataclass(frozen=True)
+class Hierarchy:
+    """Stage 1: what the landing shows first."""
+
+    image: torch.Tensor  # (3, S, S) the photo as the network sees it, in [0,1]
+    predictions: list[tuple[str, float]]  # top-5 (label, probability)
+    target: int  # index of the predicted class, the one contributions are measured towards
+    units: dict[str, list[TierUnit]]  # tier -> its chosen units, strongest first
+    by: str  # "contribution" or "activation"
+    maps: dict[tuple[str, int], torch.Tensor]  # (layer, channel) -> (h, w) activation map on the photo
+
+
+@dataclass(frozen=True)
+class UnitView:
+    """Stage 2 for one unit: what in the photo drove it, and where it fires."""
+
+    projection: torch.Tensor  # (3, h, w) guided projection of its strongest activation, cropped to the field
+    # (padded with grey where the photo's border cuts the field)
+    heat: torch.Tensor  # (3, S, S) the photo with the unit's activation map overlaid and the field outlined
+
+
+def tier_layers(model: LoadedModel) -> dict[str, str]:
+    """For each hidden tier, its deepest layer whose centre unit sees its whole receptive field in the input.
+
+    Deepest, because that is where the tier's kind of feature is most developed; whole field, because a unit
+    is then shown with everything it sees, at the scale it sees it (for Lite0: `_blocks.1`, 11 px;
+    `_blocks.4`, 67 px; `_blocks.7`, 147 px; `_blocks.8` and later see past the border). A tier whose
+    layers all see past the border gets its first layer.
+    """
+    chosen = {}
+    for tier in TIERS:
+        names = [layer.name for layer in model.layers if layer.tier == tier]
+        if not names:
+            raise UserError(f"{model.name} has no layer tagged {tier!r}; the hierarchy needs one per tier")
+        chosen[tier] = next((name for name in reversed(names) if sees_whole_field(model, name)), names[0])
+    return chosen
+
+
+def photo_key(image: torch.Tensor) -> str:
+    """A short hash of the photo's pixels, for cache keys."""
+    return hashlib.sha256(image.detach().float().cpu().contiguous().numpy().tobytes()).hexdigest()[:16]
+
+
+class _Tap(HookScope):
+    """Replaces each named layer's output by a copy it keeps, so gradients can be taken at that layer."""
+
+    def __init__(self, model: LoadedModel, layers: list[str]):
+        super().__init__()
+        self.modules = resolve_modules(model, layers)
+        self.outputs: dict[str, torch.Tensor] = {}
+
+    def __enter__(self) -> "_Tap":
+        super().__enter__()
+        for name, module in self.modules.items():
+            self.on_forward(module, lambda m, i, o, name=name: self._keep(name, o))
+        return self
+
+    def _keep(self, name: str, output: torch.Tensor) -> torch.Tensor | None:
+        if name in self.outputs:
+            return None
+        self.outputs[name] = output.clone()
+        return self.outputs[name]
+
+
+def layer_scores(model: LoadedModel, batch: torch.Tensor, layers: list[str], by: str = "contribution"):
+    """(probabilities (N, classes), {layer: (N, C) channel scores}, {layer: (N, C, h, w) activations}).
+
+    "contribution": gradient x activation of the top class's logit summed over each map (captum's
+    `LayerGradientXActivation` summed over positions); "activation": the map's mean.
+    """
+    if by not in CHOOSE_BY:
+        raise UserError(f"unknown unit choice {by!r}; choose one of {', '.join(CHOOSE_BY)}")
+    x = model.normalize(batch.to(model.device)).requires_grad_(True)  # the network's weights are frozen
+    with torch.enable_grad(), _Tap(model, layers) as tap:
+        logits = model.net(x)
+        if logits.dim() != 2:
+            raise UserError(f"{model.name}'s output is not a class score vector; the hierarchy needs a classifier")
+        target = logits.argmax(dim=1)
+        acts = [tap.outputs[name] for name in layers]
+        if by == "contribution":
+            grads = torch.autograd.grad(logits.gather(1, target[:, None]).sum(), acts)
+            scores = [(g * a).flatten(2).sum(dim=2) for g, a in zip(grads, acts)]
+        else:
+            scores = [a.flatten(2).mean(dim=2) for a in acts]
+    probabilities = logits.detach().float().softmax(dim=1).cpu()
+    return (probabilities, {n: s.detach().float().cpu() for n, s in zip(layers, scores)},
+            {n: a.detach().float().cpu() for n, a in zip(layers, acts)})
+
+
+def choose_units(model: LoadedModel, image: torch.Tensor, per_tier: int = PER_TIER, by: str = "contribution",
+                 cache: bool = True) -> Hierarchy:
+    """Stage 1 (see the module docstring); `image` is (3,H,W) in [0,1], any size (squashed to the model's)."""
+    photo = fit_square(image, model.input_size).float().cpu()
+    layers = tier_layers(model)
+    store = DiskCache("hierarchy", enabled=cache)
+    key = {"stage": "units", "model": model.name, "weights": model.weights_id, "photo": photo_key(photo),
+           "by": by, "per_tier": per_tier, "layers": layers}
+
+    def compute() -> dict:
+        probabilities, scores, acts = layer_scores(model, photo[None], list(layers.values()), by)
+        chosen = {}
+        for tier, layer in layers.items():
+            channels = scores[layer][0].topk(min(per_tier, scores[layer].shape[1])).indices.tolist()
+            chosen[tier] = [(c, float(scores[layer][0, c]), acts[layer][0, c]) for c in channels]
+        top = probabilities[0].topk(min(5, probabilities.shape[1]))
+        return {"chosen": chosen, "top": (top.values, top.indices)}
+
+    result = store.get_or_compute(key, compute)
+    values, indices = result["top"]
+    labels = model.labels or [f"class {i}" for i in range(int(indices.max()) + 1)]
+    units, maps = {}, {}
+    for tier, layer in layers.items():
+        fields = field_map(model, layer)
+        units[tier] = []
+        for channel, score, amap in result["chosen"][tier]:
+            position = divmod(int(amap.flatten().argmax()), amap.shape[1])
+            units[tier].append(TierUnit(tier, layer, channel, score, position, fields.box(*position)))
+            maps[(layer, channel)] = amap
+    predictions = [(labels[int(i)], float(v)) for v, i in zip(values, indices)]
+    return Hierarchy(photo, predictions, int(indices[0]), units, by, maps)
+
+
+def outline(image: torch.Tensor, box: Box, colour=(1.0, 0.85, 0.0), width: int = 2) -> torch.Tensor:
+    """A copy of (3,H,W) `image` with `box` drawn as a rectangle."""
+    out = image.clone()
+    c = torch.tensor(colour, dtype=out.dtype).view(3, 1, 1)
+    top, left, bottom, right = box.top, box.left, box.bottom, box.right
+    out[:, top : top + width, left:right] = c
+    out[:, max(bottom - width, top) : bottom, left:right] = c
+    out[:, top:bottom, left : left + width] = c
+    out[:, top:bottom, max(right - width, left) : right] = c
+    return out
+
+
+def heat_overlay(photo: torch.Tensor, amap: torch.Tensor, box: Box | None = None) -> torch.Tensor:
+    """The photo, dimmed, under the activation map (bilinear to the photo's size, its own range, inferno)."""
+    size = photo.shape[1:]
+    upsampled = F.interpolate(amap[None, None].float(), size=size, mode="bilinear", align_corners=False)[0, 0]
+    mixed = 0.4 * photo.float() + 0.6 * colorize(upsampled, vmin=0.0, cmap="inferno")
+    return outline(mixed, box) if box is not None else mixed
+
+
+def unit_views(model: LoadedModel, hierarchy: Hierarchy, method: str = "guided", cache: bool = True) -> dict:
+    """Stage 2 (see the module docstring): `{(layer, channel): UnitView}` for every chosen unit."""
+    store = DiskCache("hierarchy", enabled=cache)
+    key = {"stage": "views", "model": model.name, "weights": model.weights_id, "photo": photo_key(hierarchy.image),
+           "method": method, "units": [(u.layer, u.channel, u.position) for us in hierarchy.units.values() for u in us]}
+
+    def compute() -> dict:
+        shown = {}
+        for units in hierarchy.units.values():
+            for u in units:
+                signal = project(model, hierarchy.image[None], u.layer, u.channel, method, position=u.position)
+                size = field_map(model, u.layer).size
+                shown[f"{u.layer}/{u.channel}"] = crop_field(to_display(signal)[0], u.box, size, GREY)
+        return shown
+
+    projections = store.get_or_compute(key, compute)
+    return {
+        (u.layer, u.channel): UnitView(projections[f"{u.layer}/{u.channel}"],
+                                       heat_overlay(hierarchy.image, hierarchy.maps[(u.layer, u.channel)], u.box))
+        for units in hierarchy.units.values() for u in units
+    }
+
+
+def tier_renders(model: LoadedModel, hierarchy: Hierarchy, tier: str, quality: str = "fast", progress=None,
+                 cache: bool = True, **overrides) -> Rendering:
+    """Stage 3 for one tier: each chosen unit's receptive-field render (its centre neuron), one batch.
+
+    `overrides` change RenderSettings fields of the quality level (e.g. `steps=1` for a quick check).
+    """
+    if tier not in hierarchy.units:
+        raise UserError(f"unknown tier {tier!r}; choose one of {', '.join(hierarchy.units)}")
+    units = [(u.layer, u.channel) for u in hierarchy.units[tier]]
+    settings = quality_settings(quality, field=True, **overrides)
+    return render(model, units, settings=settings, progress=progress, cache=cache)
+
+
+def hierarchy_figure(model: LoadedModel, hierarchy: Hierarchy, views: dict, renders: dict[str, Rendering]) -> Figure:
+    """The strip: photo | per tier 3 units (render, projection, activation map) | the classes."""
+    tiers = list(hierarchy.units)
+    fig = Figure(figsize=(3.2 + 3.3 * len(tiers) + 2.6, 4.6))
+    outer = fig.add_gridspec(1, len(tiers) + 2, width_ratios=[2.6] + [3.0] * len(tiers) + [2.2], wspace=0.12)
+    ax = fig.add_subplot(outer[0])
+    ax.imshow(hierarchy.image.permute(1, 2, 0).numpy())
+    ax.set_title("visible layer (the photo)", fontsize=9)
+    ax.axis("off")
+    for column, tier in enumerate(tiers, start=1):
+        header = fig.add_subplot(outer[column])
+        header.axis("off")
+        header.set_title(f"{tier}\nrender · in the photo · where", fontsize=8, pad=16)
+        inner = outer[column].subgridspec(len(hierarchy.units[tier]), 3, wspace=0.05, hspace=0.25)
+        rendering = renders.get(tier)
+        for row, unit in enumerate(hierarchy.units[tier]):
+            view = views[(unit.layer, unit.channel)]
+            pictures = [rendering.images[row] if rendering is not None else None, view.projection, view.heat]
+            for j, picture in enumerate(pictures):
+                ax = fig.add_subplot(inner[row, j])
+                ax.axis("off")
+                if picture is not None:
+                    ax.imshow(picture.float().clamp(0, 1).permute(1, 2, 0).numpy(), interpolation="lanczos")
+                if j == 0:
+                    ax.set_title(f"{unit.layer} · {unit.channel}", fontsize=6, loc="left")
+    ax = fig.add_subplot(outer[-1])
+    labels = [label for label, _ in hierarchy.predictions][::-1]
+    ax.barh(range(len(labels)), [p for _, p in hierarchy.predictions][::-1], color="#4c72b0")
+    ax.set_yticks(range(len(labels)), [label[:22] for label in labels], fontsize=7)
+    ax.yaxis.tick_right()
+    ax.set_xlim(0, 1)
+    ax.tick_params(axis="x", labelsize=6)
+    ax.set_title("output (object identity)", fontsize=9)
+    fig.suptitle(f"{model.name} ({'untrained' if model.weights == 'none' else 'trained'}): the units that matter "
+                 f"for this photo, by {hierarchy.by}", fontsize=10, y=1.06)
+    return fig

@@ -1,0 +1,132 @@
+"""A unit's evidence card: the computations behind the app's Unit page (and nothing the landing needs).
+
+`on_photo` (its activation map and projection on one photo), `pictures` (its channel and its receptive-field
+renders), `more_pictures` (a diversity set of 4, and the same unit by three methods), `statistics` (how it
+responds over an image set), `load_set` (uploaded photos as a batch).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import torch
+
+from models import LoadedModel
+
+from ..actmax import objectives as O
+from ..actmax import quality_settings, render
+from ..actmax.settings import CLASSIC_LR
+from ..core.activations import activations
+from .hierarchy import heat_overlay, tier_layers
+from ..core.images import fit_square, gallery_dir, image_files, load_image, to_batch
+from ..zf.figures import GREY, crop_field
+from ..zf.projection import project, to_display
+from ..core.receptive_field import field_map
+
+Fraction = Callable[[float], None]  # progress as a fraction in [0, 1]
+SET_LIMIT = 256  # images read from a folder for the statistics
+DIVERSITY_WEIGHT = 50.0  # weight of the diversity term in the diversity set (README's example)
+METHODS_NOTE = (
+    "Plain gradient ascent on pixels finds the high-frequency patterns the network responds to but a person "
+    "does not see as anything; Yosinski et al. (2015) add decay and blur, which keep the picture smooth and "
+    "grey-ish; Lucid (Olah et al. 2017) changes the parameterization (a decorrelated 1/f spectrum) and "
+    "jitters, scales and rotates the picture at every step, so only patterns that survive those changes "
+    "remain: the recognisable ones."
+)
+# Plain gradient ascent: one value per pixel, no prior, no transforms (Simonyan et al. 2014's starting point).
+PLAIN = dict(param="pixel", decorrelate=False, squash=False, optimizer="sgd", lr=CLASSIC_LR, transforms="none")
+
+
+@dataclass(frozen=True)
+class PhotoView:
+    photo: torch.Tensor  # (3,S,S) the photo as the network sees it
+    heat: torch.Tensor  # (3,S,S) the photo under the unit's activation map, its strongest field outlined
+    projection: torch.Tensor  # (3,h,w) guided projection of its strongest activation, cropped to its field
+    peak: float  # its strongest activation on the photo
+
+
+@dataclass(frozen=True)
+class MorePictures:
+    diversity: list[torch.Tensor]  # 4 renders pushed apart from each other
+    methods: dict[str, torch.Tensor]  # method name -> render
+
+
+def default_layer(model: LoadedModel) -> str:
+    """The layer the Unit page opens on: the landing's contours layer (small field, recognisable pictures)."""
+    return tier_layers(model)["contours"]
+
+
+def on_photo(model: LoadedModel, image: torch.Tensor, layer: str, channel: int) -> PhotoView:
+    photo = fit_square(image, model.input_size).float().cpu()
+    amap = activations(model, photo[None], layer)[layer][0, channel].float().cpu()
+    position = divmod(int(amap.flatten().argmax()), amap.shape[1])
+    fields = field_map(model, layer)
+    box = fields.box(*position)
+    shown = to_display(project(model, photo[None], layer, channel, "guided", position=position))[0]
+    projection = crop_field(shown, box, fields.size, GREY)
+    return PhotoView(photo, heat_overlay(photo, amap, box), projection, float(amap.max()))
+
+
+def _steps(progress: Fraction | None, first: int, total: int):
+    """A render progress callback reporting into a share of the whole job."""
+    if progress is None:
+        return None
+    return lambda done, steps: progress(min(1.0, (first + done / steps) / total))
+
+
+def pictures(model: LoadedModel, layer: str, channel: int, quality: str, progress: Fraction | None = None) -> dict:
+    """{caption: picture}: the whole channel, and its centre neuron over its receptive field only."""
+    whole = render(model, [(layer, channel)], settings=quality_settings(quality), progress=_steps(progress, 0, 2))
+    field = render(model, [(layer, channel)], settings=quality_settings(quality, field=True),
+                   progress=_steps(progress, 1, 2))
+    box = field.fields[0]
+    return {"channel (whole map)": whole.images[0],
+            f"neuron: its {box.height}x{box.width}-px field, enlarged": field.images[0]}
+
+
+def more_pictures(model: LoadedModel, layer: str, channel: int, quality: str,
+                  progress: Fraction | None = None) -> MorePictures:
+    diverse = O.channel(layer, channel) + DIVERSITY_WEIGHT * O.diversity(layer)
+    base = quality_settings(quality)
+    diversity = render(model, [diverse] * 4, settings=base, progress=_steps(progress, 0, 4)).images
+    methods = {}
+    for i, (name, settings) in enumerate([
+        ("plain gradient ascent", quality_settings(quality, **PLAIN)),
+        ("Yosinski et al. 2015", quality_settings(quality, **{**PLAIN, "decay": 1e-4, "blur_every": 4,
+                                                              "blur_sigma": 1.0})),
+        ("Lucid", quality_settings(quality)),
+    ], start=1):
+        methods[name] = render(model, [(layer, channel)], settings=settings, progress=_steps(progress, i, 4)).images[0]
+    return MorePictures(list(diversity), methods)
+
+
+def load_set(files: Sequence[bytes], size: int = 224) -> torch.Tensor:
+    """Uploaded photos (bytes) as one (N,3,size,size) batch; a bad file raises ImageError naming it."""
+    return to_batch([load_image(data) for data in files], size)
+
+
+def statistics(model: LoadedModel, images: torch.Tensor | str | None, layer: str, channel: int,
+               batch_size: int = 32) -> dict:
+    """How the unit responds over an image set (a batch, a folder, or None for the gallery; at most SET_LIMIT)."""
+    if isinstance(images, torch.Tensor):
+        batches = [images[i : i + batch_size] for i in range(0, len(images), batch_size)]
+        count = len(images)
+    else:
+        files = image_files(images or gallery_dir())[:SET_LIMIT]
+        batches = [to_batch(files[i : i + batch_size], model.input_size) for i in range(0, len(files), batch_size)]
+        count = len(files)
+    peaks, means, active = [], [], []
+    for batch in batches:
+        maps = activations(model, batch, layer)[layer][:, channel].float().flatten(1).cpu()
+        peaks.append(maps.amax(dim=1))
+        means.append(maps.mean(dim=1))
+        active.append((maps > 0).float().mean(dim=1))
+    peak, mean, on = torch.cat(peaks), torch.cat(means), torch.cat(active)
+    return {
+        "images": count,
+        "strongest activation": round(float(peak.max()), 4),
+        "median of per-image maxima": round(float(peak.median()), 4),
+        "mean activation": round(float(mean.mean()), 4),
+        "share of positions active (> 0)": round(float(on.mean()), 4),
+    }
