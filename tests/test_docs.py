@@ -14,6 +14,11 @@ PAGES = [README, *sorted((ROOT / "docs").glob("*.md"))]
 LINK = re.compile(r"!?\[[^\]]*\]\(([^)\s]+)\)")  # [text](target) and ![alt](target)
 
 
+def _rendered(page: Path) -> str:
+    """The page's text without HTML comments (notes for whoever edits it, not shown)."""
+    return re.sub(r"<!--.*?-->", "", page.read_text(), flags=re.DOTALL)
+
+
 def _section(text: str, title: str) -> str:
     match = re.search(rf"^## {re.escape(title)}\n(.*?)(?=^## |\Z)", text, re.MULTILINE | re.DOTALL)
     assert match, f"README has no '## {title}' section"
@@ -47,7 +52,7 @@ def test_the_quick_start_shows_make_run_and_make_test():
 
 @pytest.mark.parametrize("page", PAGES, ids=lambda p: str(p.relative_to(ROOT)))
 def test_every_relative_link_and_image_exists(page):
-    text = re.sub(r"^```.*?^```", "", page.read_text(), flags=re.MULTILINE | re.DOTALL)
+    text = re.sub(r"^```.*?^```", "", _rendered(page), flags=re.MULTILINE | re.DOTALL)
     broken = []
     for target in LINK.findall(text):
         if re.match(r"[a-z]+:", target):  # http:, https:, mailto:
@@ -96,3 +101,37 @@ def test_the_python_example_uses_public_names():
     assert used
     public = {"viz": set(viz.__all__), "models": set(models.__all__)}
     assert [f"{m}.{n}" for m, n in used if n not in public[m]] == []
+
+
+PATH_IN_TEXT = re.compile(r"\b((?:viz|models|ui|tests|benchmarks|assets|docs)/[\w./*<>-]*[\w*>]|app\.py|Makefile)")
+MADE_BY_RUNS = {"benchmarks/.deps"}  # written by `make bench-actmax`, not kept in the repository
+DOTTED = re.compile(r"`((?:viz|models)(?:\.\w+)+)")
+
+
+@pytest.mark.parametrize("page", PAGES, ids=lambda p: str(p.relative_to(ROOT)))
+def test_every_path_named_exists(page):
+    """Paths written in the text (viz/core/hooks.py, tests/support/, ...) follow the layout."""
+    names = {p for p in PATH_IN_TEXT.findall(_rendered(page)) if "*" not in p and "<" not in p}
+    assert sorted(p for p in names - MADE_BY_RUNS if not (ROOT / p).exists()) == []
+
+
+@pytest.mark.parametrize("page", PAGES, ids=lambda p: str(p.relative_to(ROOT)))
+def test_every_dotted_name_resolves(page):
+    """`viz.views.hierarchy`, `viz.metrics.judge`, ...: a module, or a name in one."""
+    import importlib
+
+    def resolves(dotted: str) -> bool:
+        parts = dotted.split(".")
+        for cut in range(len(parts), 0, -1):
+            try:
+                found = importlib.import_module(".".join(parts[:cut]))
+            except ImportError:
+                continue
+            for name in parts[cut:]:
+                if not hasattr(found, name):
+                    return False
+                found = getattr(found, name)
+            return True
+        return False
+
+    assert sorted(d for d in set(DOTTED.findall(_rendered(page))) if not resolves(d)) == []
