@@ -18,7 +18,9 @@ APP = str(Path(__file__).resolve().parents[2] / "app.py")
 
 def test_precompute_fills_the_cache_once_and_the_tour_runs_from_it(monkeypatch, capsys):
     monkeypatch.setitem(QUALITY, "fast", Quality("standard", steps=2, size=32))  # the renders made cheap
-    monkeypatch.setattr("viz.jobs.precompute.image_files", lambda folder: [gallery_dir() / "chelsea.png"])
+    one_photo = lambda folder: [gallery_dir() / "chelsea.png"]  # noqa: E731  (the gallery as one photo)
+    monkeypatch.setattr("viz.jobs.precompute.image_files", one_photo)
+    monkeypatch.setattr("viz.zf.topk.image_files", one_photo)  # the top-9 sweeps too
     assert main(["precompute", "--device", "cpu"]) == 0
     first = capsys.readouterr().out
     for task in ("top-9 sweep of _blocks.0", "landing and tour of chelsea.png (trained)",
