@@ -123,3 +123,10 @@ def _sidebar_only():
     from ui.common import current_model
 
     current_model()
+
+
+def test_an_unexpected_error_shows_no_message_path_or_traceback_in_the_page():
+    at = AppTest.from_string('raise RuntimeError("cannot read /home/teacher/private/notes.txt")').run()
+    shown = at.exception[0]
+    assert "/home/teacher" not in shown.message and "RuntimeError" not in shown.message
+    assert not list(shown.stack_trace)  # the traceback goes to the server's log only
