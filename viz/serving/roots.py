@@ -24,7 +24,7 @@ ENV = "VIZ_IMAGE_ROOTS"
 REFUSED = (
     "The app cannot open that folder. It reads only folders inside the ones allowed by the person running the "
     f"server: they list them in the environment variable {ENV} (separated by '{os.pathsep}') before starting "
-    f"the app, e.g. `{ENV}=~/photos make run`; by default only the bundled gallery. Or upload the photos."
+    f"the app, e.g. `{ENV}=~/photos make run`; by default only the bundled gallery."
 )
 
 
