@@ -3,8 +3,11 @@ PYTHON ?= python3.11
 VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8501
+# Where the app listens: loopback (this machine only) unless asked; `make serve-class` opens it to the network.
+HOST ?= 127.0.0.1
+ARGS ?=
 
-.PHONY: run test browser clean-venv bench-actmax gpu-wheels
+.PHONY: run serve-class test browser clean-venv bench-actmax gpu-wheels
 
 $(VENV)/.runtime: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -23,7 +26,13 @@ browser:
 	fi
 
 run: $(VENV)/.runtime
-	$(PY) -m streamlit run app.py --server.headless true --server.port $(PORT) --browser.gatherUsageStats false
+	$(PY) -m streamlit run app.py --server.headless true --server.address $(HOST) --server.port $(PORT) \
+		--browser.gatherUsageStats false $(ARGS)
+
+# A class on the same network: every interface, so students open http://THIS-MACHINE:8501 (docs/serving.md).
+serve-class:
+	@echo "Serving the app to the network on port $(PORT); folders it may read: $${VIZ_IMAGE_ROOTS:-the bundled gallery only}"
+	@$(MAKE) --no-print-directory run HOST=0.0.0.0
 
 test: $(VENV)/.testtools browser
 	$(PY) -m pytest

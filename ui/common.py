@@ -76,9 +76,12 @@ def current_model() -> models.LoadedModel:
     weights = st.session_state.get("weights", "default")
     try:
         return load_model(name, weights)
+    except models.WeightsUnavailableError:  # its message names the server's cache folder: not for the page
+        st.sidebar.error(f"The pretrained weights of {name} are not on the server, showing {DEFAULT_MODEL}; the "
+                         f"person running the app can add them with `python -m viz fetch {name}`.")
     except models.UserError as exc:
         st.sidebar.error(str(exc))
-        return load_model(DEFAULT_MODEL, weights)
+    return load_model(DEFAULT_MODEL, weights)
 
 
 def current_quality() -> str:

@@ -98,3 +98,28 @@ def test_landing_shows_the_tiers_a_click_opens_the_unit_and_a_broken_upload_is_a
     assert "Sample photo" in _body(browser)  # the page keeps working
     assert not browser.find_elements(By.CSS_SELECTOR, '[data-testid="stException"]')
     _shot(browser, "broken-upload.png")
+
+
+def test_a_folder_outside_the_allowed_ones_is_refused_and_none_of_its_pictures_shown(app_url, browser, tmp_path):
+    from PIL import Image
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    private = tmp_path / "private"  # outside the server's roots (by default the bundled gallery only)
+    private.mkdir()
+    Image.new("RGB", (64, 48), "magenta").save(private / "private-photo.png")
+    browser.get(f"{app_url}/unit?layer=_blocks.0&unit=0")
+    WebDriverWait(browser, 600).until(lambda d: "top-9" in _body(d))  # the gallery's top-9 first
+    radio = browser.find_element(By.XPATH, '//*[@data-testid="stRadio"]//label[normalize-space()="a folder"]')
+    radio.click()
+    field = WebDriverWait(browser, 300).until(
+        lambda d: d.find_elements(By.CSS_SELECTOR, 'input[aria-label="Folder on the server"]'))[0]
+    field.send_keys(str(private), Keys.ENTER)
+    WebDriverWait(browser, 300).until(lambda d: "cannot open that folder" in _body(d) and "top-9" not in _body(d))
+    body = _body(browser)
+    assert "VIZ_IMAGE_ROOTS" in body and "private-photo" not in body and str(private) not in body
+    captions = [e.text for e in browser.find_elements(By.CSS_SELECTOR, '[data-testid="stImage"]')]
+    assert not [c for c in captions if "top-9" in c]
+    assert not browser.find_elements(By.CSS_SELECTOR, '[data-testid="stException"]')
+    _shot(browser, "folder-refused.png")

@@ -3,8 +3,8 @@
 import streamlit as st
 
 import viz
-from ui.common import (UPLOAD_TYPES, check_param, choose_image, choose_layer, current_model, current_quality,
-                       view_params)
+from ui.common import check_param, choose_image, choose_layer, current_model, current_quality, view_params
+from ui.image_sets import choose_image_set
 from viz.views import unit_card
 from viz.core.images import to_pil
 from viz.zf.figures import unit_panel
@@ -48,22 +48,16 @@ if st.toggle("Also: a diversity set of 4, and three methods side by side (slower
     st.caption(unit_card.METHODS_NOTE)
 
 st.subheader("Where it fires in an image set (Zeiler & Fergus, Figure 2)")
-source = st.radio("Image set", ["bundled gallery", "a folder", "uploaded photos"], horizontal=True, key="unit_set")
-images = None
-if source == "a folder":
-    images = st.text_input("Folder path on this machine (e.g. an ImageNet validation subset)", key="unit_folder") or None
-elif source == "uploaded photos":
-    files = st.file_uploader("Photos", type=UPLOAD_TYPES, accept_multiple_files=True, key="unit_files")
-    images = unit_card.load_set([f.getvalue() for f in files]) if files else None
 try:
+    images = choose_image_set("unit")
     bar = st.progress(0.0, text="Searching the image set…")
     found = viz.top_examples(model, images, layer.name, k=9, per_image=True,
                              progress=lambda done, total: bar.progress(done / total))
     bar.empty()
     if found.skipped:
         st.info(found.skipped_message())
-    panel = unit_panel(model, found, channel, "guided", images if not isinstance(images, str) else None)
+    panel = unit_panel(model, found, channel, "guided", None if isinstance(images, list) else images)
     st.image(to_pil(panel), caption="top-9: guided projections (left) beside the image patches (right)", width=640)
     st.table(unit_card.statistics(model, images, layer.name, channel))
-except ValueError as exc:  # an unreadable folder or photo (viz.ImageError and UserError are ValueErrors)
+except ValueError as exc:  # a refused folder, an unreadable photo (viz.ImageError and UserError are ValueErrors)
     st.error(str(exc))

@@ -1,6 +1,9 @@
-"""Serving many sessions: shared work done once (`flight`) and one compute budget per process (`budget`)."""
+"""Serving many sessions: shared work done once (`flight`), one compute budget per process (`budget`), and the
+folders a browser may make the server read (`roots`)."""
 
 from .budget import ComputeBudget, Ticket, budget
 from .flight import in_flight, once
+from .roots import FolderRefused, allowed_roots, inside_roots, resolve_inside_roots
 
-__all__ = ["ComputeBudget", "Ticket", "budget", "in_flight", "once"]
+__all__ = ["ComputeBudget", "FolderRefused", "Ticket", "allowed_roots", "budget", "in_flight", "inside_roots", "once",
+           "resolve_inside_roots"]

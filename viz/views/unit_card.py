@@ -7,6 +7,7 @@ responds over an image set), `load_set` (uploaded photos as a batch).
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -106,14 +107,18 @@ def load_set(files: Sequence[bytes], size: int = 224) -> torch.Tensor:
     return to_batch([load_image(data) for data in files], size)
 
 
-def statistics(model: LoadedModel, images: torch.Tensor | str | None, layer: str, channel: int,
-               batch_size: int = 32) -> dict:
-    """How the unit responds over an image set (a batch, a folder, or None for the gallery; at most SET_LIMIT)."""
+def statistics(model: LoadedModel, images: torch.Tensor | str | os.PathLike | Sequence | None, layer: str,
+               channel: int, batch_size: int = 32) -> dict:
+    """How the unit responds over an image set (a batch, a folder, a list of files, or None for the gallery).
+
+    At most SET_LIMIT images of a folder or list are read.
+    """
     if isinstance(images, torch.Tensor):
         batches = [images[i : i + batch_size] for i in range(0, len(images), batch_size)]
         count = len(images)
     else:
-        files = image_files(images or gallery_dir())[:SET_LIMIT]
+        listed = images is not None and not isinstance(images, (str, os.PathLike))
+        files = (list(images) if listed else image_files(images or gallery_dir()))[:SET_LIMIT]
         batches = [to_batch(files[i : i + batch_size], model.input_size) for i in range(0, len(files), batch_size)]
         count = len(files)
     peaks, means, active = [], [], []
