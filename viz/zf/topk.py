@@ -93,11 +93,16 @@ class TopExamples:
 
     def skipped_message(self) -> str:
         """One line for the user; empty when every file was read."""
-        if not self.skipped:
-            return ""
-        names = ", ".join(f"{Path(path).name} ({why})" for path, why in self.skipped[:3])
-        more = f" and {len(self.skipped) - 3} more" if len(self.skipped) > 3 else ""
-        return f"skipped {len(self.skipped)} unreadable file(s): {names}{more}"
+        return skipped_message(self.skipped)
+
+
+def skipped_message(skipped: Sequence[tuple[str, str]]) -> str:
+    """One line for the user about unreadable files, (path, reason) each; empty when there are none."""
+    if not skipped:
+        return ""
+    names = ", ".join(f"{Path(path).name} ({why})" for path, why in skipped[:3])
+    more = f" and {len(skipped) - 3} more" if len(skipped) > 3 else ""
+    return f"skipped {len(skipped)} unreadable file(s): {names}{more}"
 
 
 def list_sources(images_or_folder) -> list[Path] | torch.Tensor:
