@@ -92,7 +92,7 @@ def test_statistics_equal_the_unit_cards_live_ones(untrained, tmp_path):
 
 def test_an_interrupted_index_continues_and_ends_equal_to_an_uninterrupted_one(untrained, photos, tmp_path):
     whole, broken = tmp_path / "whole", tmp_path / "broken"
-    build_index(untrained, photos, whole, LAYERS, batch_size=2, chunk=4)
+    build_index(untrained, photos, whole, LAYERS, batch_size=2, chunk=4, workers=3)  # decoding in parallel too
     calls = []
 
     def stop_in_the_second_chunk(done, total):

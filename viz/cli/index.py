@@ -31,6 +31,8 @@ def register(commands, model_options) -> None:
     p.add_argument("--batch-size", type=int, default=32, help="images per forward pass")
     p.add_argument("--chunk", type=int, default=CHUNK,
                    help="images per saved piece of work (what an interruption can lose; the unit of sharding)")
+    p.add_argument("--workers", type=int, default=1,
+                   help="threads decoding images (on a GPU, 4-8 keep it fed; on a CPU the forward pass needs the cores)")
     p.set_defaults(run=_index)
 
 
@@ -41,7 +43,8 @@ def _index(args) -> None:
         label = f"index rank {here.rank}/{here.size}" if here.size > 1 else "index"
         with progress_bar(label, "image") as update:
             run = build_index(model, args.folder, args.out, layers=layers, k=args.k, per_image=not args.any_position,
-                              fit=args.fit, batch_size=args.batch_size, chunk=args.chunk, world=here, progress=update)
+                              fit=args.fit, batch_size=args.batch_size, chunk=args.chunk, world=here, progress=update,
+                              workers=args.workers)
         if not here.leader:
             return
         if run.up_to_date:

@@ -123,17 +123,24 @@ def list_sources(images_or_folder) -> list[Path] | torch.Tensor:
     return files
 
 
-def read_batch(paths: Sequence[Path], size: int, fit: str) -> tuple[torch.Tensor | None, list[int], list]:
+def read_batch(paths: Sequence[Path], size: int, fit: str, mapper=map) -> tuple[torch.Tensor | None, list[int], list]:
     """Decode, resize and stack; returns the batch, the positions in `paths` that were read, and the
-    unreadable files as (path, reason)."""
-    tensors, read, skipped = [], [], []
-    for i, path in enumerate(paths):
+    unreadable files as (path, reason). `mapper` (e.g. a thread pool's `map`) may decode files in parallel."""
+
+    def read(path: Path) -> torch.Tensor | str:
         try:
-            tensors.append(fit_square(load_image(path), size, fit))
-            read.append(i)
+            return fit_square(load_image(path), size, fit)
         except ImageError as exc:
-            skipped.append((str(path), str(exc)))
-    return (torch.stack(tensors) if tensors else None), read, skipped
+            return str(exc)
+
+    tensors, done, skipped = [], [], []
+    for i, (path, image) in enumerate(zip(paths, mapper(read, paths))):
+        if isinstance(image, str):
+            skipped.append((str(path), image))
+        else:
+            tensors.append(image)
+            done.append(i)
+    return (torch.stack(tensors) if tensors else None), done, skipped
 
 
 def prefetched(load: Callable[[int], object], count: int) -> Iterator:
