@@ -163,6 +163,10 @@ def test_a_corrupt_or_foreign_index_file_is_a_user_error(untrained, tmp_path):
     np.save(values, np.array([{"a": 1}] * 216, dtype=object).reshape(24, 9), allow_pickle=True)
     with pytest.raises(UserError, match="values.npy is not a NumPy array"):  # pickles are never loaded
         Index(out).examples("_blocks.1", 0)
+    header = json.loads((out / "index.json").read_text())
+    (out / "index.json").write_text(json.dumps({**header, "layers": {"../../elsewhere": {}}}))
+    with pytest.raises(UserError, match="not a module name"):
+        Index(out)
     (out / "index.json").write_text(json.dumps({"name": "someone else's"}))
     with pytest.raises(UserError, match="is not a viz index"):
         Index(out)

@@ -150,6 +150,8 @@ class Index:
             self.images = int(self.header["images"])
         except (KeyError, TypeError, ValueError) as exc:
             raise UserError(f"{self.folder / HEADER} lacks {first_line(exc)}; build the index again") from None
+        if any("/" in name or "\\" in name or name in ("", ".", "..") for name in self.layers):
+            raise UserError(f"{self.folder / HEADER} names a layer that is not a module name; build the index again")
         self._found: dict[str, TopExamples] = {}
         self._stats: dict[str, dict] = {}
 
