@@ -41,6 +41,7 @@ from ..core.checks import check_channel
 from ..core.files import write_atomic
 from ..core.receptive_field import FieldMap
 from ..serving.cache import default_cache_dir
+from ..views.unit_card import statistics_table
 from ..zf.topk import Example, TopExamples
 
 FORMAT, VERSION = "viz-index", 1
@@ -129,9 +130,7 @@ class UnitStatistics:
 
     def table(self) -> dict:
         """The rows the Unit card shows (the same as its live statistics)."""
-        return {"images": self.images, "strongest activation": round(self.max, 4),
-                "median of per-image maxima": round(self.median_max, 4), "mean activation": round(self.mean, 4),
-                "share of positions active (> 0)": round(self.active, 4)}
+        return statistics_table(self.images, self.max, self.median_max, self.mean, self.active)
 
 
 class Index:
