@@ -32,7 +32,7 @@ def register(commands, model_options) -> None:
     p.add_argument("--chunk", type=int, default=CHUNK,
                    help="images per saved piece of work (what an interruption can lose; the unit of sharding)")
     p.add_argument("--workers", type=int, default=1,
-                   help="threads decoding images (on a GPU, 4-8 keep it fed; on a CPU the forward pass needs the cores)")
+                   help="threads decoding images (on a GPU 4-8 keep it fed; on a CPU the forward pass needs the cores)")
     p.set_defaults(run=_index)
 
 

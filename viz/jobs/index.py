@@ -107,7 +107,7 @@ def _sweep_chunk(model: LoadedModel, files: Sequence[Path], first: int, rule: Ru
             flat = act.detach().float().reshape(*act.shape[:2], -1)
             running[layer].add(act, numbers)
             maxima.setdefault(layer, []).append(flat.amax(dim=2).cpu())
-            sums[layer] = sums.get(layer, 0) + flat.sum(dim=(0, 2), dtype=torch.float64).cpu()
+            sums[layer] = sums.get(layer, 0) + flat.sum(dim=(0, 2)).cpu().double()  # MPS has no float64
             active[layer] = active.get(layer, 0) + (flat > 0).sum(dim=(0, 2)).cpu()
             counts[layer] = counts.get(layer, 0) + flat.shape[0] * flat.shape[2]
             maps[layer] = list(act.shape[2:])
