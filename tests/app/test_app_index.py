@@ -39,7 +39,7 @@ def test_the_unit_card_reads_the_index_the_url_names(index_root):
     assert at.sidebar.selectbox(key="index").value == "three"
     texts = _captions(at)
     assert any(t.startswith("Image set: the dataset index 'three': the 3 images of") for t in texts), texts
-    assert any(t.startswith("top-9 of 3 images") for t in texts), texts
+    assert any(t.startswith("top-3 of 3 images") for t in texts), texts  # fewer images than k: all of them
     assert at.table[0].value.loc["images"].iloc[0] == 3
     assert "unit_set" not in [radio.key for radio in at.get("radio")]  # no live image-set choice
 

@@ -55,8 +55,8 @@ if index is not None:
     st.caption(f"Image set: the dataset {index.describe()}. Choose another in the sidebar.")
     try:
         st.image(index_panel(index, model, layer.name, channel), width=640,
-                 caption=f"top-{index.k} of {index.images:,} images: guided projections (left) beside the patches "
-                         "(right)")
+                 caption=f"top-{len(index.examples(layer.name, channel))} of {index.images:,} images: guided "
+                         "projections (left) beside the patches (right)")
         stats = index.statistics(layer.name, channel)
         st.table(stats.table())
         st.bar_chart({"images": stats.histogram}, height=160, x_label="per-image maximum (bin)", y_label="images")
