@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# GPU check for activation maximization: the actmax tests (CUDA ones included), the Lucent benchmark and the atlas on
-# CUDA, in under 5 minutes; everything it prints also lands in $OUT.
+# GPU check: the actmax tests (CUDA ones included), the Lucent benchmark, the atlas and the dataset index on
+# CUDA, in about 12 minutes; everything it prints also lands in $OUT.
 #
 # Meant for a machine with torch (>= 2.4) preinstalled and no internet. The packages it lacks come as wheels
 # from benchmarks/wheels (fill it on a connected machine with `make gpu-wheels`, then carry the folder along):
@@ -28,3 +28,7 @@ timeout 150 $PY benchmarks/actmax_vs_lucent.py --device cuda --windows 0.72,1 --
 # The atlas of every block unit of the embedded model (1,808 units, 128 px, 512 steps): units/s, peak memory.
 timeout 240 $PY benchmarks/atlas_speed.py --device cuda --layers blocks --size 128 --steps 512 2>&1 \
     | tee "$OUT/atlas_cuda.txt"
+# The dataset index on one GPU: images/s of `python -m viz index` over 1,024 ImageNet-sized JPEGs (each tier's
+# layer), the size per 1,000 images and the projected time for 50,000; decoding runs on 8 threads.
+timeout 180 $PY benchmarks/index_speed.py --device cuda --processes 1 --images 1024 --batch-size 256 --chunk 512 \
+    --workers 8 2>&1 | tee "$OUT/index_cuda.txt"

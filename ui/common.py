@@ -17,8 +17,10 @@ import models
 import viz
 from viz.actmax import QUALITY
 from viz.core.figures import FORMATS, figure_bytes
-from viz.core.images import gallery_dir, image_files
+from viz.core.images import gallery_dir, image_files, to_pil
+from viz.jobs.index_store import Index, find_indexes, index_root
 from viz.serving import budget
+from viz.zf.figures import unit_panel
 
 UPLOAD_TYPES = ["png", "jpg", "jpeg", "gif", "bmp", "tif", "tiff", "webp"]
 DEFAULT_MODEL = "efficientnet_lite0"
@@ -64,6 +66,16 @@ def draw_sidebar() -> None:
               bind="query-params", help="untrained: the same network with random weights, the classroom contrast")
     bar.radio("Quality", list(QUALITY), captions=[QUALITY_HELP[q] for q in QUALITY], key="quality",
               horizontal=True, bind="query-params", help="steps and size of every activation-maximization picture")
+    indexes = available_indexes()
+    check_param("index", ["none", *indexes])
+    # no format_func: a bound selectbox matches the URL against the shown labels, so they are the names
+    chosen = bar.selectbox("Dataset index", ["none", *indexes], key="index", bind="query-params",
+                           help=f"top-9 and statistics precomputed over an image set by `python -m viz index FOLDER "
+                                f"--out DIR`; the app offers the indexes in {index_root()} (set VIZ_INDEX_DIR to "
+                                "change it); none: the live sweep of the gallery")
+    if chosen in indexes:
+        bar.caption(f"{indexes[chosen].images:,} images, {indexes[chosen].header.get('model')} "
+                    f"({indexes[chosen].header.get('weights')}), layers {', '.join(indexes[chosen].layers)}")
     model = current_model()
     bar.caption(f"{model.name} · weights {model.weights_id} · device **{model.device}**")
     with bar.expander("Models on this machine"):
@@ -82,6 +94,45 @@ def current_model() -> models.LoadedModel:
     except models.UserError as exc:
         st.sidebar.error(str(exc))
     return load_model(DEFAULT_MODEL, weights)
+
+
+@st.cache_resource(ttl=30, show_spinner=False)
+def _indexes(root: str) -> dict[str, Index]:
+    """The indexes under the configured folder, looked up at most every 30 s; shared by every session
+    (an Index only reads its files, once)."""
+    return find_indexes(root)
+
+
+def available_indexes() -> dict[str, Index]:
+    """Indexes offered to the browser: only those found under the configured folder, by name (a path typed
+    in the browser is never opened)."""
+    return _indexes(str(index_root()))
+
+
+def current_index(model: models.LoadedModel, layer: str) -> tuple[Index | None, str]:
+    """(the sidebar's dataset index if it covers `layer` of this model, else None; a note when it does not)."""
+    name = st.session_state.get("index", "none")
+    index = available_indexes().get(name)
+    if index is None:
+        return None, ""
+    if not index.covers(model, layer):
+        return None, (f"The dataset index {name!r} does not cover {model.name} ({model.weights}) {layer}; "
+                      f"it holds {', '.join(index.layers)} of {index.header.get('model')} "
+                      f"({index.header.get('weights')}). Showing the live gallery instead.")
+    return index, ""
+
+
+@st.cache_data(max_entries=256, show_spinner="Projecting the unit's top examples…")
+def _index_panel(folder: str, identity: str, _index: Index, _model: models.LoadedModel, model_key: tuple, layer: str,
+                 channel: int):
+    return to_pil(unit_panel(_model, _index.top_examples(layer), channel, "guided"))
+
+
+def index_panel(index: Index, model: models.LoadedModel, layer: str, channel: int):
+    """A unit's top examples from an index, projections beside patches (Figure 2), as a picture; kept per
+    index, unit and model, so a unit seen before opens at once."""
+    return _index_panel(str(index.folder), index.header["identity"], index, model,
+                        (model.name, model.weights_id, str(model.device)), layer, channel)
 
 
 def current_quality() -> str:
@@ -124,7 +175,8 @@ def choose_layer(model: models.LoadedModel, default: str | None = None, label: s
 
 def view_params(**changes) -> dict:
     """The URL parameters of a link to another view: the frame's choices plus `changes` (strings)."""
-    params = {k: str(st.session_state[k]) for k in ("model", "weights", "quality", "image") if k in st.session_state}
+    params = {k: str(st.session_state[k]) for k in ("model", "weights", "quality", "image", "index")
+              if k in st.session_state}
     params.update({k: str(v) for k, v in changes.items()})
     return params
 

@@ -5,7 +5,8 @@ Public calls (see DESIGN.md): `activations`, `classify`, `load_image`; activatio
 (deconvnet, guided, gradient), `to_display`, `deconv_audit`, `top_examples`, `receptive_field`,
 `occlusion`, `invariance` and `first_layer_filters`; `probe` tags units with synthetic stimuli (edge, colour, curve,
 other). `viz.views.hierarchy` computes the app's landing (Figure 1.2 for a photo) in stages;
-`viz.views.unit_card` and `viz.views.image_view` the Unit and Image pages.
+`viz.views.unit_card` and `viz.views.image_view` the Unit and Image pages. `Index` reads a dataset index
+(every unit's top-k over a folder of any size, built by `python -m viz index`).
 
 Packages: `core` (hooks, images, receptive fields, rectifiers, checks: what every method shares), the
 methods `actmax`, `zf`, `probe` and `optim` (they never import each other), `views` (what a page or a
@@ -21,6 +22,7 @@ from .core.hooks import Capture, HookScope
 from .core.images import ImageError, load_image, to_batch
 from .core.receptive_field import receptive_field
 from .core.rectifiers import RectifierRule
+from .jobs.index_store import Index
 from .probe import probe
 from .serving.cache import DiskCache
 from .zf import deconv_audit, first_layer_filters, invariance, occlusion, project, to_display, top_examples
@@ -32,6 +34,7 @@ __all__ = [
     "DiskCache",
     "HookScope",
     "ImageError",
+    "Index",
     "RectifierRule",
     "RenderSettings",
     "Rendering",

@@ -3,7 +3,7 @@
 import streamlit as st
 
 import viz
-from ui.common import current_model, download_buttons, model_parts, shared_result
+from ui.common import current_index, current_model, download_buttons, model_parts, shared_result
 from viz.core.figures import figure_bytes
 from viz.zf.projection import METHODS
 from viz.zf.figures import figure2, projection_note, unit_panel
@@ -13,8 +13,8 @@ SMOOTH_SAMPLES = 16
 model = current_model()
 st.title("Which image patches excite a unit?")
 st.write(
-    "Zeiler & Fergus (2014), Figure 2: for each unit, the nine gallery photos where it fires hardest, cropped "
-    "to what the unit can see (right), and that activation projected back to pixels (left)."
+    "Zeiler & Fergus (2014), Figure 2: for each unit, the nine photos of an image set where it fires hardest, "
+    "cropped to what the unit can see (right), and that activation projected back to pixels (left)."
 )
 layers = {f"{layer.name} ({layer.tier}, {layer.channels} units)": layer for layer in model.layers}
 label = st.selectbox("Layer", list(layers), index=min(3, len(layers) - 1), key="deconv_layer", bind="query-params")
@@ -42,17 +42,25 @@ samples = SMOOTH_SAMPLES if smooth else 0
 
 note = projection_note(model, layer.name, method)
 (st.success if note.startswith("exact") else st.warning)(f"{method} projection through {layer.name}: {note}")
+index, index_note = current_index(model, layer.name)
+if index_note:
+    st.info(index_note)
+st.caption(f"Image set: the dataset {index.describe()}." if index is not None else
+           "Image set: the bundled gallery, searched live (choose a dataset index in the sidebar for a larger one).")
 
 
 def top9(progress):
-    """The gallery sweep, the projections and the figure: one job, shared by every session asking the same."""
-    found = viz.top_examples(model, None, layer.name, k=9, per_image=True, progress=progress)
+    """The sweep (or the index), the projections and the figure: one job, shared by every session asking."""
+    if index is not None:
+        found = index.top_examples(layer.name)
+    else:
+        found = viz.top_examples(model, None, layer.name, k=9, per_image=True, progress=progress)
     panels = [unit_panel(model, found, unit, method, samples=samples) for unit in units]
     return found, panels, figure_bytes(figure2(model, found, units, method, panels=panels, samples=samples))
 
 
 parts = {"page": "top9", **model_parts(model), "layer": layer.name, "units": units, "method": method,
-         "samples": samples}
+         "samples": samples, "index": index.header["identity"] if index is not None else None}
 found, panels, png = shared_result("Searching the gallery and projecting", parts, top9)
 if found.skipped:
     st.info(found.skipped_message())

@@ -3,7 +3,8 @@
 import streamlit as st
 
 import viz
-from ui.common import check_param, choose_image, choose_layer, current_model, current_quality, view_params
+from ui.common import (check_param, choose_image, choose_layer, current_index, current_model, current_quality,
+                       index_panel, view_params)
 from ui.image_sets import choose_image_set
 from viz.views import unit_card
 from viz.core.images import to_pil
@@ -48,16 +49,34 @@ if st.toggle("Also: a diversity set of 4, and three methods side by side (slower
     st.caption(unit_card.METHODS_NOTE)
 
 st.subheader("Where it fires in an image set (Zeiler & Fergus, Figure 2)")
-try:
-    images = choose_image_set("unit")
-    bar = st.progress(0.0, text="Searching the image set…")
-    found = viz.top_examples(model, images, layer.name, k=9, per_image=True,
-                             progress=lambda done, total: bar.progress(done / total))
-    bar.empty()
-    if found.skipped:
-        st.info(found.skipped_message())
-    panel = unit_panel(model, found, channel, "guided", None if isinstance(images, list) else images)
-    st.image(to_pil(panel), caption="top-9: guided projections (left) beside the image patches (right)", width=640)
-    st.table(unit_card.statistics(model, images, layer.name, channel))
-except ValueError as exc:  # a refused folder, an unreadable photo (viz.ImageError and UserError are ValueErrors)
-    st.error(str(exc))
+index, note = current_index(model, layer.name)
+if note:
+    st.info(note)
+if index is not None:
+    st.caption(f"Image set: the dataset {index.describe()}. Choose another in the sidebar.")
+    try:
+        st.image(index_panel(index, model, layer.name, channel), width=640,
+                 caption=f"top-{len(index.examples(layer.name, channel))} of {index.images:,} images: guided "
+                         "projections (left) beside the patches (right)")
+        stats = index.statistics(layer.name, channel)
+        st.table(stats.table())
+        st.bar_chart({"images": stats.histogram}, height=160, x_label="per-image maximum (bin)", y_label="images")
+        st.caption(f"Per-image maxima from {stats.edges[0]:.3g} to {stats.edges[-1]:.3g} in {len(stats.histogram)} "
+                   "equal bins.")
+    except ValueError as exc:  # a moved image folder or a damaged index file
+        st.error(str(exc))
+else:
+    try:
+        images = choose_image_set("unit")
+        bar = st.progress(0.0, text="Searching the image set…")
+        found = viz.top_examples(model, images, layer.name, k=9, per_image=True,
+                                 progress=lambda done, total: bar.progress(done / total))
+        bar.empty()
+        if found.skipped:
+            st.info(found.skipped_message())
+        panel = unit_panel(model, found, channel, "guided", None if isinstance(images, list) else images)
+        st.image(to_pil(panel), caption="top-9: guided projections (left) beside the image patches (right)",
+                 width=640)
+        st.table(unit_card.statistics(model, images, layer.name, channel))
+    except ValueError as exc:  # a refused folder, an unreadable photo (viz.ImageError and UserError are ValueErrors)
+        st.error(str(exc))

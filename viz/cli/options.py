@@ -52,13 +52,22 @@ def parse_channels(text: str, limit: int | None = None) -> list[int]:
 
 @contextlib.contextmanager
 def progress_bar(description: str, unit: str):
-    """A tqdm bar on stderr, and the engine's `progress(done, total)` callback that drives it."""
+    """A tqdm bar on stderr, and the engine's `progress(done, total)` callback that drives it.
+
+    The bar appears at the first report, so an error found before any work is the only line on stderr.
+    """
     from tqdm import tqdm
 
-    with tqdm(total=None, desc=description, unit=unit, file=sys.stderr, leave=False) as bar:
+    bars = []
 
-        def update(done: int, total: int) -> None:
-            bar.total = total
-            bar.update(done - bar.n)
+    def update(done: int, total: int) -> None:
+        if not bars:
+            bars.append(tqdm(total=total, desc=description, unit=unit, file=sys.stderr, leave=False))
+        bars[0].total = total
+        bars[0].update(done - bars[0].n)
 
+    try:
         yield update
+    finally:
+        for bar in bars:
+            bar.close()

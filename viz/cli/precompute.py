@@ -5,6 +5,7 @@ from __future__ import annotations
 import models
 from viz.actmax import QUALITY
 from viz.serving.cache import entry_count
+from viz.jobs.index import IndexRun
 from viz.jobs.precompute import classroom_tasks
 
 from .options import progress_bar
@@ -25,8 +26,10 @@ def _precompute(args) -> None:
     for number, task in enumerate(tasks, 1):
         before = entry_count()
         with progress_bar(f"[{number}/{len(tasks)}] {task.name}", "step") as update:
-            task.run(update)
+            result = task.run(update)
         new = entry_count() - before
+        if isinstance(result, IndexRun):  # an index is files of its own, not cache entries
+            new = 0 if result.up_to_date else 1
         added += new
         print(f"[{number}/{len(tasks)}] {task.name}: {f'computed {new} entries' if new else 'already cached'}")
     print(f"precompute: {added} entries computed for {len(tasks)} tasks" +

@@ -1,4 +1,4 @@
-"""Running under PyTorch's own launcher: `torchrun --nproc-per-node=K -m viz atlas ...`.
+"""Running under PyTorch's own launcher: `torchrun --nproc-per-node=K -m viz atlas|index ...`.
 
 torchrun sets WORLD_SIZE, RANK and LOCAL_RANK (and the rendezvous address) in each process's environment;
 run any other way, the world is one process and nothing here touches torch.distributed. Each rank takes
@@ -36,6 +36,14 @@ class World:
     def barrier(self) -> None:
         if self.size > 1:
             dist.barrier()
+
+    def gather(self, value) -> list | None:
+        """Every rank's `value`, in rank order, on the leader (None elsewhere); sent through the process group."""
+        if self.size == 1:
+            return [value]
+        gathered = [None] * self.size if self.leader else None
+        dist.gather_object(value, gathered, dst=0)
+        return gathered
 
 
 @contextlib.contextmanager

@@ -2,7 +2,8 @@
 
 What a class opens first: the Layers landing and the guided tour for every gallery photo (trained, and
 untrained for the tour's contrast), the Layer atlas page on its default layer, and for every visualizable
-layer the gallery's top-9 sweep that the Top-9 page and the units' evidence cards read; all at one quality
+layer the gallery's top-9 sweep that the Top-9 page and the units' evidence cards read, and the gallery's
+dataset index of every layer (offered in the sidebar as `gallery-<model>`); all at one quality
 (fast, balanced or best, the sidebar's choice). Each task computes only what the cache lacks, so a second run
 computes nothing. The app and a running precompute share the cache folder; a piece both ask for at once is
 computed by one of them (`viz.serving.flight`).
@@ -18,6 +19,8 @@ from models import LoadedModel
 
 from ..actmax import quality_settings
 from .atlas import atlas_units, default_layer, unit_pictures
+from .index import build_index
+from .index_store import index_root
 from ..core.images import gallery_dir, image_files, load_image
 from ..views.tour import landing
 from ..zf.topk import top_examples
@@ -50,7 +53,18 @@ def classroom_tasks(model: LoadedModel, quality: str = "fast") -> list[Task]:
         units = atlas_units(model, [default_layer(model)])
         return list(unit_pictures(model, units, quality_settings(quality), progress=progress))
 
+    def index(progress):
+        return build_index(model, gallery_dir(), index_root() / gallery_index_name(model),
+                           [layer.name for layer in model.layers], progress=progress)
+
     photos = image_files(gallery_dir())
     return [*(sweep(layer.name) for layer in model.layers),
+            Task(f"dataset index of the gallery ({gallery_index_name(model)})", index),
             *(photo(net, path) for net in (model, untrained) for path in photos),
             Task(f"atlas of {default_layer(model)}", atlas)]
+
+
+def gallery_index_name(model: LoadedModel) -> str:
+    """The folder name of the gallery's index for this model and weights, under `index_root()`."""
+    weights = {"default": "", "none": "-untrained"}.get(model.weights, f"-{model.weights_id[:8]}")
+    return f"gallery-{model.name}{weights}"

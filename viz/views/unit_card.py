@@ -128,10 +128,15 @@ def statistics(model: LoadedModel, images: torch.Tensor | str | os.PathLike | Se
         means.append(maps.mean(dim=1))
         active.append((maps > 0).float().mean(dim=1))
     peak, mean, on = torch.cat(peaks), torch.cat(means), torch.cat(active)
+    return statistics_table(count, float(peak.max()), float(peak.median()), float(mean.mean()), float(on.mean()))
+
+
+def statistics_table(images: int, strongest: float, median_max: float, mean: float, active: float) -> dict:
+    """The rows of the card's statistics table, whether computed live or read from a dataset index."""
     return {
-        "images": count,
-        "strongest activation": round(float(peak.max()), 4),
-        "median of per-image maxima": round(float(peak.median()), 4),
-        "mean activation": round(float(mean.mean()), 4),
-        "share of positions active (> 0)": round(float(on.mean()), 4),
+        "images": images,
+        "strongest activation": round(strongest, 4),
+        "median of per-image maxima": round(median_max, 4),
+        "mean activation": round(mean, 4),
+        "share of positions active (> 0)": round(active, 4),
     }

@@ -7,7 +7,9 @@ kept by reference (their path, or their index in a given tensor), never in memor
 decoded on a worker thread while the current one runs.
 
 With `per_image=True` each image contributes at most once per channel (its strongest position), so the k
-examples are k different photos rather than k neighbouring positions of one.
+examples are k different photos rather than k neighbouring positions of one. Equal values go to the image
+that comes first (`select_top`), so the same candidates give the same top-k however they were batched; the
+dataset index (`viz.jobs.index`) builds on the same pieces.
 
 Unreadable files are skipped, counted and reported in `TopExamples.skipped`; they never abort the sweep.
 Sweeps over files are cached on disk (key: model, weights, layer, settings, and each file's path, size
@@ -17,7 +19,7 @@ and modification time); sweeps over a tensor are not.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -91,14 +93,19 @@ class TopExamples:
 
     def skipped_message(self) -> str:
         """One line for the user; empty when every file was read."""
-        if not self.skipped:
-            return ""
-        names = ", ".join(f"{Path(path).name} ({why})" for path, why in self.skipped[:3])
-        more = f" and {len(self.skipped) - 3} more" if len(self.skipped) > 3 else ""
-        return f"skipped {len(self.skipped)} unreadable file(s): {names}{more}"
+        return skipped_message(self.skipped)
 
 
-def _list_sources(images_or_folder) -> list[Path] | torch.Tensor:
+def skipped_message(skipped: Sequence[tuple[str, str]]) -> str:
+    """One line for the user about unreadable files, (path, reason) each; empty when there are none."""
+    if not skipped:
+        return ""
+    names = ", ".join(f"{Path(path).name} ({why})" for path, why in skipped[:3])
+    more = f" and {len(skipped) - 3} more" if len(skipped) > 3 else ""
+    return f"skipped {len(skipped)} unreadable file(s): {names}{more}"
+
+
+def list_sources(images_or_folder) -> list[Path] | torch.Tensor:
     if images_or_folder is None:
         images_or_folder = gallery_dir()
     if isinstance(images_or_folder, torch.Tensor):
@@ -116,26 +123,62 @@ def _list_sources(images_or_folder) -> list[Path] | torch.Tensor:
     return files
 
 
-def _read_batch(paths: Sequence[Path], size: int, fit: str) -> tuple[torch.Tensor | None, list[str], list]:
-    """Decode, resize and stack; unreadable files go to the third list with the reason."""
-    tensors, read, skipped = [], [], []
-    for path in paths:
+def read_batch(paths: Sequence[Path], size: int, fit: str, mapper=map) -> tuple[torch.Tensor | None, list[int], list]:
+    """Decode, resize and stack; returns the batch, the positions in `paths` that were read, and the
+    unreadable files as (path, reason). `mapper` (e.g. a thread pool's `map`) may decode files in parallel."""
+
+    def read(path: Path) -> torch.Tensor | str:
         try:
-            tensors.append(fit_square(load_image(path), size, fit))
-            read.append(str(path))
+            return fit_square(load_image(path), size, fit)
         except ImageError as exc:
-            skipped.append((str(path), str(exc)))
-    return (torch.stack(tensors) if tensors else None), read, skipped
+            return str(exc)
+
+    tensors, done, skipped = [], [], []
+    for i, (path, image) in enumerate(zip(paths, mapper(read, paths))):
+        if isinstance(image, str):
+            skipped.append((str(path), image))
+        else:
+            tensors.append(image)
+            done.append(i)
+    return (torch.stack(tensors) if tensors else None), done, skipped
 
 
-def _tensor_batch(images: torch.Tensor, start: int, size: int, fit: str) -> tuple[torch.Tensor, list[str], list]:
+def prefetched(load: Callable[[int], object], count: int) -> Iterator:
+    """`load(0)`, ..., `load(count - 1)` in order, each decoded on a worker thread while the caller uses the
+    previous one (image decoding overlaps the forward pass)."""
+    if count == 0:
+        return
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pending = pool.submit(load, 0)
+        for n in range(count):
+            result = pending.result()
+            if n + 1 < count:
+                pending = pool.submit(load, n + 1)
+            yield result
+
+
+def _tensor_batch(images: torch.Tensor, start: int, size: int, fit: str) -> tuple[torch.Tensor, list[int], list]:
     chunk = images[start:]
     if chunk.shape[-2:] != (size, size):
         chunk = torch.stack([fit_square(im, size, fit) for im in chunk])
-    return chunk, [f"tensor[{start + i}]" for i in range(len(chunk))], []
+    return chunk, list(range(len(chunk))), []
 
 
-class _RunningTopK:
+def select_top(values: torch.Tensor, images: torch.Tensor, positions: torch.Tensor,
+               k: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """Per row the k best candidates of (C, M) values, images, positions; equal values go to the lower image.
+
+    Candidates of one image keep their relative order, so the choice among ties depends only on the images,
+    not on how they were split into batches, chunks or ranks: any grouping of the same candidates gives the
+    same top-k (what lets a sharded index equal the one-process sweep).
+    """
+    by_image = images.argsort(dim=1, stable=True)
+    values, images, positions = (t.gather(1, by_image) for t in (values, images, positions))
+    order = values.argsort(dim=1, descending=True, stable=True)[:, :k]
+    return values.gather(1, order), images.gather(1, order), positions.gather(1, order)
+
+
+class RunningTopK:
     """Per channel the k largest (value, image, position) seen so far.
 
     Once a channel has k entries, an image whose maximum for it does not beat the k-th cannot contribute,
@@ -161,20 +204,22 @@ class _RunningTopK:
             values[live], positions[live] = flat[live].topk(take, dim=1)
         return values, positions
 
-    def add(self, act: torch.Tensor, first_image: int) -> None:
+    def add(self, act: torch.Tensor, images: torch.Tensor) -> None:
+        """Take in a batch's (B, C, ...) activations; `images` (B,) are their image numbers, in rising order."""
         batch, channels = act.shape[:2]
         flat = act.detach().float().reshape(batch, channels, -1)
         take = 1 if self.per_image else min(self.k, flat.shape[2])
         values, positions = self._batch_topk(flat, take)  # (B, C, take)
-        image = torch.arange(first_image, first_image + batch, device=act.device).view(batch, 1, 1)
-        candidates = [t.permute(1, 0, 2).reshape(channels, -1) for t in (values, image.expand_as(values), positions)]
+        image = images.to(act.device).view(batch, 1, 1)
+        self.merge(*(t.permute(1, 0, 2).reshape(channels, -1) for t in (values, image.expand_as(values), positions)))
+
+    def merge(self, values: torch.Tensor, images: torch.Tensor, positions: torch.Tensor) -> None:
+        """Take in (C, M) candidates: another batch's, or another sweep's kept top-k."""
+        candidates = (values, images, positions)
         if self.values is not None:
             kept = (self.values, self.images, self.positions)
-            candidates = [torch.cat([old, new], dim=1) for old, new in zip(kept, candidates)]
-        values, order = candidates[0].topk(min(self.k, candidates[0].shape[1]), dim=1)
-        self.values = values
-        self.images = candidates[1].gather(1, order)
-        self.positions = candidates[2].gather(1, order)
+            candidates = [torch.cat([old, new.to(old.device)], dim=1) for old, new in zip(kept, candidates)]
+        self.values, self.images, self.positions = select_top(*candidates, self.k)
 
     def padded(self) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         """(values, images, positions), each (C, k) on the CPU; missing entries have value -inf."""
@@ -189,31 +234,29 @@ class _RunningTopK:
 def _sweep(model, sources, layer, k, per_image, batch_size, fit, progress) -> dict:
     size = model.input_size
     total = len(sources)
-    running = _RunningTopK(k, per_image)
+    running = RunningTopK(k, per_image)
     names: list[str] = []
     skipped: list[tuple[str, str]] = []
     map_size: tuple[int, ...] = ()
     starts = range(0, total, batch_size)
 
-    def load(start: int):
+    def load(n: int):
+        start = starts[n]
         if isinstance(sources, torch.Tensor):
-            return _tensor_batch(sources[: start + batch_size], start, size, fit)
-        return _read_batch(sources[start : start + batch_size], size, fit)
+            batch, read, bad = _tensor_batch(sources[: start + batch_size], start, size, fit)
+            return batch, [f"tensor[{start + i}]" for i in read], bad
+        batch, read, bad = read_batch(sources[start : start + batch_size], size, fit)
+        return batch, [str(sources[start + i]) for i in read], bad
 
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        pending = pool.submit(load, starts[0])
-        for n, start in enumerate(starts):
-            batch, read, bad = pending.result()
-            if n + 1 < len(starts):
-                pending = pool.submit(load, starts[n + 1])
-            skipped += bad
-            if batch is not None:
-                act = activations(model, batch, layer)[layer]
-                map_size = tuple(act.shape[2:])
-                running.add(act, len(names))
-                names += read
-            if progress is not None:
-                progress(min(start + batch_size, total), total)
+    for start, (batch, read, bad) in zip(starts, prefetched(load, len(starts))):
+        skipped += bad
+        if batch is not None:
+            act = activations(model, batch, layer)[layer]
+            map_size = tuple(act.shape[2:])
+            running.add(act, torch.arange(len(names), len(names) + len(read)))
+            names += read
+        if progress is not None:
+            progress(min(start + batch_size, total), total)
     if not names:
         raise UserError(f"none of the {total} files could be read; first problem: {skipped[0][1]}")
     values, images, positions = running.padded()
@@ -222,7 +265,7 @@ def _sweep(model, sources, layer, k, per_image, batch_size, fit, progress) -> di
     )
 
 
-def _files_identity(files: Sequence[Path]) -> list:
+def files_identity(files: Sequence[Path]) -> list:
     """What decides a file's pixels, cheaply: path, size, modification time (a vanished file is unreadable)."""
     out = []
     for path in files:
@@ -258,7 +301,7 @@ def top_examples(
     if fit not in FIT_MODES:
         raise UserError(f"unknown fit mode {fit!r}; choose one of {', '.join(FIT_MODES)}")
     resolve_modules(model, [layer])  # an unknown layer fails before any file is read
-    sources = _list_sources(images_or_folder)
+    sources = list_sources(images_or_folder)
     settings = dict(layer=layer, k=int(k), per_image=bool(per_image), input_size=model.input_size, fit=fit)
 
     swept = []
@@ -271,7 +314,7 @@ def top_examples(
         found = compute()
     else:
         cache = cache if cache is not None else DiskCache("topk")
-        parts = dict(model=model.name, weights=model.weights_id, files=_files_identity(sources), **settings)
+        parts = dict(model=model.name, weights=model.weights_id, files=files_identity(sources), **settings)
         found = cache.get_or_compute(parts, compute)
         if progress is not None and not swept:  # answered from the cache
             progress(len(sources), len(sources))

@@ -1,0 +1,208 @@
+"""The dataset index: equal to `viz.top_examples` for every unit, resumable, never mixed, the same under
+torchrun (2 CPU processes, gloo) as in one process; bad folders and foreign files give one clear line."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+import models
+from models.errors import UserError
+from viz import Index
+from viz.core.images import to_pil
+from viz.jobs.index import build_index
+from viz.jobs.index_store import find_indexes
+from viz.serving.cache import DiskCache
+from viz.views import unit_card
+from viz.zf.topk import top_examples
+
+ROOT = Path(__file__).resolve().parents[2]
+LAYERS = ["_blocks.1", "_blocks.4"]  # edges (24 units, 56x56 map) and contours (40 units, 14x14)
+
+
+@pytest.fixture(scope="module")
+def untrained():
+    return models.load("efficientnet_lite0", weights="none", device="cpu")
+
+
+def make_photos(folder: Path, count: int, seed: int = 0) -> Path:
+    """`count` small smooth random photos in two subfolders (the index searches recursively)."""
+    generator = torch.Generator().manual_seed(seed)
+    for i in range(count):
+        coarse = torch.rand(1, 3, 6, 6, generator=generator)
+        image = torch.nn.functional.interpolate(coarse, size=(40, 48), mode="bilinear", align_corners=False)[0]
+        where = folder / ("sub" if i % 3 == 0 else "") / f"photo{i:02d}.png"
+        where.parent.mkdir(parents=True, exist_ok=True)
+        to_pil(image).save(where)
+    return folder
+
+
+@pytest.fixture(scope="module")
+def photos(tmp_path_factory):
+    folder = make_photos(tmp_path_factory.mktemp("photos"), 11)
+    (folder / "sub" / "broken.jpg").write_bytes(b"not a jpeg")
+    return folder
+
+
+def arrays(out: Path) -> dict[str, np.ndarray]:
+    return {str(p.relative_to(out)): np.load(p, allow_pickle=False) for p in sorted(out.glob("layers/*/*.npy"))}
+
+
+@pytest.mark.parametrize("per_image", [True, False])
+def test_the_index_equals_top_examples_for_every_unit(untrained, photos, tmp_path, per_image):
+    out = tmp_path / "index"
+    # chunks of 5 in batches of 3: the chunks cut the batches of a single sweep differently
+    run = build_index(untrained, photos, out, LAYERS, k=4, per_image=per_image, batch_size=3, chunk=5)
+    assert (run.files, run.images, [Path(p).name for p, _ in run.skipped]) == (12, 11, ["broken.jpg"])
+    index = Index(out)
+    assert index.layers == LAYERS and index.images == 11 and index.skipped() == run.skipped
+    for layer in LAYERS:
+        found = top_examples(untrained, photos, layer, k=4, per_image=per_image, batch_size=3,
+                             cache=DiskCache("t", enabled=False))
+        for channel in range(found.channels):
+            ours, theirs = index.examples(layer, channel), found.examples(channel)
+            assert [(e.source, e.position, e.box) for e in ours] == [(e.source, e.position, e.box) for e in theirs]
+            assert [e.value for e in ours] == pytest.approx([e.value for e in theirs], rel=1e-5, abs=1e-7)
+        if per_image:
+            assert all(len({e.source for e in index.examples(layer, c)}) == 4 for c in range(found.channels))
+
+
+def test_statistics_equal_the_unit_cards_live_ones(untrained, tmp_path):
+    folder = make_photos(tmp_path / "clean", 7, seed=1)
+    build_index(untrained, folder, tmp_path / "index", ["_blocks.4"], batch_size=4, chunk=4)
+    index = Index(tmp_path / "index")
+    for channel in (0, 17, 39):
+        ours = index.statistics("_blocks.4", channel)
+        live = unit_card.statistics(untrained, str(folder), "_blocks.4", channel)
+        table = ours.table()
+        assert table["images"] == live["images"] == 7
+        for key in ("strongest activation", "mean activation", "share of positions active (> 0)"):
+            assert table[key] == pytest.approx(live[key], rel=1e-3, abs=1e-4), key
+        # per-image maxima are kept as float16: 3 significant digits
+        assert table["median of per-image maxima"] == pytest.approx(live["median of per-image maxima"], rel=2e-3)
+        assert sum(ours.histogram) == 7 and ours.edges[0] <= ours.edges[-1] == pytest.approx(ours.max, rel=1e-3)
+
+
+def test_an_interrupted_index_continues_and_ends_equal_to_an_uninterrupted_one(untrained, photos, tmp_path):
+    whole, broken = tmp_path / "whole", tmp_path / "broken"
+    build_index(untrained, photos, whole, LAYERS, batch_size=2, chunk=4, workers=3)  # decoding in parallel too
+    calls = []
+
+    def stop_in_the_second_chunk(done, total):
+        calls.append(done)
+        if done >= 6:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        build_index(untrained, photos, broken, LAYERS, batch_size=2, chunk=4, progress=stop_in_the_second_chunk)
+    assert not (broken / "index.json").exists()  # nothing half-done is offered as an index
+    assert len(list(broken.glob("parts/*/chunk-*.npz"))) == 1
+    run = build_index(untrained, photos, broken, LAYERS, batch_size=2, chunk=4)
+    assert (run.resumed, run.computed) == (4, 8)
+    assert not (broken / "parts").exists()
+    a, b = arrays(whole), arrays(broken)
+    assert list(a) == list(b) and all(np.array_equal(a[name], b[name], equal_nan=True) for name in a)
+    again = build_index(untrained, photos, broken, LAYERS, batch_size=2, chunk=4)
+    assert again.up_to_date and again.computed == 0
+
+
+def test_changed_content_or_rule_starts_a_new_index_never_a_mixed_one(untrained, tmp_path):
+    folder, out = make_photos(tmp_path / "photos", 6), tmp_path / "index"
+
+    def stop(done, total):
+        if done >= 4:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        build_index(untrained, folder, out, ["_blocks.1"], batch_size=2, chunk=2, progress=stop)
+    stale = list(out.glob("parts/*/chunk-*.npz"))
+    assert len(stale) == 1
+    make_photos(tmp_path / "photos", 7)  # one more photo, the others rewritten
+    run = build_index(untrained, folder, out, ["_blocks.1"], batch_size=2, chunk=2)
+    assert (run.resumed, run.computed, run.images) == (0, 7, 7) and not stale[0].exists()
+    run = build_index(untrained, folder, out, ["_blocks.1"], k=3, batch_size=2, chunk=2)
+    assert (run.resumed, run.computed) == (0, 7) and Index(out).k == 3
+
+
+def test_bad_folders_and_foreign_files_each_give_one_clear_error(untrained, tmp_path):
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(UserError, match="no images in"):
+        build_index(untrained, tmp_path / "empty", tmp_path / "out", ["_blocks.1"])
+    only_broken = tmp_path / "broken"
+    only_broken.mkdir()
+    (only_broken / "x.png").write_bytes(b"garbage")
+    with pytest.raises(UserError, match="none of the 1 files could be read"):
+        build_index(untrained, only_broken, tmp_path / "out", ["_blocks.1"])
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "thesis.tex").write_text("a user's file")
+    with pytest.raises(UserError, match="not part of an index.*thesis.tex"):
+        build_index(untrained, make_photos(tmp_path / "photos", 2), mine, ["_blocks.1"])
+    with pytest.raises(UserError, match="holds no index"):
+        Index(mine)
+
+
+def test_a_corrupt_or_foreign_index_file_is_a_user_error(untrained, tmp_path):
+    out = tmp_path / "index"
+    build_index(untrained, make_photos(tmp_path / "photos", 3), out, ["_blocks.1"])
+    Index(out).examples("_blocks.1", 0)
+    values = out / "layers" / "_blocks.1" / "values.npy"
+    values.write_bytes(b"\x93NUMPY garbage")
+    with pytest.raises(UserError, match="values.npy is not a NumPy array"):
+        Index(out).examples("_blocks.1", 0)
+    np.save(values, np.zeros((3, 3), dtype=np.float32))
+    with pytest.raises(UserError, match=r"shape \(3, 3\).*\(24, 9\)"):
+        Index(out).examples("_blocks.1", 0)
+    np.save(values, np.array([{"a": 1}] * 216, dtype=object).reshape(24, 9), allow_pickle=True)
+    with pytest.raises(UserError, match="values.npy is not a NumPy array"):  # pickles are never loaded
+        Index(out).examples("_blocks.1", 0)
+    header = json.loads((out / "index.json").read_text())
+    (out / "index.json").write_text(json.dumps({**header, "layers": {"../../elsewhere": {}}}))
+    with pytest.raises(UserError, match="not a module name"):
+        Index(out)
+    (out / "index.json").write_text(json.dumps({"name": "someone else's"}))
+    with pytest.raises(UserError, match="is not a viz index"):
+        Index(out)
+    (out / "index.json").write_text("{ not json")
+    with pytest.raises(UserError, match="not a readable index file"):
+        Index(out)
+
+
+def test_the_app_finds_indexes_and_knows_what_they_cover(untrained, lite0, tmp_path):
+    build_index(untrained, make_photos(tmp_path / "photos", 2), tmp_path / "root" / "mine", ["_blocks.1"])
+    (tmp_path / "root" / "junk").mkdir()
+    (tmp_path / "root" / "junk" / "index.json").write_text("[]")
+    found = find_indexes(tmp_path / "root")
+    assert list(found) == ["mine"]
+    assert found["mine"].covers(untrained, "_blocks.1") and not found["mine"].covers(untrained, "_blocks.4")
+    assert not found["mine"].covers(lite0, "_blocks.1")  # other weights
+    assert "the 2 images of" in found["mine"].describe()
+
+
+def test_torchrun_with_two_cpu_processes_gives_the_one_process_index(photos, tmp_path):
+    one, two = tmp_path / "one", tmp_path / "two"
+    args = ["index", str(photos), "--weights", "none", "--layers", ",".join(LAYERS), "--device", "cpu",
+            "--batch-size", "2", "--chunk", "3"]
+    single = [sys.executable, "-m", "viz"]
+    launcher = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc-per-node=2", "-m", "viz"]
+    for command, out in ((single, one), (launcher, two)):
+        run = subprocess.run([*command, *args, "--out", str(out)], cwd=ROOT, capture_output=True, text=True,
+                             timeout=300, env={**os.environ, "OMP_NUM_THREADS": "1"})
+        assert run.returncode == 0, run.stderr[-2000:]
+    assert json.loads((two / "index.json").read_text())["built"]["processes"] == 2
+    a, b = arrays(one), arrays(two)
+    assert list(a) == list(b) == [f"layers/{layer}/{name}.npy" for layer in LAYERS for name in
+                                  ("active", "edges", "histogram", "images", "maxima", "mean", "positions", "values")]
+    for name in a:
+        if name.endswith(("images.npy", "positions.npy", "histogram.npy")):
+            assert np.array_equal(a[name], b[name]), name
+        else:
+            np.testing.assert_allclose(a[name], b[name], rtol=1e-6, atol=1e-9, err_msg=name)
+    assert (one / "sources.json").read_text() == (two / "sources.json").read_text()
