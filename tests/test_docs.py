@@ -103,7 +103,7 @@ def test_the_python_example_uses_public_names():
     assert [f"{m}.{n}" for m, n in used if n not in public[m]] == []
 
 
-PATH_IN_TEXT = re.compile(r"\b((?:viz|models|ui|tests|benchmarks|assets|docs)/[\w./*<>-]*[\w*>]|app\.py|Makefile)")
+PATH_IN_TEXT = re.compile(r"(?<![\w./~-])((?:viz|models|ui|tests|benchmarks|assets|docs)/[\w./*<>-]*[\w*>]|app\.py|Makefile)")
 MADE_BY_RUNS = {"benchmarks/.deps"}  # written by `make bench-actmax`, not kept in the repository
 DOTTED = re.compile(r"`((?:viz|models)(?:\.\w+)+)")
 
