@@ -229,7 +229,7 @@ def unit_views(model: LoadedModel, hierarchy: Hierarchy, method: str = "guided",
             for u in units:
                 signal = project(model, hierarchy.image[None], u.layer, u.channel, method, position=u.position)
                 size = field_map(model, u.layer).size
-                picture = show(signal, model, u.layer, "magnitude")[0]  # legible: viz.zf.display
+                picture = show(signal, model, "magnitude")[0]  # legible: viz.zf.display
                 shown[f"{u.layer}/{u.channel}"] = crop_field(picture, u.box, size, fill=0.0)
         return shown
 

@@ -8,8 +8,10 @@ the whole image, most of which lies outside the unit's field and is exactly zero
 saturates. The "magnitude" view keeps where the signal is strong and drops the rest:
 
 1. |signal| summed over the colour channels (the quantity `viz.metrics.edge_agreement` measures),
-2. a Gaussian blur of standard deviation half the layer's stride in input pixels (the scale at which
-   neighbouring units' transposed filters overlap, where the stride's pattern lives),
+2. a Gaussian blur of standard deviation half the first layer's stride in input pixels: that stride is the
+   period of the pixel pattern its transposed filters leave (1 px for Lite0's stride-2 stem). A blur at a
+   deeper layer's stride (std 2 px at `_blocks.2`) scores higher on `edge_agreement` but shows only the unit's
+   average sensitivity blob (it correlates 0.97 with it), not the patch: measured, docs/projections.md,
 3. contrast by the `percentile` of the non-zero values only (the unit's field), clipped to [0,1]: black is
    no signal, white the strongest.
 
@@ -28,7 +30,7 @@ from ..core.receptive_field import field_map
 from .projection import to_display
 
 DISPLAYS = ("magnitude", "signed")
-SIGMA_PER_STRIDE = 0.5  # blur std as a fraction of the layer's stride (chosen on held-out units, docs/projections.md)
+SIGMA_PER_STRIDE = 0.5  # blur std as a fraction of the first layer's stride (chosen by eye and on held-out units)
 
 
 def layer_stride(model: LoadedModel, layer: str) -> int:
@@ -38,9 +40,9 @@ def layer_stride(model: LoadedModel, layer: str) -> int:
     return max(1, tops[middle + 1] - tops[middle]) if len(tops) > 1 else 1
 
 
-def blur_sigma(model: LoadedModel, layer: str) -> float:
-    """The magnitude view's blur for `layer`, in input pixels."""
-    return SIGMA_PER_STRIDE * layer_stride(model, layer)
+def blur_sigma(model: LoadedModel) -> float:
+    """The magnitude view's blur, in input pixels: half the stride of the model's first visualizable layer."""
+    return SIGMA_PER_STRIDE * layer_stride(model, model.layers[0].name)
 
 
 def gaussian_blur(maps: torch.Tensor, sigma: float) -> torch.Tensor:
@@ -76,10 +78,10 @@ def magnitude(projection: torch.Tensor, sigma: float, percentile: float = 99.0) 
     return (strength / scale).clamp(0, 1).expand(-1, 3, -1, -1).contiguous()
 
 
-def show(projection: torch.Tensor, model: LoadedModel, layer: str, display: str = "magnitude") -> torch.Tensor:
-    """Projections of a unit of `layer` as pictures in [0,1], in the chosen `display` (see the module docstring)."""
+def show(projection: torch.Tensor, model: LoadedModel, display: str = "magnitude") -> torch.Tensor:
+    """Projections (N,3,H,W) onto `model`'s input as pictures in [0,1], in the chosen `display` (module docstring)."""
     if display == "magnitude":
-        return magnitude(projection, blur_sigma(model, layer))
+        return magnitude(projection, blur_sigma(model))
     if display == "signed":
         return to_display(projection)
     raise UserError(f"unknown projection display {display!r}; choose one of {', '.join(DISPLAYS)}")
@@ -91,12 +93,12 @@ def shown_signal(pictures: torch.Tensor, display: str) -> torch.Tensor:
 
 
 DISPLAY_LABEL = {  # a figure's title line
-    "magnitude": "|signal| over colour, blurred at the layer's stride, 99th-percentile contrast (black: none)",
+    "magnitude": "|signal| over colour, blurred at the first layer's stride, 99th-percentile contrast (black: none)",
     "signed": "raw signed colours (grey: zero)",
 }
 DISPLAY_NOTE = {  # the help beside a projection in the app
-    "magnitude": "Shown: the projection's strength, |signal| summed over the colour channels, blurred at the "
-    "layer's stride (half of it as the Gaussian's width) to remove the stride-2 convolutions' pixel pattern, "
+    "magnitude": "Shown: the projection's strength, |signal| summed over the colour channels, blurred by a Gaussian "
+    "of half the first layer's stride to remove the pixel pattern of its stride-2 convolution, "
     "and scaled by the 99th percentile inside the unit's field (black: no signal, white: strongest). The raw "
     "signed signal is viz.project's output.",
     "signed": "Shown: the raw signed projection per colour channel, mid-grey = zero, contrast by the 99.5th "

@@ -50,7 +50,7 @@ def unit_panel(
     pictures = torch.stack([found.image(e.image, images) for e in examples])
     positions = [e.position for e in examples] if examples[0].position is not None else None
     signal = project(model, pictures, found.layer, channel, method, position=positions, samples=samples)
-    shown = show(signal, model, found.layer, display)
+    shown = show(signal, model, display)
     size = found.fields.size if found.fields is not None else (found.input_size, found.input_size)
     projections = tile(torch.stack([crop_field(s, e.box, size) for s, e in zip(shown, examples)]), 3)
     patches = tile(torch.stack([crop_field(p, e.box, size) for p, e in zip(pictures.float(), examples)]), 3)
