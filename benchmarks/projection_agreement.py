@@ -89,14 +89,14 @@ def main() -> None:
     load = ", ".join(f"{v:.2f}" for v in os.getloadavg())
     print(f"{args.model} on cpu ({platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
           f"load average {load}); guided, samples={args.samples}, display={args.display}")
-    print(f"{'set':<34} {'n':>4} {'raw median':>11} {'shown median':>13}")
+    print(f"{'set':<42} {'n':>4} {'raw median':>11} {'shown median':>13}")
     start = time.perf_counter()
     sets = [("Top-9 default view", top9_view(model, args.units, args.samples, args.display))]
     if not args.skip_landing:
         sets.append(("landing low tiers", landing_low_tiers(model, args.photos, args.samples, args.display)))
     for name, (layers, raw, shown) in sets:
         label = f"{name} ({layers})"
-        print(f"{label:<34} {len(raw):>4} {raw.median().item():>11.3f} {shown.median().item():>13.3f}")
+        print(f"{label:<42} {len(raw):>4} {raw.median().item():>11.3f} {shown.median().item():>13.3f}")
     print(f"took {time.perf_counter() - start:.0f} s")
 
 
