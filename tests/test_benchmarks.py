@@ -19,3 +19,16 @@ def test_topk_sweep_runs_from_the_root_without_pythonpath(tmp_path):
     assert result.returncode == 0, result.stderr
     assert "efficientnet_lite0 on cpu" in result.stdout
     assert re.search(r"^_relu0\s+\d+\.\d \(", result.stdout, re.M), result.stdout
+
+
+def test_projection_agreement_prints_raw_and_shown_medians_side_by_side():
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    tiny = ["--units", "1", "--photos", "1"]
+    result = subprocess.run([sys.executable, "benchmarks/projection_agreement.py", *tiny], cwd=ROOT, env=env,
+                            capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr
+    assert "efficientnet_lite0 on cpu" in result.stdout and "display=magnitude" in result.stdout
+    number = r"\s+(-?\d\.\d{3})"
+    top9 = re.search(r"^Top-9 default view \(_blocks\.2\)\s+(\d+)" + number * 2, result.stdout, re.M)
+    landing = re.search(r"^landing low tiers \((_blocks\.\d+, )*_blocks\.\d+\)\s+6" + number * 2, result.stdout, re.M)
+    assert top9 and int(top9.group(1)) >= 1 and landing, result.stdout  # 3 edges + 3 contours units of one photo

@@ -15,6 +15,8 @@ def test_page_shows_verdict_and_figure_and_follows_the_method():
     at.switch_page(PAGE).run()
     assert not at.exception
     assert at.warning[0].value.startswith("guided projection through _blocks.2: approximate: residual sum")
+    assert at.radio(key="deconv_display").value == "magnitude"  # the legible view first, the raw one a click away
+    assert any("|signal| summed over the colour channels" in c.value for c in at.caption)  # what was done to it
     layer_box = at.selectbox(key="deconv_layer")
     layer_box.select(layer_box.options[0])
     at.slider(key="deconv_count").set_value(1)

@@ -13,6 +13,7 @@ import models
 from viz.core.figures import figure_bytes
 from viz.zf.audit import deconv_audit
 from viz.zf.figures import crop_field, figure2, unit_panel
+from viz.zf.display import DISPLAY_LABEL, DISPLAYS, blur_sigma, magnitude
 from viz.zf.projection import to_display
 from viz.zf.topk import top_examples
 
@@ -42,9 +43,10 @@ def tile_at(block: torch.Tensor, i: int) -> torch.Tensor:
     return block[:, top : top + FIELD, left : left + FIELD]
 
 
-def test_a_unit_panel_is_its_projections_3x3_beside_its_patches_3x3(chain, images, found):
+@pytest.mark.parametrize("display", DISPLAYS)
+def test_a_unit_panel_is_its_projections_3x3_beside_its_patches_3x3(chain, images, found, display):
     channel = 1
-    panel = unit_panel(chain, found, channel, "deconvnet", images)
+    panel = unit_panel(chain, found, channel, "deconvnet", images, display=display)
     side = 3 * FIELD + 2 * PAD
     gap = panel.shape[2] - 2 * side
     assert panel.shape == (3, side, 2 * side + gap) and gap >= 4
@@ -55,7 +57,8 @@ def test_a_unit_panel_is_its_projections_3x3_beside_its_patches_3x3(chain, image
     for i, e in enumerate(examples):
         picture = images[e.image : e.image + 1]
         # per_image: the example is the image's strongest position, the one explicit_projection seeds
-        shown = to_display(explicit_projection(chain.net, picture, channel, "deconvnet"))[0]
+        signal = explicit_projection(chain.net, picture, channel, "deconvnet")
+        shown = (to_display(signal) if display == "signed" else magnitude(signal, blur_sigma(chain)))[0]
         torch.testing.assert_close(tile_at(projections, i), crop_field(shown, e.box, (FIELD, FIELD)), atol=1e-5, rtol=0)
         torch.testing.assert_close(tile_at(patches, i), crop_field(picture[0].float(), e.box, (FIELD, FIELD)))
 
@@ -70,7 +73,9 @@ def test_figure2_draws_one_panel_per_unit_with_caption_and_the_verdict_in_the_ti
         assert torch.allclose(torch.from_numpy(ax.get_images()[0].get_array().data).permute(2, 0, 1), expected)
         assert ax.get_title() == f"unit {c}  (top activation {found.examples(c)[0].value:.3g})"
     verdict = deconv_audit(chain, "top").summary()
-    assert verdict.startswith("exact") and verdict in " ".join(fig._suptitle.get_text().split("\n"))
+    title = " ".join(fig._suptitle.get_text().split("\n"))
+    assert verdict.startswith("exact") and verdict in title
+    assert f"shown: {DISPLAY_LABEL['magnitude']}" in title  # what was done to the raw signal
 
 
 def batch_norm_model() -> models.LoadedModel:

@@ -5,6 +5,7 @@ import streamlit as st
 import viz
 from ui.common import current_index, current_model, download_buttons, model_parts, shared_result
 from viz.core.figures import figure_bytes
+from viz.zf.display import DISPLAY_NOTE, DISPLAYS
 from viz.zf.projection import METHODS
 from viz.zf.figures import figure2, projection_note, unit_panel
 
@@ -39,6 +40,10 @@ smooth = st.toggle(
     "single projection cancels and the edges of the patch remain (slower).",
 )
 samples = SMOOTH_SAMPLES if smooth else 0
+display = st.radio(
+    "Show the projection as", DISPLAYS, horizontal=True, key="deconv_display",
+    help=" ".join(f"{name}: {note}" for name, note in DISPLAY_NOTE.items()),
+)
 
 note = projection_note(model, layer.name, method)
 (st.success if note.startswith("exact") else st.warning)(f"{method} projection through {layer.name}: {note}")
@@ -55,17 +60,19 @@ def top9(progress):
         found = index.top_examples(layer.name)
     else:
         found = viz.top_examples(model, None, layer.name, k=9, per_image=True, progress=progress)
-    panels = [unit_panel(model, found, unit, method, samples=samples) for unit in units]
-    return found, panels, figure_bytes(figure2(model, found, units, method, panels=panels, samples=samples))
+    panels = [unit_panel(model, found, unit, method, samples=samples, display=display) for unit in units]
+    figure = figure2(model, found, units, method, panels=panels, samples=samples, display=display)
+    return found, panels, figure_bytes(figure)
 
 
 parts = {"page": "top9", **model_parts(model), "layer": layer.name, "units": units, "method": method,
-         "samples": samples, "index": index.header["identity"] if index is not None else None}
+         "samples": samples, "display": display, "index": index.header["identity"] if index is not None else None}
 found, panels, png = shared_result("Searching the gallery and projecting", parts, top9)
 if found.skipped:
     st.info(found.skipped_message())
 st.image(png, width="stretch")
+st.caption(f"Left of each unit: {DISPLAY_NOTE[display][0].lower()}{DISPLAY_NOTE[display][1:]}")
 download_buttons(
-    lambda: figure2(model, found, units, method, panels=panels, samples=samples),
+    lambda: figure2(model, found, units, method, panels=panels, samples=samples, display=display),
     f"{model.name}-{layer.name}-{method}{'-smoothgrad' if samples else ''}", "deconv",
 )

@@ -11,6 +11,7 @@ import streamlit as st
 from ui.common import choose_image, current_model, current_quality, download_buttons, unit_href, view_params
 from viz.views import hierarchy
 from viz.core.images import fit_square, to_pil
+from viz.zf.display import DISPLAY_NOTE
 
 # On a session's first run a new browser is still loading the page's scripts when the photo arrives; if the rest
 # of the page follows at once (from a warm cache the server sends it within 0.3 s), the browser builds every
@@ -49,7 +50,8 @@ if image is not None:
     slots = {}
     for column, (tier, units) in zip(columns[1:-1], found.units.items()):
         column.subheader(tier.capitalize())
-        column.caption(f"{hierarchy.TIER_SENTENCES[tier]} Layer `{units[0].layer}`." if units else "")
+        column.caption(f"{hierarchy.TIER_SENTENCES[tier]} Layer `{units[0].layer}`." if units else "",
+                       help=f"In the photo: {DISPLAY_NOTE['magnitude']}")
         for unit in units:
             render_slot, evidence = column.columns([2, 1], gap="small")  # the render large, the evidence beside
             slots[(unit.layer, unit.channel)] = render_slot.empty()

@@ -43,8 +43,9 @@ from ..serving.cache import DiskCache
 from ..core.figures import colorize
 from ..core.hooks import HookScope, resolve_modules
 from ..core.images import fit_square
-from ..zf.figures import GREY, crop_field
-from ..zf.projection import project, to_display
+from ..zf.display import show
+from ..zf.figures import crop_field
+from ..zf.projection import project
 from ..core.receptive_field import Box, field_map
 
 TIERS = ("edges", "contours", "parts")  # the hidden tiers of Figure 1.2, bottom to top
@@ -89,8 +90,8 @@ class Hierarchy:
 class UnitView:
     """Stage 2 for one unit: what in the photo drove it, and where it fires."""
 
-    projection: torch.Tensor  # (3, h, w) guided projection of its strongest activation, cropped to the field
-    # (padded with grey where the photo's border cuts the field)
+    projection: torch.Tensor  # (3, h, w) guided projection of its strongest activation, cropped to the field,
+    # shown as its blurred magnitude (viz.zf.display; black where the photo's border cuts the field)
     heat: torch.Tensor  # (3, S, S) the photo with the unit's activation map overlaid and the field outlined
 
 
@@ -219,7 +220,8 @@ def unit_views(model: LoadedModel, hierarchy: Hierarchy, method: str = "guided",
     """Stage 2 (see the module docstring): `{(layer, channel): UnitView}` for every chosen unit."""
     store = DiskCache("hierarchy", enabled=cache)
     key = {"stage": "views", "model": model.name, "weights": model.weights_id, "photo": photo_key(hierarchy.image),
-           "method": method, "units": [(u.layer, u.channel, u.position) for us in hierarchy.units.values() for u in us]}
+           "method": method, "display": "magnitude",
+           "units": [(u.layer, u.channel, u.position) for us in hierarchy.units.values() for u in us]}
 
     def compute() -> dict:
         shown = {}
@@ -227,7 +229,8 @@ def unit_views(model: LoadedModel, hierarchy: Hierarchy, method: str = "guided",
             for u in units:
                 signal = project(model, hierarchy.image[None], u.layer, u.channel, method, position=u.position)
                 size = field_map(model, u.layer).size
-                shown[f"{u.layer}/{u.channel}"] = crop_field(to_display(signal)[0], u.box, size, GREY)
+                picture = show(signal, model, "magnitude")[0]  # legible: viz.zf.display
+                shown[f"{u.layer}/{u.channel}"] = crop_field(picture, u.box, size, fill=0.0)
         return shown
 
     projections = store.get_or_compute(key, compute)
