@@ -23,6 +23,7 @@ from models.errors import UserError
 from ..serving.cache import DiskCache
 from ..core.checks import check_channel
 from ..core.hooks import Capture
+from ..core.threads import intra_op_threads
 from ..core.rectifiers import RectifierRule
 from . import objectives as obj
 from .field import FieldPlan, as_seen, paste, plan_fields
@@ -213,6 +214,8 @@ def cache_parts(model: LoadedModel, objectives: Sequence[obj.Objective], setting
         "settings": settings.as_dict(),
         "device": model.device.type,
         "torch": torch.__version__,
+        # On the CPU the kernels split their sums by thread: the pixels depend on the count (docs/benchmarks.md).
+        "threads": intra_op_threads() if model.device.type == "cpu" else None,
         **more,
     }
 

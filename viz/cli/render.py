@@ -6,6 +6,7 @@ from pathlib import Path
 
 import models
 from viz.core import sidecar
+from viz.core.threads import intra_op_threads, torch_threads
 from viz.actmax import PRESETS, RenderSettings, render
 from viz.actmax.figures import render_figure
 from viz.actmax.settings import resolve
@@ -64,6 +65,7 @@ def render_files(model, layer: str, channels: list[int], settings: RenderSetting
         "columns": columns,
         "neuron": neuron,
         "device": str(model.device),
+        "threads": intra_op_threads() if model.device.type == "cpu" else None,
         **record,
     })
 
@@ -96,7 +98,10 @@ def _reproduce(args) -> None:
         settings = RenderSettings(**{"pre_relu": False, **record["settings"]})
     except TypeError as exc:
         raise models.UserError(f"{source.name} has settings this version does not know ({exc})") from None
-    path = render_files(model, record["layer"], list(record["channels"]), settings, out, record["dpi"],
-                        record.get("columns"), not args.no_cache, {"preset": record.get("preset")},
-                        neuron=record.get("neuron", False))
+    # The recorded intra-op thread count: on the CPU a render's pixels depend on it.
+    threads = record.get("threads") if model.device.type == "cpu" else None
+    with torch_threads(threads):
+        path = render_files(model, record["layer"], list(record["channels"]), settings, out, record["dpi"],
+                            record.get("columns"), not args.no_cache, {"preset": record.get("preset")},
+                            neuron=record.get("neuron", False))
     print(f"wrote {out} and {path.name}")
