@@ -94,8 +94,9 @@ def _reproduce(args) -> None:
             "install the recorded weights to reproduce this figure"
         )
     try:
-        # Sidecars written before `pre_relu` existed read every layer after its rectifier.
-        settings = RenderSettings(**{"pre_relu": False, **record["settings"]})
+        # Sidecars written before `pre_relu` existed read every layer after its rectifier, and before `compile`
+        # existed ran the eager step.
+        settings = RenderSettings(**{"pre_relu": False, "compile": "off", **record["settings"]})
     except TypeError as exc:
         raise models.UserError(f"{source.name} has settings this version does not know ({exc})") from None
     # The recorded intra-op thread count: on the CPU a render's pixels depend on it.
