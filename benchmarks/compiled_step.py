@@ -66,7 +66,7 @@ def main() -> None:
             renders[m], wall = timed(lambda m=m: viz.render(model, units, steps=args.steps, compile=m, **common))
             seconds[m].append(wall / args.steps)
     plain = renders["off"]
-    print(f"\n| step | first render s (1 step, compile included) | step s (median of {args.repeats}) | speed vs plain "
+    print(f"\n| compile | first render s (1 step, compile included) | step s (median of {args.repeats}) | speed vs plain "
           f"| objective at step {args.steps} | pixel diff vs plain: mean, max |")
     print("|---|---|---|---|---|---|")
     for m in modes:

@@ -14,8 +14,9 @@ and that key is not tried again. Not bitwise equal to the eager step (fused kern
 `compile` setting is part of a render's cache key.
 
 Decision (docs/benchmarks.md, "Compiled step"): `auto` compiles on no device yet. On the 2-core CPU the
-truncated Lite0 step (batch 8, 161 px, `_blocks.7`) took 283 s to compile for a step time within the
-noise of eager; the GPU has not been measured (benchmarks/gpu_check.sh measures it).
+truncated Lite0 step (batch 8, 161 px, `_blocks.7`) took 283-623 s to compile cold (about 40 s from
+inductor's on-disk cache) for a step 1.0-1.2x faster than eager; the GPU has not been measured
+(benchmarks/gpu_check.sh measures it).
 """
 
 from __future__ import annotations
