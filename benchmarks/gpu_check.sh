@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # GPU check for activation maximization: the actmax tests (CUDA ones included), the compiled step against the plain
-# one, the Lucent benchmark (plain and compiled) and the atlas on CUDA, in about 10 minutes; everything it prints
+# one, the Lucent benchmark (plain and compiled) and the atlas on CUDA, in at most 12 minutes (timeouts; less when nothing hangs); everything it prints
 # also lands in $OUT.
 #
 # Meant for a machine with torch (>= 2.4) preinstalled and no internet. The packages it lacks come as wheels
@@ -22,13 +22,14 @@ $PY -m pip install --quiet --no-deps --no-index --target benchmarks/.deps \
 } | tee "$OUT/environment.txt"
 
 # addopts cleared: pytest-timeout (pytest.ini's --timeout) may be missing there; `timeout` bounds the run.
-timeout 240 $PY -m pytest -q -o addopts="" -p no:cacheprovider tests/actmax/ -rs \
+timeout 120 $PY -m pytest -q -o addopts="" -p no:cacheprovider tests/actmax/ -rs \
     --junitxml "$OUT/actmax_tests.xml" 2>&1 | tee "$OUT/actmax_tests.txt"
 # Compile time, step time and objective reached, plain vs inductor's default mode vs CUDA graphs (Lite0, batch 8,
 # 161 px seen, _blocks.7): decides viz/actmax/compiled.py's AUTO table for CUDA.
-timeout 300 $PY benchmarks/compiled_step.py --device cuda --modes on,reduce-overhead --steps 32 --repeats 5 2>&1 \
+timeout 180 $PY benchmarks/compiled_step.py --device cuda --modes on,reduce-overhead --steps 32 --repeats 3 2>&1 \
     | tee "$OUT/compiled_step_cuda.txt"
-timeout 300 $PY benchmarks/actmax_vs_lucent.py --device cuda --windows 0.72,1 --compile reduce-overhead \
+# The same layer, so its compiled graph comes from inductor's on-disk cache of the run above.
+timeout 180 $PY benchmarks/actmax_vs_lucent.py --device cuda --layer _blocks.7 --windows 0.72,1 --compile reduce-overhead \
     --lucent-sequential 2>&1 \
     | tee "$OUT/actmax_vs_lucent_cuda.txt"
 # The atlas of every block unit of the embedded model (1,808 units, 128 px, 512 steps): units/s, peak memory.
