@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # GPU check for activation maximization: the actmax tests (CUDA ones included), the compiled step against the plain
-# one, the Lucent benchmark (plain and compiled) and the atlas on CUDA, in at most 12 minutes (timeouts; less when nothing hangs); everything it prints
-# also lands in $OUT.
+# one, the Lucent benchmark (plain and compiled) and the atlas on CUDA, within 12 minutes (the timeouts' sum; less
+# when nothing hangs); everything it prints also lands in $OUT.
 #
 # Meant for a machine with torch (>= 2.4) preinstalled and no internet. The packages it lacks come as wheels
 # from benchmarks/wheels (fill it on a connected machine with `make gpu-wheels`, then carry the folder along):
