@@ -78,6 +78,8 @@ def steady_step_seconds(model, args, channels, units) -> dict[str, float]:
                for p in args.presets.split(",")}
     for window in filter(None, args.windows.split(",")):
         runners[f"engine window {window}"] = lambda w=float(window): viz.render(model, units, window=w, **common)
+    for mode in filter(None, args.compile.split(",")):
+        runners[f"engine compile {mode}"] = lambda m=mode: viz.render(model, units, compile=m, **common)
     runners["lucent batch"] = lambda: lucent_render(model, args.layer, channels, args.size, short, args.seed)
     best = {name: float("inf") for name in runners}
     for _ in range(args.timing_repeats):
@@ -97,6 +99,8 @@ def main() -> None:
     p.add_argument("--device", default="auto")
     p.add_argument("--presets", default="standard", help="engine presets to run, comma-separated")
     p.add_argument("--windows", default="", help="also run the standard preset with these windows, e.g. 0.72,1")
+    p.add_argument("--compile", default="", help="also run the standard preset compiled in these modes, e.g. "
+                   "on,reduce-overhead (compile time falls in the warm-up: the graph is cached per shape)")
     p.add_argument("--lucent-sequential", action="store_true", help="also run Lucent one unit at a time")
     p.add_argument("--timing-repeats", type=int, default=3, help="repeats of the short timing renders (0: none)")
     p.add_argument("--timing-steps", type=int, default=48, help="steps of each short timing render")
@@ -123,8 +127,9 @@ def load() -> str:
 
 def warm_up(model, args, channels, units) -> None:
     """An untimed 2-step render by each engine first: one-off start-up costs (oneDNN picking its kernels for
-    each shape, first allocations) then fall on neither timed run, whichever runs first."""
-    viz.render(model, units, size=args.size, steps=2, redirect_steps=1, seed=args.seed, cache=False)
+    each shape, first allocations, and the compiled step's compile) then fall on no timed run."""
+    for mode in ["off", *filter(None, args.compile.split(","))]:
+        viz.render(model, units, size=args.size, steps=2, redirect_steps=1, seed=args.seed, cache=False, compile=mode)
     lucent_render(model, args.layer, channels, args.size, 2, args.seed)
 
 
@@ -139,6 +144,9 @@ def measure_runs(model, args, channels, units) -> dict:
     for window in filter(None, args.windows.split(",")):
         result, wall = timed(lambda: viz.render(model, units, window=float(window), **render))
         runs[f"engine window {window}"] = (result.images, wall)
+    for mode in filter(None, args.compile.split(",")):
+        result, wall = timed(lambda: viz.render(model, units, compile=mode, **render))
+        runs[f"engine compile {mode}"] = (result.images, wall)
     images, wall = timed(lambda: lucent_render(model, args.layer, channels, args.size, args.steps, args.seed))
     runs["lucent batch"] = (images, wall)
     if args.lucent_sequential:

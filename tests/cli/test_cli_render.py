@@ -4,6 +4,7 @@ import json
 
 import numpy as np
 import pytest
+import torch
 from PIL import Image
 
 from viz.cli import main
@@ -52,3 +53,20 @@ def test_reproduce_refuses_a_damaged_sidecar(tmp_path, capsys):
     bad.write_text("{not json")
     assert main(["reproduce", str(bad)]) == 2
     assert "not a readable sidecar" in capsys.readouterr().err
+
+
+def test_reproduce_renders_at_the_recorded_thread_count(tmp_path):
+    """On the CPU a render's pixels depend on torch's intra-op thread count: the sidecar records it and
+    `reproduce` uses it, whatever the count of the process that reproduces; the caller's count is restored."""
+    out, again = tmp_path / "one.png", tmp_path / "again.png"
+    before = torch.get_num_threads()
+    try:
+        torch.set_num_threads(1)
+        assert main([*ARGS, "--seed", "5", "--steps", "24", "--no-cache", "--out", str(out)]) == 0
+        assert json.loads((tmp_path / "one.png.json").read_text())["threads"] == 1
+        torch.set_num_threads(2)
+        assert main(["reproduce", str(tmp_path / "one.png.json"), "--no-cache", "--out", str(again)]) == 0
+        assert torch.get_num_threads() == 2
+    finally:
+        torch.set_num_threads(before)
+    assert out.read_bytes() == again.read_bytes()

@@ -23,8 +23,10 @@ from models.errors import UserError
 from ..serving.cache import DiskCache
 from ..core.checks import check_channel
 from ..core.hooks import Capture
+from ..core.threads import intra_op_threads
 from ..core.rectifiers import RectifierRule
 from . import objectives as obj
+from .compiled import compile_mode, compiled_forward, is_out_of_memory
 from .field import FieldPlan, as_seen, paste, plan_fields
 from .param import PARAMETERIZATIONS
 from .regularizers import ImagePrior, total_variation
@@ -140,6 +142,17 @@ def _problem(n: int, settings: RenderSettings, generator: UnitStreams, device: t
     return _Problem(params, image_fn, optimizer_class(params, lr=settings.lr), prior)
 
 
+def _forward(model: LoadedModel, capture: Capture, wants_output: bool, settings: RenderSettings | None) -> Callable:
+    """x -> {layer: output} for one phase: compiled where `settings.compile` asks (None: the eager step)."""
+    def plain(x: torch.Tensor) -> dict[str, torch.Tensor]:
+        return run_to_layers(capture, x, wants_output)
+
+    mode = compile_mode(settings.compile, model.device) if settings is not None else None
+    if mode is None:
+        return plain
+    return compiled_forward(model, (*capture.modules, wants_output, settings.pre_relu), plain, mode)
+
+
 def _optimize(
     model: LoadedModel, objectives: list[obj.Objective], settings: RenderSettings, progress: Progress | None,
     fields: FieldPlan | None = None,
@@ -158,13 +171,14 @@ def _optimize(
         with RectifierRule(model, rule), Capture(
             model, hooked, stop=not wants_output, pre_relu=settings.pre_relu
         ) as capture:
+            forward = _forward(model, capture, wants_output, settings if rule == "gradient" else None)
             for _ in range(count):
                 image = problem.image_fn()
                 x = model.normalize(transform(image, generator))
                 if device.type == "cuda":
                     x = x.contiguous(memory_format=torch.channels_last)
                 with precision():
-                    scores = unit_scores(objectives, run_to_layers(capture, x, wants_output))
+                    scores = unit_scores(objectives, forward(x))
                 if settings.tv:
                     scores = scores - settings.tv * total_variation(image)
                 problem.optimizer.zero_grad(set_to_none=True)
@@ -181,16 +195,12 @@ def _optimize(
     return images, torch.stack(history).float().cpu()
 
 
-def _is_out_of_memory(exc: BaseException) -> bool:
-    return isinstance(exc, torch.cuda.OutOfMemoryError) or "out of memory" in str(exc).lower()
-
-
 def _optimize_splitting(model, objectives, settings, progress, fields=None) -> tuple[torch.Tensor, torch.Tensor]:
     """Render the batch; on out-of-memory render its halves one after the other instead."""
     try:
         return _optimize(model, objectives, settings, progress, fields)
     except RuntimeError as exc:
-        if not _is_out_of_memory(exc):
+        if not is_out_of_memory(exc):
             raise
         if len(objectives) == 1:
             raise UserError(f"one {settings.size}-px render does not fit in {model.device}'s memory; "
@@ -213,6 +223,8 @@ def cache_parts(model: LoadedModel, objectives: Sequence[obj.Objective], setting
         "settings": settings.as_dict(),
         "device": model.device.type,
         "torch": torch.__version__,
+        # On the CPU the kernels split their sums by thread: the pixels depend on the count (docs/reproducibility.md).
+        "threads": intra_op_threads() if model.device.type == "cpu" else None,
         **more,
     }
 

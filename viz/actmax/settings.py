@@ -18,6 +18,7 @@ from ..core.transforms import TRANSFORM_SETS
 SIZE_RANGE = (16, 1024)
 STEPS_RANGE = (1, 10000)
 OPTIMIZERS = ("adam", "sgd")
+COMPILE = ("off", "auto", "on", "reduce-overhead", "max-autotune")
 
 
 @dataclass(frozen=True)
@@ -43,6 +44,9 @@ class RenderSettings:
     mixed_precision: bool = True  # bf16 autocast on CUDA GPUs that support it (ignored elsewhere)
     field: bool = False  # the picture is only the unit's receptive field, enlarged (viz/actmax/field.py)
     pre_relu: bool = True  # read units before the saturating rectifier ending their layer (Layer.pre), if any
+    # torch.compile of the step's forward and backward (viz/actmax/compiled.py): "off", "auto" (where measured
+    # faster: nowhere yet), "on" (inductor's default mode), or on CUDA "reduce-overhead" (CUDA graphs), "max-autotune"
+    compile: str = "auto"
 
     def __post_init__(self):
         _within("size", self.size, *SIZE_RANGE)
@@ -51,6 +55,7 @@ class RenderSettings:
         _within("blur every", self.blur_every, 0, STEPS_RANGE[1])
         _one_of("parameterization", self.param, tuple(PARAMETERIZATIONS))
         _one_of("optimizer", self.optimizer, OPTIMIZERS)
+        _one_of("compile setting", self.compile, COMPILE)
         _one_of("transform set", self.transforms, tuple(TRANSFORM_SETS))
         if self.view_size and not SIZE_RANGE[0] <= self.view_size <= SIZE_RANGE[1]:
             raise UserError(f"view size {self.view_size} is out of range; choose 0 (model's) or {_span(SIZE_RANGE)}")

@@ -6,9 +6,10 @@ from pathlib import Path
 
 import models
 from viz.core import sidecar
+from viz.core.threads import intra_op_threads, torch_threads
 from viz.actmax import PRESETS, RenderSettings, render
 from viz.actmax.figures import render_figure
-from viz.actmax.settings import resolve
+from viz.actmax.settings import COMPILE, resolve
 from viz.serving.cache import DiskCache
 from viz.core.figures import check_output_path, save_figure
 
@@ -31,6 +32,8 @@ def register(commands, model_options) -> None:
                    help="render only the centre neuron's receptive field, enlarged to --size (implies --neuron)")
     p.add_argument("--post-relu", action="store_true",
                    help="read units after their layer's rectifier (default: before it where it saturates; README)")
+    p.add_argument("--compile", choices=COMPILE, help="torch.compile the step: off, auto (default: where measured "
+                   "faster), on, or on CUDA reduce-overhead / max-autotune (docs/benchmarks.md, Compiled step)")
     p.add_argument("--no-cache", action="store_true", help="neither read nor write the render cache")
     add_figure_options(p)
     p.set_defaults(run=_render)
@@ -64,6 +67,7 @@ def render_files(model, layer: str, channels: list[int], settings: RenderSetting
         "columns": columns,
         "neuron": neuron,
         "device": str(model.device),
+        "threads": intra_op_threads() if model.device.type == "cpu" else None,
         **record,
     })
 
@@ -73,7 +77,7 @@ def _render(args) -> None:
     model = models.load(args.model, weights=args.weights, device=args.device)
     channels = parse_channels(args.channels, model.layer(args.layer).channels)
     settings = resolve(args.preset, size=args.size, steps=args.steps, seed=args.seed, field=args.field or None,
-                       pre_relu=not args.post_relu)
+                       pre_relu=not args.post_relu, compile=args.compile)
     path = render_files(model, args.layer, channels, settings, out, args.dpi, args.columns, not args.no_cache,
                         {"preset": args.preset}, neuron=args.neuron)
     print(f"wrote {out} and {path.name}")
@@ -92,11 +96,15 @@ def _reproduce(args) -> None:
             "install the recorded weights to reproduce this figure"
         )
     try:
-        # Sidecars written before `pre_relu` existed read every layer after its rectifier.
-        settings = RenderSettings(**{"pre_relu": False, **record["settings"]})
+        # Sidecars written before `pre_relu` existed read every layer after its rectifier, and before `compile`
+        # existed ran the eager step.
+        settings = RenderSettings(**{"pre_relu": False, "compile": "off", **record["settings"]})
     except TypeError as exc:
         raise models.UserError(f"{source.name} has settings this version does not know ({exc})") from None
-    path = render_files(model, record["layer"], list(record["channels"]), settings, out, record["dpi"],
-                        record.get("columns"), not args.no_cache, {"preset": record.get("preset")},
-                        neuron=record.get("neuron", False))
+    # The recorded intra-op thread count: on the CPU a render's pixels depend on it.
+    threads = record.get("threads") if model.device.type == "cpu" else None
+    with torch_threads(threads):
+        path = render_files(model, record["layer"], list(record["channels"]), settings, out, record["dpi"],
+                            record.get("columns"), not args.no_cache, {"preset": record.get("preset")},
+                            neuron=record.get("neuron", False))
     print(f"wrote {out} and {path.name}")
