@@ -27,7 +27,6 @@ says nothing about the class; it is offered for comparison.
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 
 import torch
@@ -40,6 +39,7 @@ from models.errors import UserError
 from ..actmax import Rendering, quality_settings, render
 from ..actmax.field import sees_whole_field
 from ..serving.cache import DiskCache
+from ..core.digest import tensor_digest
 from ..core.figures import colorize
 from ..core.hooks import HookScope, resolve_modules
 from ..core.images import fit_square
@@ -111,11 +111,6 @@ def tier_layers(model: LoadedModel) -> dict[str, str]:
     return chosen
 
 
-def photo_key(image: torch.Tensor) -> str:
-    """A short hash of the photo's pixels, for cache keys."""
-    return hashlib.sha256(image.detach().float().cpu().contiguous().numpy().tobytes()).hexdigest()[:16]
-
-
 class _Tap(HookScope):
     """Replaces each named layer's output by a copy it keeps, so gradients can be taken at that layer."""
 
@@ -168,7 +163,7 @@ def choose_units(model: LoadedModel, image: torch.Tensor, per_tier: int = PER_TI
     photo = fit_square(image, model.input_size).float().cpu()
     layers = tier_layers(model)
     store = DiskCache("hierarchy", enabled=cache)
-    key = {"stage": "units", "model": model.name, "weights": model.weights_id, "photo": photo_key(photo),
+    key = {"stage": "units", "model": model.name, "weights": model.weights_id, "photo": tensor_digest(photo),
            "by": by, "per_tier": per_tier, "layers": layers}
 
     def compute() -> dict:
@@ -218,7 +213,7 @@ def heat_overlay(photo: torch.Tensor, amap: torch.Tensor, box: Box | None = None
 def unit_views(model: LoadedModel, hierarchy: Hierarchy, method: str = "guided", cache: bool = True) -> dict:
     """Stage 2 (see the module docstring): `{(layer, channel): UnitView}` for every chosen unit."""
     store = DiskCache("hierarchy", enabled=cache)
-    key = {"stage": "views", "model": model.name, "weights": model.weights_id, "photo": photo_key(hierarchy.image),
+    key = {"stage": "views", "model": model.name, "weights": model.weights_id, "photo": tensor_digest(hierarchy.image),
            "method": method, "units": [(u.layer, u.channel, u.position) for us in hierarchy.units.values() for u in us]}
 
     def compute() -> dict:
