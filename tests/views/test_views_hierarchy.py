@@ -51,7 +51,8 @@ def test_cli_writes_the_strip_for_the_untrained_network(tmp_path, capsys):
 
 
 def test_a_field_cut_by_the_border_keeps_its_shape_with_grey_outside_the_photo():
-    from viz.zf.figures import GREY, crop_field
+    from viz.core.images import GREY
+    from viz.zf.figures import crop_field
     from viz.core.receptive_field import Box
 
     out = crop_field(torch.ones(3, 20, 20), Box(0, 0, 5, 8), (8, 8), GREY)  # 3 rows of the field lie above the photo

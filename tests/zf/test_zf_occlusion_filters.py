@@ -10,7 +10,8 @@ from torch import nn
 import models
 from models.errors import UserError
 from viz.zf.filters import first_conv, first_layer_filters
-from viz.zf.occlusion import GREY, occlusion
+from viz.core.images import GREY
+from viz.zf.occlusion import occlusion
 
 
 class RedCornerNet(nn.Module):

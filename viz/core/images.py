@@ -22,6 +22,8 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 from models.errors import UserError, first_line
 
 MAX_PIXELS = 50_000_000  # larger images are refused: 50 MP decode to ~600 MB as float tensors
+GREY = 0.5  # mid-grey in [0,1] image space, before normalization: the neutral pixel (a render's start, the
+# occluder, pixels from outside a picture or a receptive field, the zero of a projection shown on its own)
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".gif", ".tif", ".tiff", ".webp", ".ppm", ".pgm")
 
 

@@ -36,6 +36,7 @@ from models.errors import UserError
 
 from ..serving.cache import DiskCache
 from ..core.hooks import Capture
+from ..core.images import GREY
 
 KINDS = ("edge", "colour", "curve")
 TAGS = KINDS + ("other",)
@@ -51,7 +52,6 @@ MARGIN = 0.10  # a more complex kind must beat the simpler one's best by this fr
 PRECEDENCE = ("colour", "edge", "curve")  # simplest first
 TIE = 0.01  # edge stimuli within this fraction of the best edge count towards the orientation
 BATCH = 32  # stimuli per forward pass
-GREY = (0.5, 0.5, 0.5)
 
 
 @dataclass(frozen=True)
@@ -228,7 +228,7 @@ def _centre(t: torch.Tensor) -> torch.Tensor:
 def _responses(model: LoadedModel, layers: list[str], progress: Callable[[int, int], None] | None) -> dict:
     bank = stimulus_bank()
     size = model.input_size
-    stimuli = [Stimulus("colour", "flat", None, (GREY,))] + bank  # grey first: the reference
+    stimuli = [Stimulus("colour", "flat", None, ((GREY, GREY, GREY),))] + bank  # grey first: the reference
     out: dict[str, list[torch.Tensor]] = {layer: [] for layer in layers}
     with Capture(model, layers, pre_relu=True) as capture:
         for start in range(0, len(stimuli), BATCH):

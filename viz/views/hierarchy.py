@@ -42,8 +42,8 @@ from ..serving.cache import DiskCache
 from ..core.digest import tensor_digest
 from ..core.figures import colorize
 from ..core.hooks import HookScope, resolve_modules
-from ..core.images import fit_square
-from ..zf.figures import GREY, crop_field
+from ..core.images import GREY, fit_square
+from ..zf.figures import crop_field
 from ..zf.projection import project, to_display
 from ..core.receptive_field import Box, field_map
 

@@ -19,8 +19,8 @@ from ..actmax import quality_settings, render
 from ..actmax.settings import CLASSIC_LR
 from ..core.activations import activations
 from .hierarchy import heat_overlay, tier_layers
-from ..core.images import fit_square, gallery_dir, image_files, load_image, to_batch
-from ..zf.figures import GREY, crop_field
+from ..core.images import GREY, fit_square, gallery_dir, image_files, load_image, to_batch
+from ..zf.figures import crop_field
 from ..zf.projection import project, to_display
 from ..core.receptive_field import field_map
 

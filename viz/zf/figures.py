@@ -23,7 +23,6 @@ from ..core.receptive_field import Box
 from .topk import TopExamples
 
 WHITE = 1.0  # fills the part of a receptive field that lies outside the image, in a figure
-GREY = 0.5  # the same for a projection shown on its own: its zero, so the field keeps its shape without a hole
 
 
 def crop_field(image: torch.Tensor, box: Box, size: tuple[int, int], fill: float = WHITE) -> torch.Tensor:

@@ -24,8 +24,7 @@ from models.errors import UserError
 
 from ..core.checks import check_channel, check_class, check_position
 from ..core.hooks import Capture
-
-GREY = 0.5  # the occluder's value in [0,1] image space, before the model's normalization
+from ..core.images import GREY  # the occluder
 
 
 @dataclass(frozen=True)
