@@ -23,6 +23,7 @@ from models.errors import UserError
 from ..serving.cache import DiskCache
 from ..core.checks import check_channel
 from ..core.hooks import Capture
+from ..core.progress import Progress
 from ..core.rectifiers import RectifierRule
 from . import objectives as obj
 from .field import FieldPlan, as_seen, paste, plan_fields
@@ -32,7 +33,6 @@ from .settings import RenderSettings, resolve
 from ..core.streams import UnitStreams, unit_seeds
 from ..core.transforms import TRANSFORM_SETS, RandomCrop, Resize, compose
 
-Progress = Callable[[int, int], None]  # (steps done, steps in all)
 Unit = tuple | obj.Objective
 
 

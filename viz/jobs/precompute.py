@@ -19,10 +19,9 @@ from models import LoadedModel
 from ..actmax import quality_settings
 from .atlas import atlas_units, default_layer, unit_pictures
 from ..core.images import gallery_dir, image_files, load_image
+from ..core.progress import Progress
 from ..views.tour import landing
 from ..zf.topk import top_examples
-
-Progress = Callable[[int, int], None]
 
 
 @dataclass(frozen=True)

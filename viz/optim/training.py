@@ -12,7 +12,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import math
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
 import torch
@@ -21,11 +21,11 @@ from torch import nn
 
 from models.errors import UserError
 
+from ..core.progress import Progress
 from ..serving.cache import DiskCache
 from .data import Digits, digits
 from .network import Architecture, build
 
-Progress = Callable[[int, int], None]  # (steps done, steps in all)
 EPOCHS_RANGE = (1, 100)
 
 

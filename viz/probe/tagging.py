@@ -26,7 +26,7 @@ Selectivity: (best of the tagged kind - best of the other kinds) / (their absolu
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import torch
@@ -37,6 +37,7 @@ from models.errors import UserError
 from ..serving.cache import DiskCache
 from ..core.hooks import Capture
 from ..core.images import GREY
+from ..core.progress import Progress
 
 KINDS = ("edge", "colour", "curve")
 TAGS = KINDS + ("other",)
@@ -225,7 +226,7 @@ def _centre(t: torch.Tensor) -> torch.Tensor:
 
 
 @torch.no_grad()
-def _responses(model: LoadedModel, layers: list[str], progress: Callable[[int, int], None] | None) -> dict:
+def _responses(model: LoadedModel, layers: list[str], progress: Progress | None) -> dict:
     bank = stimulus_bank()
     size = model.input_size
     stimuli = [Stimulus("colour", "flat", None, ((GREY, GREY, GREY),))] + bank  # grey first: the reference
@@ -247,7 +248,7 @@ def _responses(model: LoadedModel, layers: list[str], progress: Callable[[int, i
 def probe(
     model: LoadedModel,
     layers: str | Sequence[str],
-    progress: Callable[[int, int], None] | None = None,
+    progress: Progress | None = None,
     cache: DiskCache | bool = True,
 ) -> LayerProbe | dict[str, LayerProbe]:
     """Probe one layer (a name: returns its `LayerProbe`) or several in one pass (a list: `{name: LayerProbe}`).

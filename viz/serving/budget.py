@@ -23,9 +23,9 @@ from typing import Any
 
 import torch
 
+from ..core.progress import Progress
 from . import cache
 
-Progress = Callable[[int, int], None]
 MAX_THREADS_PER_JOB = 4  # beyond this a render gains little from more intra-op threads; more workers instead
 
 

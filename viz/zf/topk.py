@@ -17,7 +17,7 @@ and modification time); sweeps over a tensor are not.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,9 +32,8 @@ from ..serving.cache import DiskCache
 from ..core.checks import check_channel
 from ..core.hooks import resolve_modules
 from ..core.images import FIT_MODES, IMAGE_SUFFIXES, ImageError, fit_square, gallery_dir, image_files, load_image
+from ..core.progress import Progress
 from ..core.receptive_field import Box, FieldMap, field_map
-
-Progress = Callable[[int, int], None]
 
 
 @dataclass(frozen=True)
