@@ -13,8 +13,8 @@ st.write(
     "edges, gratings and colour blobs; the same network untrained shows noise."
 )
 untrained = load_model(model.name, "none")
-panels = [(model, f"{model.name} ({'untrained' if model.weights == 'none' else 'trained'})"), (untrained, "untrained")]
-if model.weights == "none":
+panels = [(model, f"{model.name} ({'untrained' if model.untrained else 'trained'})"), (untrained, "untrained")]
+if model.untrained:
     panels = panels[:1]
 parts = {"page": "filters", "panels": [(model_parts(m), title) for m, title in panels]}
 st.image(shared_result("Drawing the filters", parts, lambda progress: figure_bytes(filters_figure(panels))), width="stretch")

@@ -21,7 +21,7 @@ PHOTO_HEAD_START_S = 0.8
 
 model = current_model()
 quality = current_quality()
-untrained = model.weights == "none"
+untrained = model.untrained
 st.title("What does each layer of a CNN see?")
 st.write(
     "The Deep Learning book's Figure 1.2, for your photo: the network's first hidden layer finds edges, the next "

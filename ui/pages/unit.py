@@ -21,7 +21,7 @@ if channel > 0:
     links[0].page_link("ui/pages/unit.py", label=f"← unit {channel - 1}", query_params=view_params(layer=layer.name, unit=channel - 1))
 if channel < layer.channels - 1:
     links[1].page_link("ui/pages/unit.py", label=f"unit {channel + 1} →", query_params=view_params(layer=layer.name, unit=channel + 1))
-other = "default" if model.weights == "none" else "none"
+other = "default" if model.untrained else "none"
 links[2].page_link("ui/pages/unit.py", label=f"the same unit {'trained' if other == 'default' else 'untrained'}",
                    query_params={**view_params(layer=layer.name, unit=channel), "weights": other})
 

@@ -33,7 +33,7 @@ def _probe(args) -> None:
             model.layer(name)  # an unknown name fails here, with the list of valid ones
         with progress_bar(f"probe {model.name} ({weights})", "stimulus") as update:
             found = probe(model, names, progress=update, cache=DiskCache("probes", enabled=not args.no_cache))
-        label = f"{model.name} ({'untrained' if weights == 'none' else weights})"
+        label = f"{model.name} ({'untrained' if model.untrained else weights})"
         panels.append((label, found))
         print(f"\n{label}\n| layer | tier | " + " | ".join(TAGS) + " |\n|---|---|" + "---|" * len(TAGS))
         for name, layer_probe in found.items():

@@ -41,7 +41,7 @@ def classroom_tasks(model: LoadedModel, quality: str = "fast") -> list[Task]:
                     lambda progress: top_examples(model, None, layer, k=9, per_image=True, progress=progress))
 
     def photo(net: LoadedModel, path) -> Task:
-        label = "untrained" if net.weights == "none" else "trained"
+        label = "untrained" if net.untrained else "trained"
         return Task(f"landing and tour of {path.name} ({label})",
                     lambda progress: landing(net, load_image(path), quality, progress))
 

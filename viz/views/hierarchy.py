@@ -279,6 +279,6 @@ def hierarchy_figure(model: LoadedModel, hierarchy: Hierarchy, views: dict, rend
     ax.set_xlim(0, 1)
     ax.tick_params(axis="x", labelsize=6)
     ax.set_title("output (object identity)", fontsize=9)
-    fig.suptitle(f"{model.name} ({'untrained' if model.weights == 'none' else 'trained'}): the units that matter "
+    fig.suptitle(f"{model.name} ({'untrained' if model.untrained else 'trained'}): the units that matter "
                  f"for this photo, by {hierarchy.by}", fontsize=10, y=1.06)
     return fig
