@@ -35,6 +35,7 @@ from models import LoadedModel
 from models.errors import UserError
 
 from ..serving.cache import DiskCache
+from ..core.checks import check_channel
 from ..core.hooks import Capture
 from ..core.images import GREY
 from ..core.progress import Progress
@@ -184,13 +185,13 @@ class LayerProbe:
 
     def top(self, channel: int, k: int = 4) -> tuple[torch.Tensor, list[Stimulus]]:
         """The unit's `k` best stimuli, strongest first: (k, 3, H, W) images and what they are."""
+        channel = check_channel(channel, self.responses.shape[0], self.layer)
         order = self.responses[channel].argsort(descending=True)[:k].tolist()
         chosen = [self.bank[i] for i in order]
         return draw(chosen, self.size), chosen
 
     def unit(self, channel: int) -> UnitProbe:
-        if not 0 <= channel < self.responses.shape[0]:
-            raise UserError(f"channel {channel} is out of range for {self.layer}: 0-{self.responses.shape[0] - 1}")
+        channel = check_channel(channel, self.responses.shape[0], self.layer)
         tag = self.tags()[channel]
         kind_best = self._kind_best()[channel]
         row = self.responses[channel]
