@@ -183,11 +183,24 @@ def choose_units(model: LoadedModel, image: torch.Tensor, per_tier: int = PER_TI
         fields = field_map(model, layer)
         units[tier] = []
         for channel, score, amap in result["chosen"][tier]:
-            position = divmod(int(amap.flatten().argmax()), amap.shape[1])
+            position = strongest(amap)
             units[tier].append(TierUnit(tier, layer, channel, score, position, fields.box(*position)))
             maps[(layer, channel)] = amap
     predictions = [(labels[int(i)], float(v)) for v, i in zip(values, indices)]
     return Hierarchy(photo, predictions, int(indices[0]), units, by, maps)
+
+
+def strongest(amap: torch.Tensor) -> tuple[int, int]:
+    """(y, x) of the largest value of a (H, W) activation map: where a unit is shown on a photo."""
+    return divmod(int(amap.flatten().argmax()), amap.shape[1])
+
+
+def field_projection(model: LoadedModel, photo: torch.Tensor, layer: str, channel: int, position: tuple[int, int],
+                     method: str = "guided") -> torch.Tensor:
+    """What in `photo` (3,S,S) drove the unit at `position`: its projection cropped to that receptive field."""
+    fields = field_map(model, layer)
+    signal = project(model, photo[None], layer, channel, method, position=position)
+    return crop_field(to_display(signal)[0], fields.box(*position), fields.size, GREY)
 
 
 def outline(image: torch.Tensor, box: Box, colour=(1.0, 0.85, 0.0), width: int = 2) -> torch.Tensor:
@@ -220,9 +233,8 @@ def unit_views(model: LoadedModel, hierarchy: Hierarchy, method: str = "guided",
         shown = {}
         for units in hierarchy.units.values():
             for u in units:
-                signal = project(model, hierarchy.image[None], u.layer, u.channel, method, position=u.position)
-                size = field_map(model, u.layer).size
-                shown[f"{u.layer}/{u.channel}"] = crop_field(to_display(signal)[0], u.box, size, GREY)
+                shown[f"{u.layer}/{u.channel}"] = field_projection(model, hierarchy.image, u.layer, u.channel,
+                                                                   u.position, method)
         return shown
 
     projections = store.get_or_compute(key, compute)
