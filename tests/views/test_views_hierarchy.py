@@ -29,6 +29,7 @@ def test_the_cat_photo_gets_three_units_per_tier_and_its_class(lite0):
     assert found.predictions[0][0] == "Egyptian cat"
     assert list(found.units) == list(H.TIERS)
     assert H.tier_layers(lite0) == {"edges": "_blocks.1", "contours": "_blocks.4", "parts": "_blocks.7"}
+    assert H.default_layer(lite0) == "_blocks.4"  # the Atlas and Unit pages open on the landing's contours
     for tier, units in found.units.items():
         assert len(units) == 3 and [u.score for u in units] == sorted((u.score for u in units), reverse=True)
         for u in units:

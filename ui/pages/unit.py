@@ -6,13 +6,14 @@ import viz
 from ui.common import (UPLOAD_TYPES, check_param, choose_image, choose_layer, current_model, current_quality,
                        view_params)
 from viz.views import unit_card
+from viz.views.hierarchy import default_layer
 from viz.core.images import to_pil
 from viz.zf.figures import unit_panel
 
 model = current_model()
 quality = current_quality()
 st.title("One unit, all the evidence")
-layer = choose_layer(model, default=unit_card.default_layer(model))
+layer = choose_layer(model, default=default_layer(model))
 check_param("unit", range(layer.channels))
 channel = int(st.number_input("Unit", 0, layer.channels - 1, 0, key="unit", bind="query-params"))
 st.write(f"**{layer.name} · unit {channel}** — tier **{layer.tier}**, one of {layer.channels} units of this layer.")

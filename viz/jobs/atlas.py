@@ -50,12 +50,6 @@ def atlas_units(model: LoadedModel, layers: Sequence[str] | None = None,
     return units
 
 
-def default_layer(model: LoadedModel) -> str:
-    """The layer an atlas opens on: the first of corners and contours, the middle of Figure 1.2's story."""
-    contours = model.tier_layers("contours")
-    return (contours or list(model.layers))[0].name
-
-
 def default_batch(device: torch.device) -> int:
     return GPU_BATCH if device.type == "cuda" else CPU_BATCH
 

@@ -17,9 +17,10 @@ import models
 from models import LoadedModel
 
 from ..actmax import quality_settings
-from .atlas import atlas_units, default_layer, unit_pictures
+from .atlas import atlas_units, unit_pictures
 from ..core.images import gallery_dir, image_files, load_image
 from ..core.progress import Progress
+from ..views.hierarchy import default_layer
 from ..views.tour import landing
 from ..zf.topk import top_examples
 

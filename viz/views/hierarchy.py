@@ -111,6 +111,12 @@ def tier_layers(model: LoadedModel) -> dict[str, str]:
     return chosen
 
 
+def default_layer(model: LoadedModel) -> str:
+    """The layer the Atlas and Unit pages open on: the landing's contours layer, the middle of Figure 1.2's
+    story (fields small enough to see whole, pictures already recognisable)."""
+    return tier_layers(model)["contours"]
+
+
 class _Tap(HookScope):
     """Replaces each named layer's output by a copy it keeps, so gradients can be taken at that layer."""
 

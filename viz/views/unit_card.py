@@ -18,7 +18,7 @@ from ..actmax import objectives as O
 from ..actmax import quality_settings, render
 from ..actmax.settings import CLASSIC_LR
 from ..core.activations import activations
-from .hierarchy import field_projection, heat_overlay, strongest, tier_layers
+from .hierarchy import field_projection, heat_overlay, strongest
 from ..core.images import fit_square, gallery_dir, image_files, load_image, to_batch
 from ..core.receptive_field import field_map
 
@@ -48,11 +48,6 @@ class PhotoView:
 class MorePictures:
     diversity: list[torch.Tensor]  # 4 renders pushed apart from each other
     methods: dict[str, torch.Tensor]  # method name -> render
-
-
-def default_layer(model: LoadedModel) -> str:
-    """The layer the Unit page opens on: the landing's contours layer (small field, recognisable pictures)."""
-    return tier_layers(model)["contours"]
 
 
 def on_photo(model: LoadedModel, image: torch.Tensor, layer: str, channel: int) -> PhotoView:
