@@ -33,7 +33,7 @@ import torch
 import torch.nn.functional as F
 from matplotlib.figure import Figure
 
-from models import LoadedModel
+from models import TIERS, LoadedModel
 from models.errors import UserError
 
 from ..actmax import Rendering, quality_settings, render
@@ -47,7 +47,7 @@ from ..zf.figures import crop_field
 from ..zf.projection import project, to_display
 from ..core.receptive_field import Box, field_map
 
-TIERS = ("edges", "contours", "parts")  # the hidden tiers of Figure 1.2, bottom to top
+HIDDEN_TIERS = TIERS[:-1]  # Figure 1.2's hidden layers (edges, contours, parts); its top, objects, is shown as the class
 PER_TIER = 3  # units shown per tier
 CHOOSE_BY = ("contribution", "activation")
 TIER_SENTENCES = {
@@ -103,7 +103,7 @@ def tier_layers(model: LoadedModel) -> dict[str, str]:
     layers all see past the border gets its first layer.
     """
     chosen = {}
-    for tier in TIERS:
+    for tier in HIDDEN_TIERS:
         names = [layer.name for layer in model.layers if layer.tier == tier]
         if not names:
             raise UserError(f"{model.name} has no layer tagged {tier!r}; the hierarchy needs one per tier")
