@@ -47,7 +47,7 @@ from ..zf.figures import crop_field
 from ..zf.projection import project, to_display
 from ..core.receptive_field import Box, field_map
 
-HIDDEN_TIERS = TIERS[:-1]  # Figure 1.2's hidden layers (edges, contours, parts); its top, objects, is shown as the class
+HIDDEN_TIERS = TIERS[:-1]  # Figure 1.2's hidden layers, bottom to top; its top tier, objects, is shown as the class
 PER_TIER = 3  # units shown per tier
 CHOOSE_BY = ("contribution", "activation")
 TIER_SENTENCES = {
