@@ -17,7 +17,8 @@ from viz.actmax.figures import render_figure
 from viz.actmax.render import Rendering
 from viz.actmax.settings import PRESETS
 from viz.serving.cache import DiskCache
-from viz.core.figures import FORMATS, figure_bytes, grid_figure, save_figure, tile
+from viz.core.figures import grid_figure, tile
+from viz.core.export import FORMATS, figure_bytes, save_figure
 
 
 def test_cache_computes_once_then_hits(tmp_path):

@@ -49,13 +49,3 @@ def test_cli_writes_the_strip_for_the_untrained_network(tmp_path, capsys):
                  "--out", str(out)]) == 0
     assert out.stat().st_size > 5000
     assert "units by contribution" in capsys.readouterr().out
-
-
-def test_a_field_cut_by_the_border_keeps_its_shape_with_grey_outside_the_photo():
-    from viz.core.images import GREY
-    from viz.zf.figures import crop_field
-    from viz.core.receptive_field import Box
-
-    out = crop_field(torch.ones(3, 20, 20), Box(0, 0, 5, 8), (8, 8), GREY)  # 3 rows of the field lie above the photo
-    assert out.shape == (3, 8, 8)
-    assert torch.all(out[:, :3] == 0.5) and torch.all(out[:, 3:] == 1.0)

@@ -3,7 +3,7 @@
 import streamlit as st
 
 from ui.common import current_model, download_buttons, load_model, model_parts, shared_result
-from viz.core.figures import figure_bytes
+from viz.core.export import figure_bytes
 from viz.zf.figures import filters_figure
 
 model = current_model()

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import models
 from viz.serving.cache import DiskCache
-from viz.core.figures import check_output_path, save_figure
+from viz.core.export import check_output_path, save_figure
 from viz.probe.tagging import TAGS, probe
 from viz.probe.figures import shares_figure
 

@@ -22,7 +22,7 @@ from models import LoadedModel
 from models.errors import UserError
 
 from ..actmax import render
-from ..zf.figures import crop_field
+from ..core.receptive_field import crop_field
 from ..zf.topk import top_examples
 from ..optim.data import digits
 from ..optim.network import Grey, as_model

@@ -43,9 +43,8 @@ from ..core.digest import tensor_digest
 from ..core.figures import colorize
 from ..core.hooks import HookScope, resolve_modules
 from ..core.images import GREY, fit_square
-from ..zf.figures import crop_field
 from ..zf.projection import project, to_display
-from ..core.receptive_field import Box, field_map
+from ..core.receptive_field import Box, crop_field, field_map
 
 HIDDEN_TIERS = TIERS[:-1]  # Figure 1.2's hidden layers, bottom to top; its top tier, objects, is shown as the class
 PER_TIER = 3  # units shown per tier
