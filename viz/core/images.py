@@ -110,8 +110,8 @@ FIT_MODES = ("squash", "crop")
 def fit_square(image: torch.Tensor, size: int, mode: str = "squash") -> torch.Tensor:
     """Make a (3, size, size) network input from a (3, H, W) image.
 
-    "squash" resizes the whole picture (nothing the user gave is cut off; the embedded model's check in
-    DESIGN.md was made this way); "crop" resizes the shorter side and keeps the centre square (ImageNet style).
+    "squash" resizes the whole picture (nothing the user gave is cut off; the embedded model's reference
+    predictions on the gallery photos were checked this way); "crop" resizes the shorter side and keeps the centre square (ImageNet style).
     """
     if mode not in FIT_MODES:
         raise UserError(f"unknown fit mode {mode!r}; choose one of {', '.join(FIT_MODES)}")
