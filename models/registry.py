@@ -140,6 +140,11 @@ class LoadedModel:
         return x if self.normalizer is None else self.normalizer(x)
 
     @property
+    def untrained(self) -> bool:
+        """True for the random-init network (`weights="none"`), the baseline the pages and figures contrast."""
+        return self.weights == "none"
+
+    @property
     def device(self) -> torch.device:
         for p in self.net.parameters():
             return p.device

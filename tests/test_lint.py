@@ -35,7 +35,7 @@ def test_pages_do_no_tensor_work():
 
 
 METHODS = ("actmax", "zf", "probe", "optim")
-LAYERS_BELOW = {  # what each package of the engine may import from viz (DESIGN.md's layers, data flowing one way)
+LAYERS_BELOW = {  # what each package of the engine may import from viz (docs/architecture.md's layers, data flowing one way)
     "core": (),
     "serving": ("core",),
     **{method: ("core", "serving") for method in METHODS},

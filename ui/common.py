@@ -16,7 +16,7 @@ import streamlit as st
 import models
 import viz
 from viz.actmax import QUALITY
-from viz.core.figures import FORMATS, figure_bytes
+from viz.core.export import FORMATS, figure_bytes
 from viz.core.images import gallery_dir, image_files, to_pil
 from viz.jobs.index_store import Index, find_indexes, index_root
 from viz.serving import budget

@@ -1,6 +1,6 @@
 """The engine: a library that shows what the units of a CNN detect. No UI code lives here.
 
-Public calls (see DESIGN.md): `activations`, `classify`, `load_image`; activation maximization with
+Public calls: `activations`, `classify`, `load_image`; activation maximization with
 `render` (what it maximizes is built with `objectives`); the Zeiler–Fergus family with `project`
 (deconvnet, guided, gradient), `to_display`, `deconv_audit`, `top_examples`, `receptive_field`,
 `occlusion`, `invariance` and `first_layer_filters`; `probe` tags units with synthetic stimuli (edge, colour, curve,
@@ -11,7 +11,8 @@ other). `viz.views.hierarchy` computes the app's landing (Figure 1.2 for a photo
 Packages: `core` (hooks, images, receptive fields, rectifiers, checks: what every method shares), the
 methods `actmax`, `zf`, `probe` and `optim` (they never import each other), `views` (what a page or a
 figure shows, composed from methods), `jobs` (batch work: atlas, precompute, torchrun), `serving` (disk
-cache, single flight, compute budget), `metrics` (how benchmarks and tests judge a picture) and `cli`.
+cache, single flight, compute budget), `metrics` (how benchmarks and tests judge a picture) and `cli`;
+docs/architecture.md draws the layers.
 """
 
 from models import pick_device

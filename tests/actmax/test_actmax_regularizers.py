@@ -3,7 +3,8 @@
 import pytest
 import torch
 
-from viz.actmax.regularizers import GREY, ImagePrior, gaussian_blur, total_variation
+from viz.actmax.regularizers import ImagePrior, gaussian_blur, total_variation
+from viz.core.images import GREY
 
 
 def test_blur_keeps_a_flat_image_and_spreads_a_dot_by_a_normalized_gaussian():

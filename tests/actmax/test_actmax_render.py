@@ -11,7 +11,8 @@ import viz
 from models.errors import UserError
 from viz.actmax import objectives as O
 from viz.actmax.param import INIT_SD
-from viz.actmax.regularizers import GREY, ImagePrior
+from viz.actmax.regularizers import ImagePrior
+from viz.core.images import GREY
 from viz.actmax.settings import PRESETS
 from viz.serving.cache import DiskCache
 

@@ -9,7 +9,8 @@ from support.helpers import count_hooks
 
 import models
 from models.errors import UserError
-from viz.core.receptive_field import Box, field_map, receptive_field
+from viz.core.images import GREY
+from viz.core.receptive_field import WHITE, Box, crop_field, field_map, receptive_field
 
 SIZE = 21
 
@@ -91,3 +92,13 @@ def test_position_outside_the_map():
     model = models.from_module(BranchNet(), layers=["top"], input_size=SIZE)
     with pytest.raises(UserError, match="outside the 6x6 map"):
         receptive_field(model, "top", (6, 0))
+
+
+def test_a_field_cut_by_the_border_keeps_its_shape_with_grey_outside_the_photo():
+    out = crop_field(torch.ones(3, 20, 20), Box(0, 0, 5, 8), (8, 8), GREY)  # 3 rows of the field lie above the photo
+    assert out.shape == (3, 8, 8)
+    assert torch.all(out[:, :3] == GREY) and torch.all(out[:, 3:] == 1.0)
+    inside = crop_field(torch.zeros(3, 20, 20), Box(4, 6, 12, 14), (8, 8))  # a field the photo holds whole
+    assert torch.equal(inside, torch.zeros(3, 8, 8))
+    left_cut = crop_field(torch.zeros(3, 20, 20), Box(4, 0, 12, 5), (8, 8))  # 3 columns lie left of the photo
+    assert torch.all(left_cut[:, :, :3] == WHITE) and torch.all(left_cut[:, :, 3:] == 0)

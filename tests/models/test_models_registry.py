@@ -73,6 +73,13 @@ def test_untrained_models_are_reproducible_and_leave_the_global_rng_alone():
     assert torch.equal(a.net.conv1.weight, b.net.conv1.weight)
 
 
+def test_only_random_init_weights_count_as_untrained(lite0):
+    assert models.load("resnet18", weights="none", device="cpu").untrained
+    assert not lite0.untrained
+    tiny = models.from_module(torch.nn.Sequential(torch.nn.Conv2d(3, 4, 3), torch.nn.ReLU()), name="tiny", input_size=8)
+    assert not tiny.untrained  # a user's own module, whatever its weights
+
+
 def test_lite0_checkpoint_matches_the_architecture_exactly():
     path = models.get_spec("efficientnet_lite0").weights.local_path()
     state = torch.load(path, map_location="cpu", weights_only=True)

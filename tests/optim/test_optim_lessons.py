@@ -7,14 +7,11 @@ import dataclasses
 import pytest
 import torch
 
-import models
 from models.errors import UserError
 from viz.serving.cache import DiskCache
 from viz.cli import main
 from viz.optim.batchnorm import preactivations
 from viz.optim.data import digits
-from viz.views.evolution import digits_evolution
-from viz.views.figures import evolution_figure
 from viz.optim.interpolation import digits_line
 from viz.optim.net2net import Net2NetSettings, deeper, net2net_study, wider
 from viz.optim.network import Architecture, build, with_weights
@@ -113,18 +110,6 @@ def test_net2net_students_start_where_the_teacher_ended():
         assert study.scratch[kind][0].val_accuracy[0] < 0.3  # a fresh network guesses
 
 
-def test_evolution_shows_the_checkpoints_asked_for():
-    found = digits_evolution(TrainSettings(epochs=3), epochs=(1, 3), units_per_layer=2, k=2, render_steps=4)
-    assert found.checkpoints == ["epoch 1", "epoch 3"]
-    assert found.units == [("conv1", 0), ("conv1", 1), ("conv2", 0), ("conv2", 1)]
-    assert found.renders[0][0].shape == (3, 3, 3) and found.renders[0][2].shape == (3, 8, 8)  # receptive fields
-    assert found.patches[1][2].shape == (2, 3, 8, 8)
-    assert not torch.equal(found.renders[0][2], found.renders[1][2])  # the unit changed between checkpoints
-    fig = evolution_figure(found)
-    assert [ax.get_ylabel() for ax in fig.axes[:: len(found.units)]] == ["epoch 1", "epoch 3"]
-    with pytest.raises(UserError, match="outside the run"):
-        digits_evolution(TrainSettings(epochs=3), epochs=(1, 5))
-
 
 def test_cli_writes_the_interpolation_and_rejects_a_missing_checkpoint(tmp_path, capsys):
     out = tmp_path / "line.svg"
@@ -132,16 +117,3 @@ def test_cli_writes_the_interpolation_and_rejects_a_missing_checkpoint(tmp_path,
     assert out.read_text().startswith("<?xml")
     assert main(["optim", "interpolate", "--epochs", "1", "--from", "4", "--out", str(out)]) == 2
     assert "outside the run" in capsys.readouterr().err
-
-
-def test_cli_follows_your_own_checkpoints_of_a_registered_architecture(lite0, tmp_path):
-    untrained = tmp_path / "untrained.pt"
-    trained = tmp_path / "trained.pt"
-    torch.save(models.load("efficientnet_lite0", weights="none", device="cpu").net.state_dict(), untrained)
-    torch.save(lite0.net.state_dict(), trained)
-    out = tmp_path / "own.png"
-    argv = ["optim", "evolution", "--model", "efficientnet_lite0", "--weights", str(untrained), str(trained),
-            "--layers", "_relu0", "--units", "2", "--k", "2", "--size", "32", "--steps", "2", "--device", "cpu"]
-    assert main([*argv, "--out", str(out)]) == 0
-    assert out.stat().st_size > 1000
-    assert main(["optim", "evolution", "--weights", str(trained), "--out", str(out)]) == 2  # no --model

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import pytest
 import torch
 from torch import nn
 
 import models
 import viz
+from models.errors import UserError
 from viz.probe.tagging import ORIENTATIONS, TAGS, draw, stimulus_bank
 
 STEP = ORIENTATIONS[1] - ORIENTATIONS[0]
@@ -61,3 +63,11 @@ def test_the_best_stimuli_are_ranked_and_drawn():
     assert images.shape == (3, 3, 48, 48) and torch.equal(images[0], draw(stimuli[:1], 48)[0])
     values = found.responses[0, [found.bank.index(s) for s in stimuli]]
     assert torch.all(values[:-1] >= values[1:])
+
+
+@pytest.mark.parametrize("channel", [5, -1, 1.0, True])
+def test_a_channel_outside_the_layer_is_refused_with_the_valid_range(channel):
+    found = viz.probe(_known_units(), "1", cache=False)
+    for ask in (found.unit, found.top):
+        with pytest.raises(UserError, match=r"channel .* out of range; layer '1' has channels 0-4"):
+            ask(channel)

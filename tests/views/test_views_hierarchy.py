@@ -27,8 +27,9 @@ def test_contribution_agrees_with_captum(lite0):
 def test_the_cat_photo_gets_three_units_per_tier_and_its_class(lite0):
     found = H.choose_units(lite0, viz.load_image(CAT))
     assert found.predictions[0][0] == "Egyptian cat"
-    assert list(found.units) == list(H.TIERS)
+    assert list(found.units) == list(H.HIDDEN_TIERS) == ["edges", "contours", "parts"]
     assert H.tier_layers(lite0) == {"edges": "_blocks.1", "contours": "_blocks.4", "parts": "_blocks.7"}
+    assert H.default_layer(lite0) == "_blocks.4"  # the Atlas and Unit pages open on the landing's contours
     for tier, units in found.units.items():
         assert len(units) == 3 and [u.score for u in units] == sorted((u.score for u in units), reverse=True)
         for u in units:
@@ -48,12 +49,3 @@ def test_cli_writes_the_strip_for_the_untrained_network(tmp_path, capsys):
                  "--out", str(out)]) == 0
     assert out.stat().st_size > 5000
     assert "units by contribution" in capsys.readouterr().out
-
-
-def test_a_field_cut_by_the_border_keeps_its_shape_with_grey_outside_the_photo():
-    from viz.zf.figures import GREY, crop_field
-    from viz.core.receptive_field import Box
-
-    out = crop_field(torch.ones(3, 20, 20), Box(0, 0, 5, 8), (8, 8), GREY)  # 3 rows of the field lie above the photo
-    assert out.shape == (3, 8, 8)
-    assert torch.all(out[:, :3] == 0.5) and torch.all(out[:, 3:] == 1.0)

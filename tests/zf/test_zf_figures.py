@@ -10,9 +10,10 @@ from support.helpers import svg_text
 from torch import nn
 
 import models
-from viz.core.figures import figure_bytes
+from viz.core.export import figure_bytes
 from viz.zf.audit import deconv_audit
-from viz.zf.figures import crop_field, figure2, unit_panel
+from viz.zf.figures import figure2, unit_panel
+from viz.core.receptive_field import crop_field
 from viz.zf.display import DISPLAY_LABEL, DISPLAYS, blur_sigma, magnitude
 from viz.zf.projection import to_display
 from viz.zf.topk import top_examples

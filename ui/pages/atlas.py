@@ -5,8 +5,9 @@ import streamlit as st
 
 from ui.common import choose_layer, current_model, current_quality, model_parts, shared_result, unit_href, view_params
 from viz.actmax import quality_settings
-from viz.jobs.atlas import default_layer, unit_pictures
+from viz.jobs.atlas import unit_pictures
 from viz.core.images import to_pil
+from viz.views.hierarchy import default_layer
 
 PAGE_SIZE = 48  # units per page: a wide layer (1280 channels) is browsed page by page
 CHUNK = 8  # units per job: the grid fills in steps of this many

@@ -3,7 +3,7 @@
 import streamlit as st
 
 from ui.common import current_model, download_buttons, load_model, model_parts, shared_result
-from viz.core.figures import figure_bytes
+from viz.core.export import figure_bytes
 from viz.zf.figures import filters_figure
 
 model = current_model()
@@ -13,8 +13,8 @@ st.write(
     "edges, gratings and colour blobs; the same network untrained shows noise."
 )
 untrained = load_model(model.name, "none")
-panels = [(model, f"{model.name} ({'untrained' if model.weights == 'none' else 'trained'})"), (untrained, "untrained")]
-if model.weights == "none":
+panels = [(model, f"{model.name} ({'untrained' if model.untrained else 'trained'})"), (untrained, "untrained")]
+if model.untrained:
     panels = panels[:1]
 parts = {"page": "filters", "panels": [(model_parts(m), title) for m, title in panels]}
 st.image(shared_result("Drawing the filters", parts, lambda progress: figure_bytes(filters_figure(panels))), width="stretch")

@@ -5,7 +5,7 @@ import streamlit as st
 import viz
 from ui.common import choose_image, current_model, download_buttons
 from viz.zf.invariance import DEFAULT_AMOUNTS, KINDS
-from viz.zf.invariance_figure import default_layers, invariance_figure
+from viz.zf.figures import default_layers, invariance_figure
 
 model = current_model()
 st.title("What stays the same when the photo moves?")

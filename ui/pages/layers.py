@@ -22,7 +22,7 @@ PHOTO_HEAD_START_S = 0.8
 
 model = current_model()
 quality = current_quality()
-untrained = model.weights == "none"
+untrained = model.untrained
 st.title("What does each layer of a CNN see?")
 st.write(
     "The Deep Learning book's Figure 1.2, for your photo: the network's first hidden layer finds edges, the next "
@@ -36,7 +36,7 @@ by = st.radio("Choose units by", hierarchy.CHOOSE_BY, horizontal=True, key="laye
               help="contribution: gradient x activation towards the predicted class (what the prediction leans "
               "on); activation: the unit's mean activation on the photo")
 if image is not None:
-    columns = st.columns([2.2] + [3] * len(hierarchy.TIERS) + [2], gap="medium")
+    columns = st.columns([2.2] + [3] * len(hierarchy.HIDDEN_TIERS) + [2], gap="medium")
     columns[0].subheader("Visible layer")  # the photo first: it needs no computation
     columns[0].image(to_pil(fit_square(image, model.input_size)), caption=f"{name} (input pixels)", width="stretch")
     rest_after = time.monotonic() + (0 if st.session_state.get("layers_shown") else PHOTO_HEAD_START_S)

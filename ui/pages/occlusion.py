@@ -4,8 +4,8 @@ import streamlit as st
 
 import viz
 from ui.common import choose_image, current_model, download_buttons, model_parts, shared_result
-from viz.serving.cache import tensor_digest
-from viz.core.figures import figure_bytes
+from viz.core.digest import tensor_digest
+from viz.core.export import figure_bytes
 from viz.zf.figures import occlusion_figure
 
 model = current_model()

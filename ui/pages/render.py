@@ -4,7 +4,7 @@ import streamlit as st
 
 import viz
 from ui.common import current_model, download_buttons, model_parts, shared_result
-from viz.core.figures import figure_bytes
+from viz.core.export import figure_bytes
 from viz.actmax import PRESETS
 from viz.actmax.figures import render_figure
 

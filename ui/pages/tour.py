@@ -32,7 +32,7 @@ forward.button("Next →", type="primary", disabled=step == len(STEPS) - 1, widt
 position.progress((step + 1) / len(STEPS), text=f"Step {step + 1} of {len(STEPS)}")
 current = STEPS[step]
 
-nets = [model] + ([load_model(model.name, "none")] if contrast and model.weights != "none" else [])
+nets = [model] + ([load_model(model.name, "none")] if contrast and not model.untrained else [])
 image = load_image(photos[name])
 shown = []
 for net in nets:
@@ -44,7 +44,7 @@ st.header(current.title)
 st.markdown(f'<p class="tour-text">{current.text.format(label=shown[0].found.predictions[0][0])}</p>',
             unsafe_allow_html=True)
 for column, net, view in zip(st.columns(len(nets)), nets, shown):
-    column.subheader("untrained (random weights)" if net.weights == "none" else "trained")
+    column.subheader("untrained (random weights)" if net.untrained else "trained")
     if current.tier is None and step == 0:
         column.image(to_pil(view.found.image), width="stretch")
     elif current.tier is None:

@@ -7,13 +7,14 @@ from ui.common import (check_param, choose_image, choose_layer, current_index, c
                        index_panel, view_params)
 from ui.image_sets import choose_image_set
 from viz.views import unit_card
+from viz.views.hierarchy import default_layer
 from viz.core.images import to_pil
 from viz.zf.figures import unit_panel
 
 model = current_model()
 quality = current_quality()
 st.title("One unit, all the evidence")
-layer = choose_layer(model, default=unit_card.default_layer(model))
+layer = choose_layer(model, default=default_layer(model))
 check_param("unit", range(layer.channels))
 channel = int(st.number_input("Unit", 0, layer.channels - 1, 0, key="unit", bind="query-params"))
 st.write(f"**{layer.name} · unit {channel}** — tier **{layer.tier}**, one of {layer.channels} units of this layer.")
@@ -22,7 +23,7 @@ if channel > 0:
     links[0].page_link("ui/pages/unit.py", label=f"← unit {channel - 1}", query_params=view_params(layer=layer.name, unit=channel - 1))
 if channel < layer.channels - 1:
     links[1].page_link("ui/pages/unit.py", label=f"unit {channel + 1} →", query_params=view_params(layer=layer.name, unit=channel + 1))
-other = "default" if model.weights == "none" else "none"
+other = "default" if model.untrained else "none"
 links[2].page_link("ui/pages/unit.py", label=f"the same unit {'trained' if other == 'default' else 'untrained'}",
                    query_params={**view_params(layer=layer.name, unit=channel), "weights": other})
 

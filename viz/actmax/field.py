@@ -30,9 +30,9 @@ from models import LoadedModel
 from models.errors import UserError
 
 from ..serving.cache import DiskCache
+from ..core.images import GREY
 from ..core.receptive_field import Box, field_map
 from . import objectives as obj
-from ..core.transforms import FILL
 
 CANVAS_STEP = 8  # canvas sides tried when searching the smallest one that holds a centre field uncut
 
@@ -119,9 +119,9 @@ def paste(pictures: torch.Tensor, boxes, canvas: int) -> torch.Tensor:
     """(N,3,S,S) pictures -> (N,3,canvas,canvas): picture i resized into box i, grey elsewhere (differentiable)."""
     out = []
     for picture, box in zip(pictures, boxes):
-        small = F.interpolate(picture[None] - FILL, size=(box.height, box.width), mode="bilinear",
+        small = F.interpolate(picture[None] - GREY, size=(box.height, box.width), mode="bilinear",
                               antialias=True, align_corners=False)
-        out.append(F.pad(small, (box.left, canvas - box.right, box.top, canvas - box.bottom)) + FILL)
+        out.append(F.pad(small, (box.left, canvas - box.right, box.top, canvas - box.bottom)) + GREY)
     return torch.cat(out)
 
 

@@ -9,7 +9,6 @@ the forward pass after the deepest one. `OUTPUT` names the network's final outpu
 
 from __future__ import annotations
 
-import hashlib
 import numbers
 from collections.abc import Sequence
 
@@ -18,6 +17,7 @@ import torch
 from models.errors import UserError
 
 from ..core.checks import check_channel, check_class, check_position
+from ..core.digest import tensor_digest
 
 OUTPUT = "<output>"  # pseudo-layer: the network's own output, for logit and probability objectives
 
@@ -169,7 +169,7 @@ class Direction(Objective):
     def __repr__(self):
         head = ", ".join(f"{v:.3g}" for v in self.vector[:3].tolist())
         more = ", ..." if self.vector.numel() > 3 else ""
-        digest = hashlib.sha256(self.vector.numpy().tobytes()).hexdigest()[:8]  # tells long vectors apart
+        digest = tensor_digest(self.vector, 8)  # tells long vectors apart
         return f"Direction({self.layer!r}, [{head}{more}] n={self.vector.numel()} #{digest})"
 
 

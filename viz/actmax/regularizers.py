@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import torch
 import torch.nn.functional as F
 
-GREY = 0.5
+from ..core.images import GREY
 
 
 def gaussian_blur(images: torch.Tensor, sigma: float) -> torch.Tensor:

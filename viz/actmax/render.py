@@ -23,6 +23,7 @@ from models.errors import UserError
 from ..serving.cache import DiskCache
 from ..core.checks import check_channel
 from ..core.hooks import Capture
+from ..core.progress import Progress
 from ..core.threads import intra_op_threads
 from ..core.rectifiers import RectifierRule
 from . import objectives as obj
@@ -34,7 +35,6 @@ from .settings import RenderSettings, resolve
 from ..core.streams import UnitStreams, unit_seeds
 from ..core.transforms import TRANSFORM_SETS, RandomCrop, Resize, compose
 
-Progress = Callable[[int, int], None]  # (steps done, steps in all)
 Unit = tuple | obj.Objective
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import models
 from viz.views import hierarchy
 from viz.actmax import QUALITY
-from viz.core.figures import check_output_path, save_figure
+from viz.core.export import check_output_path, save_figure
 from viz.core.images import load_image
 
 from .options import add_figure_options

@@ -5,10 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import models
-from viz.core.figures import check_output_path, save_figure
+from viz.core.export import check_output_path, save_figure
 from viz.core.images import gallery_dir, load_image
 from viz.zf.invariance import KINDS, invariance
-from viz.zf.invariance_figure import default_layers, invariance_figure
+from viz.zf.figures import default_layers, invariance_figure
 
 from .options import add_figure_options
 

@@ -12,7 +12,7 @@ import dataclasses
 from pathlib import Path
 
 import models
-from viz.core.figures import check_output_path, save_figure
+from viz.core.export import check_output_path, save_figure
 from viz.optim.batchnorm import batchnorm_study, channel_shift
 from viz.views.evolution import DEFAULT_EPOCHS, digits_evolution, features_over_training
 from viz.views.figures import evolution_figure

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import models
 from viz.serving.cache import DiskCache
-from viz.core.figures import check_output_path, save_figure
+from viz.core.export import check_output_path, save_figure
 from viz.probe.tagging import TAGS, probe
 from viz.probe.figures import shares_figure
 
@@ -33,7 +33,7 @@ def _probe(args) -> None:
             model.layer(name)  # an unknown name fails here, with the list of valid ones
         with progress_bar(f"probe {model.name} ({weights})", "stimulus") as update:
             found = probe(model, names, progress=update, cache=DiskCache("probes", enabled=not args.no_cache))
-        label = f"{model.name} ({'untrained' if weights == 'none' else weights})"
+        label = f"{model.name} ({'untrained' if model.untrained else weights})"
         panels.append((label, found))
         print(f"\n{label}\n| layer | tier | " + " | ".join(TAGS) + " |\n|---|---|" + "---|" * len(TAGS))
         for name, layer_probe in found.items():

@@ -11,7 +11,7 @@ from viz.actmax import PRESETS, RenderSettings, render
 from viz.actmax.figures import render_figure
 from viz.actmax.settings import COMPILE, resolve
 from viz.serving.cache import DiskCache
-from viz.core.figures import check_output_path, save_figure
+from viz.core.export import check_output_path, save_figure
 
 from .options import add_figure_options, parse_channels, progress_bar
 

@@ -6,7 +6,7 @@ import sys
 
 import models
 from viz.serving.cache import DiskCache
-from viz.core.figures import check_output_path, save_figure
+from viz.core.export import check_output_path, save_figure
 from viz.core.images import load_image, to_batch
 from viz.zf.occlusion import occlusion
 from viz.zf.projection import METHODS

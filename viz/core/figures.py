@@ -1,28 +1,19 @@
-"""Figure composition and export: captioned image grids written as PNG, SVG or PDF (by file extension).
+"""Figure drawing: image mosaics, colormapped maps and captioned grids, the pieces every figure is built from.
 
-Every figure the app shows goes through here, so the CLI can export the same picture. Figures are plain
-`matplotlib.figure.Figure` objects, never pyplot's: pyplot keeps every figure alive in a global registry,
-a leak in a long-running app server, and would pick a GUI backend.
+Every figure the app shows is built from these, so the CLI can export the same picture (`viz.core.export`).
+Figures are plain `matplotlib.figure.Figure` objects, never pyplot's: pyplot keeps every figure alive in a
+global registry, a leak in a long-running app server, and would pick a GUI backend.
 """
 
 from __future__ import annotations
 
-import io
-import os
 from collections.abc import Sequence
-from pathlib import Path
 
 import matplotlib
 import torch
 from matplotlib.figure import Figure
 
 from models.errors import UserError
-
-from .files import write_atomic
-
-FORMATS = (".png", ".svg", ".pdf")
-_NO_DATE = {".png": None, ".svg": {"Date": None}, ".pdf": {"CreationDate": None}}  # same figure, same bytes
-DPI_RANGE = (30, 1200)
 
 
 def tile(images: torch.Tensor, columns: int, pad: int = 2, fill: float = 1.0) -> torch.Tensor:
@@ -75,32 +66,3 @@ def grid_figure(
         fig.suptitle(title, fontsize=10)
     fig.tight_layout()
     return fig
-
-
-def check_output_path(path: str | os.PathLike) -> Path:
-    """The export path, if its extension is one we write; else a UserError naming the accepted ones."""
-    path = Path(path)
-    if path.suffix.lower() not in FORMATS:
-        raise UserError(f"cannot write {path.name!r}: the file name must end in {', '.join(FORMATS)}")
-    if path.parent and not path.parent.exists():
-        raise UserError(f"folder {path.parent} does not exist; create it or choose another --out")
-    return path
-
-
-def figure_bytes(fig: Figure, suffix: str = ".png", dpi: int = 150) -> bytes:
-    """`fig` encoded as PNG, SVG or PDF (`suffix`), e.g. for a download button."""
-    suffix = suffix.lower() if suffix.startswith(".") else f".{suffix.lower()}"
-    if suffix not in FORMATS:
-        raise UserError(f"cannot encode a figure as {suffix!r}; choose one of {', '.join(FORMATS)}")
-    if not DPI_RANGE[0] <= int(dpi) <= DPI_RANGE[1]:
-        raise UserError(f"dpi {dpi} is out of range; choose {DPI_RANGE[0]}-{DPI_RANGE[1]}")
-    buffer = io.BytesIO()
-    with matplotlib.rc_context({"svg.hashsalt": "viz"}):  # stable SVG ids
-        fig.savefig(buffer, format=suffix[1:], dpi=int(dpi), bbox_inches="tight", metadata=_NO_DATE[suffix])
-    return buffer.getvalue()
-
-
-def save_figure(fig: Figure, path: str | os.PathLike, dpi: int = 150) -> Path:
-    """Write `fig` to `path` in the format its extension names, atomically."""
-    path = check_output_path(path)
-    return write_atomic(path, figure_bytes(fig, path.suffix, dpi))

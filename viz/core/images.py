@@ -22,6 +22,8 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 from models.errors import UserError, first_line
 
 MAX_PIXELS = 50_000_000  # larger images are refused: 50 MP decode to ~600 MB as float tensors
+GREY = 0.5  # mid-grey in [0,1] image space, before normalization: the neutral pixel (a render's start, the
+# occluder, pixels from outside a picture or a receptive field, the zero of a projection shown on its own)
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".gif", ".tif", ".tiff", ".webp", ".ppm", ".pgm")
 
 
@@ -108,8 +110,8 @@ FIT_MODES = ("squash", "crop")
 def fit_square(image: torch.Tensor, size: int, mode: str = "squash") -> torch.Tensor:
     """Make a (3, size, size) network input from a (3, H, W) image.
 
-    "squash" resizes the whole picture (nothing the user gave is cut off; the embedded model's check in
-    DESIGN.md was made this way); "crop" resizes the shorter side and keeps the centre square (ImageNet style).
+    "squash" resizes the whole picture (nothing the user gave is cut off; the embedded model's reference
+    predictions on the gallery photos were checked this way); "crop" resizes the shorter side and keeps the centre square (ImageNet style).
     """
     if mode not in FIT_MODES:
         raise UserError(f"unknown fit mode {mode!r}; choose one of {', '.join(FIT_MODES)}")

@@ -147,6 +147,19 @@ def receptive_field(model: LoadedModel, layer: str, position: tuple[int, int], i
     return field_map(model, layer, input_size).box(*position)
 
 
+WHITE = 1.0  # fills the part of a receptive field that lies outside the image, in a figure
+
+
+def crop_field(image: torch.Tensor, box: Box, size: tuple[int, int], fill: float = WHITE) -> torch.Tensor:
+    """Crop (3,H,W) to `box`, then pad with `fill` to the field's full `size` where the image border cut it."""
+    patch = image[:, box.top : box.bottom, box.left : box.right]
+    out = torch.full((3, *size), fill, dtype=patch.dtype)
+    top = size[0] - box.height if box.top == 0 and box.bottom < image.shape[1] else 0
+    left = size[1] - box.width if box.left == 0 and box.right < image.shape[2] else 0
+    out[:, top : top + box.height, left : left + box.width] = patch[:, : size[0], : size[1]]
+    return out
+
+
 def _extent(hits: torch.Tensor) -> list[tuple[int, int]]:
     """Per row of a (B, L) boolean tensor: first and one-past-last True index ((0, 0) if none)."""
     length = hits.shape[1]

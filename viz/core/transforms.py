@@ -21,9 +21,8 @@ from dataclasses import dataclass
 import torch
 import torch.nn.functional as F
 
+from .images import GREY  # the value of pixels that come from outside the picture
 from .streams import Random, randint
-
-FILL = 0.5  # value of pixels that come from outside the picture
 
 
 class Geometric:
@@ -149,7 +148,7 @@ def _resample(images: torch.Tensor, maps: torch.Tensor, out_size: int) -> torch.
     theta[:, :, :2] *= out_size / 2
     theta = theta.to(images.dtype)
     grid = F.affine_grid(theta, [n, images.shape[1], out_size, out_size], align_corners=False)
-    return F.grid_sample(images - FILL, grid, mode="bilinear", padding_mode="zeros", align_corners=False) + FILL
+    return F.grid_sample(images - GREY, grid, mode="bilinear", padding_mode="zeros", align_corners=False) + GREY
 
 
 def compose(transforms: Sequence[Transform]) -> Callable[[torch.Tensor, Random], torch.Tensor]:

@@ -10,7 +10,7 @@ renderer until it does.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 import torch
@@ -21,9 +21,9 @@ from models.errors import UserError
 from ..actmax import RenderSettings, render
 from ..actmax.render import cache_parts
 from ..actmax.objectives import Channel
+from ..core.progress import Progress
 from ..serving.cache import DiskCache
 
-Progress = Callable[[int, int], None]  # (steps done, steps in all) over the units still to render
 CPU_BATCH = 8  # units per optimization on a CPU: big enough to batch, small enough to show progress often
 GPU_BATCH = 2048  # on a GPU: a whole layer (or several); the renderer halves it on out-of-memory
 
@@ -48,12 +48,6 @@ def atlas_units(model: LoadedModel, layers: Sequence[str] | None = None,
     if not units:
         raise UserError("no unit to render: the channels asked for are beyond every chosen layer's width")
     return units
-
-
-def default_layer(model: LoadedModel) -> str:
-    """The layer an atlas opens on: the first of corners and contours, the middle of Figure 1.2's story."""
-    contours = model.tier_layers("contours")
-    return (contours or list(model.layers))[0].name
 
 
 def default_batch(device: torch.device) -> int:

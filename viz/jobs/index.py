@@ -37,13 +37,13 @@ from ..core.activations import activations
 from ..core.files import write_atomic
 from ..core.hooks import resolve_modules
 from ..core.images import FIT_MODES
+from ..core.progress import Progress
 from ..core.receptive_field import field_map
 from ..views.hierarchy import tier_layers
 from ..zf.topk import RunningTopK, files_identity, list_sources, prefetched, read_batch
 from .distributed import World
 from .index_store import BINS, HEADER, PARTS, check_folder, read_header, write_index
 
-Progress = Callable[[int, int], None]  # (images done, images of this process)
 CHUNK = 512  # images per saved piece of work: what an interruption can lose, and the unit of sharding
 
 

@@ -18,14 +18,14 @@ import models
 from models import LoadedModel
 
 from ..actmax import quality_settings
-from .atlas import atlas_units, default_layer, unit_pictures
+from .atlas import atlas_units, unit_pictures
 from .index import build_index
 from .index_store import index_root
 from ..core.images import gallery_dir, image_files, load_image
+from ..core.progress import Progress
+from ..views.hierarchy import default_layer
 from ..views.tour import landing
 from ..zf.topk import top_examples
-
-Progress = Callable[[int, int], None]
 
 
 @dataclass(frozen=True)
@@ -45,7 +45,7 @@ def classroom_tasks(model: LoadedModel, quality: str = "fast") -> list[Task]:
                     lambda progress: top_examples(model, None, layer, k=9, per_image=True, progress=progress))
 
     def photo(net: LoadedModel, path) -> Task:
-        label = "untrained" if net.weights == "none" else "trained"
+        label = "untrained" if net.untrained else "trained"
         return Task(f"landing and tour of {path.name} ({label})",
                     lambda progress: landing(net, load_image(path), quality, progress))
 

@@ -1,6 +1,5 @@
-"""How strongly a picture drives its unit the way the network meets a photo (DESIGN.md, "Performance
-stance"): shown at the model's input size, optionally under random shifts of up to 10% of the side and
-zooms of 0.8-1.2, averaged. A picture that only works on one exact pixel grid does not pass.
+"""How strongly a picture drives its unit the way the network meets a photo: shown at the model's input
+size, optionally under random shifts of up to 10% of the side and zooms of 0.8-1.2, averaged. A picture that only works on one exact pixel grid does not pass.
 
 Used by the quality tests and the benchmark, so the engine and a reference are judged the same way.
 """

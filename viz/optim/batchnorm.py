@@ -21,7 +21,8 @@ from models.errors import UserError
 
 from .data import digits
 from .network import DigitsCNN, with_weights
-from .training import Curve, Progress, TrainingRun, TrainSettings, one_thread, train
+from ..core.progress import Progress
+from .training import Curve, TrainingRun, TrainSettings, one_thread, train
 
 VARIANTS = {"without batch norm": False, "with batch norm": True}
 

@@ -26,7 +26,8 @@ from models.errors import UserError
 from ..serving.cache import DiskCache
 from .data import Digits, digits
 from .network import with_weights
-from .training import Progress, TrainingRun, one_thread
+from ..core.progress import Progress
+from .training import TrainingRun, one_thread
 
 ALPHA_RANGE = (-0.5, 1.5)
 

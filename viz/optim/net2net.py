@@ -29,7 +29,8 @@ from models.errors import UserError
 from ..serving.cache import DiskCache
 from .data import INPUT_SIZE, digits
 from .network import Architecture, build, with_weights
-from .training import Curve, Progress, TrainSettings, evaluate, fit, train
+from ..core.progress import Progress
+from .training import Curve, TrainSettings, evaluate, fit, train
 
 State = dict[str, torch.Tensor]
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import math
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import torch
@@ -21,11 +21,12 @@ from torch import nn
 
 from models.errors import UserError
 
+from ..core.progress import Progress
+from ..core.threads import torch_threads
 from ..serving.cache import DiskCache
 from .data import Digits, digits
 from .network import Architecture, build
 
-Progress = Callable[[int, int], None]  # (steps done, steps in all)
 EPOCHS_RANGE = (1, 100)
 
 
@@ -69,22 +70,14 @@ class Curve:
         return next((s for s, a in zip(self.steps, self.val_accuracy) if a >= accuracy), None)
 
 
-@contextlib.contextmanager
-def one_thread() -> Iterator[None]:
-    """Run the enclosed torch work on one CPU thread, then restore the count.
+def one_thread() -> contextlib.AbstractContextManager:
+    """Run the enclosed torch work on one CPU thread, then restore the count (`viz.core.threads`).
 
     The digits CNN's operations are tiny: splitting each over several OpenMP threads costs more in
     synchronization than it gains, and on a shared, loaded CPU the threads' busy-waiting made a Net2Net study
-    take over 4 minutes of wall time on 2 threads against 28 s on one. OpenMP keeps the count per calling
-    thread: threads already running (other app sessions) keep theirs; a thread that first uses torch while
-    this scope is open gets one for its lifetime (checked: 2 before, 2 during, 1 for a thread started meanwhile).
+    take over 4 minutes of wall time on 2 threads against 28 s on one.
     """
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(before)
+    return torch_threads(1)
 
 
 @torch.no_grad()

@@ -26,7 +26,7 @@ Selectivity: (best of the tagged kind - best of the other kinds) / (their absolu
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import torch
@@ -35,7 +35,10 @@ from models import LoadedModel
 from models.errors import UserError
 
 from ..serving.cache import DiskCache
+from ..core.checks import check_channel
 from ..core.hooks import Capture
+from ..core.images import GREY
+from ..core.progress import Progress
 
 KINDS = ("edge", "colour", "curve")
 TAGS = KINDS + ("other",)
@@ -51,7 +54,6 @@ MARGIN = 0.10  # a more complex kind must beat the simpler one's best by this fr
 PRECEDENCE = ("colour", "edge", "curve")  # simplest first
 TIE = 0.01  # edge stimuli within this fraction of the best edge count towards the orientation
 BATCH = 32  # stimuli per forward pass
-GREY = (0.5, 0.5, 0.5)
 
 
 @dataclass(frozen=True)
@@ -183,13 +185,13 @@ class LayerProbe:
 
     def top(self, channel: int, k: int = 4) -> tuple[torch.Tensor, list[Stimulus]]:
         """The unit's `k` best stimuli, strongest first: (k, 3, H, W) images and what they are."""
+        channel = check_channel(channel, self.responses.shape[0], self.layer)
         order = self.responses[channel].argsort(descending=True)[:k].tolist()
         chosen = [self.bank[i] for i in order]
         return draw(chosen, self.size), chosen
 
     def unit(self, channel: int) -> UnitProbe:
-        if not 0 <= channel < self.responses.shape[0]:
-            raise UserError(f"channel {channel} is out of range for {self.layer}: 0-{self.responses.shape[0] - 1}")
+        channel = check_channel(channel, self.responses.shape[0], self.layer)
         tag = self.tags()[channel]
         kind_best = self._kind_best()[channel]
         row = self.responses[channel]
@@ -225,10 +227,10 @@ def _centre(t: torch.Tensor) -> torch.Tensor:
 
 
 @torch.no_grad()
-def _responses(model: LoadedModel, layers: list[str], progress: Callable[[int, int], None] | None) -> dict:
+def _responses(model: LoadedModel, layers: list[str], progress: Progress | None) -> dict:
     bank = stimulus_bank()
     size = model.input_size
-    stimuli = [Stimulus("colour", "flat", None, (GREY,))] + bank  # grey first: the reference
+    stimuli = [Stimulus("colour", "flat", None, ((GREY, GREY, GREY),))] + bank  # grey first: the reference
     out: dict[str, list[torch.Tensor]] = {layer: [] for layer in layers}
     with Capture(model, layers, pre_relu=True) as capture:
         for start in range(0, len(stimuli), BATCH):
@@ -247,7 +249,7 @@ def _responses(model: LoadedModel, layers: list[str], progress: Callable[[int, i
 def probe(
     model: LoadedModel,
     layers: str | Sequence[str],
-    progress: Callable[[int, int], None] | None = None,
+    progress: Progress | None = None,
     cache: DiskCache | bool = True,
 ) -> LayerProbe | dict[str, LayerProbe]:
     """Probe one layer (a name: returns its `LayerProbe`) or several in one pass (a list: `{name: LayerProbe}`).

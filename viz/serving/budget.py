@@ -6,8 +6,8 @@ rerun gets it at once. Each caller holds a `Ticket`: its place in the queue, the
 and `cancel()`, which drops a job that has not started once no ticket waits for it any more (a session
 that changed its selection or left). Cheap work (one classification) simply does not go through here.
 
-Threads: `workers` jobs run at once, and torch's intra-op threads are set to `threads_per_job` for the
-process, so workers x threads never exceeds the cores. `budget()` sizes this from the machine (or
+Threads: `workers` jobs run at once, each on `threads_per_job` of torch's intra-op threads (set for the
+job's run only, `viz.core.threads`), so workers x threads never exceeds the cores. `budget()` sizes this from the machine (or
 $VIZ_WORKERS / $VIZ_THREADS_PER_JOB) when first used, not at import, and never raises torch's thread count.
 """
 
@@ -23,9 +23,10 @@ from typing import Any
 
 import torch
 
+from ..core.progress import Progress
+from ..core.threads import torch_threads
 from . import cache
 
-Progress = Callable[[int, int], None]
 MAX_THREADS_PER_JOB = 4  # beyond this a render gains little from more intra-op threads; more workers instead
 
 
@@ -85,7 +86,6 @@ class ComputeBudget:
         if workers < 1 or threads_per_job < 1:
             raise ValueError(f"workers and threads per job must be at least 1, not {workers} and {threads_per_job}")
         self.workers, self.threads_per_job, self.keep = workers, threads_per_job, keep
-        torch.set_num_threads(threads_per_job)
         self._lock = threading.Condition()
         self._queue: deque[_Job] = deque()
         self._jobs: dict[str, _Job] = {}  # queued or running
@@ -139,7 +139,8 @@ class ComputeBudget:
                 job.done_steps, job.total_steps = done, total
 
             try:
-                value = job.compute(progress)
+                with torch_threads(self.threads_per_job):
+                    value = job.compute(progress)
             except BaseException as exc:  # reaches every waiting caller; the worker lives on
                 with self._lock:
                     del self._jobs[job.key]

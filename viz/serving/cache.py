@@ -44,12 +44,6 @@ def cache_key(parts: dict) -> str:
     return hashlib.sha256(blob.encode()).hexdigest()
 
 
-def tensor_digest(t: torch.Tensor) -> str:
-    """A short hash of a tensor's values, to key work on an image that has no trustworthy name (an upload)."""
-    data = t.detach().cpu().contiguous()
-    return hashlib.sha256(str((data.dtype, tuple(data.shape))).encode() + data.numpy().tobytes()).hexdigest()[:16]
-
-
 def entry_count(root: str | os.PathLike | None = None) -> int:
     """How many entries the cache holds, over every namespace (precompute reports what it added)."""
     folder = Path(root) if root is not None else default_cache_dir()

@@ -27,28 +27,27 @@ says nothing about the class; it is offered for comparison.
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 
 import torch
 import torch.nn.functional as F
 from matplotlib.figure import Figure
 
-from models import LoadedModel
+from models import TIERS, LoadedModel
 from models.errors import UserError
 
 from ..actmax import Rendering, quality_settings, render
 from ..actmax.field import sees_whole_field
 from ..serving.cache import DiskCache
+from ..core.digest import tensor_digest
 from ..core.figures import colorize
 from ..core.hooks import HookScope, resolve_modules
 from ..core.images import fit_square
 from ..zf.display import show
-from ..zf.figures import crop_field
 from ..zf.projection import project
-from ..core.receptive_field import Box, field_map
+from ..core.receptive_field import Box, crop_field, field_map
 
-TIERS = ("edges", "contours", "parts")  # the hidden tiers of Figure 1.2, bottom to top
+HIDDEN_TIERS = TIERS[:-1]  # Figure 1.2's hidden layers, bottom to top; its top tier, objects, is shown as the class
 PER_TIER = 3  # units shown per tier
 CHOOSE_BY = ("contribution", "activation")
 TIER_SENTENCES = {
@@ -104,7 +103,7 @@ def tier_layers(model: LoadedModel) -> dict[str, str]:
     layers all see past the border gets its first layer.
     """
     chosen = {}
-    for tier in TIERS:
+    for tier in HIDDEN_TIERS:
         names = [layer.name for layer in model.layers if layer.tier == tier]
         if not names:
             raise UserError(f"{model.name} has no layer tagged {tier!r}; the hierarchy needs one per tier")
@@ -112,9 +111,10 @@ def tier_layers(model: LoadedModel) -> dict[str, str]:
     return chosen
 
 
-def photo_key(image: torch.Tensor) -> str:
-    """A short hash of the photo's pixels, for cache keys."""
-    return hashlib.sha256(image.detach().float().cpu().contiguous().numpy().tobytes()).hexdigest()[:16]
+def default_layer(model: LoadedModel) -> str:
+    """The layer the Atlas and Unit pages open on: the landing's contours layer, the middle of Figure 1.2's
+    story (fields small enough to see whole, pictures already recognisable)."""
+    return tier_layers(model)["contours"]
 
 
 class _Tap(HookScope):
@@ -169,7 +169,7 @@ def choose_units(model: LoadedModel, image: torch.Tensor, per_tier: int = PER_TI
     photo = fit_square(image, model.input_size).float().cpu()
     layers = tier_layers(model)
     store = DiskCache("hierarchy", enabled=cache)
-    key = {"stage": "units", "model": model.name, "weights": model.weights_id, "photo": photo_key(photo),
+    key = {"stage": "units", "model": model.name, "weights": model.weights_id, "photo": tensor_digest(photo),
            "by": by, "per_tier": per_tier, "layers": layers}
 
     def compute() -> dict:
@@ -189,11 +189,25 @@ def choose_units(model: LoadedModel, image: torch.Tensor, per_tier: int = PER_TI
         fields = field_map(model, layer)
         units[tier] = []
         for channel, score, amap in result["chosen"][tier]:
-            position = divmod(int(amap.flatten().argmax()), amap.shape[1])
+            position = strongest(amap)
             units[tier].append(TierUnit(tier, layer, channel, score, position, fields.box(*position)))
             maps[(layer, channel)] = amap
     predictions = [(labels[int(i)], float(v)) for v, i in zip(values, indices)]
     return Hierarchy(photo, predictions, int(indices[0]), units, by, maps)
+
+
+def strongest(amap: torch.Tensor) -> tuple[int, int]:
+    """(y, x) of the largest value of a (H, W) activation map: where a unit is shown on a photo."""
+    return divmod(int(amap.flatten().argmax()), amap.shape[1])
+
+
+def field_projection(model: LoadedModel, photo: torch.Tensor, layer: str, channel: int, position: tuple[int, int],
+                     method: str = "guided") -> torch.Tensor:
+    """What in `photo` (3,S,S) drove the unit at `position`: its projection, shown legibly (`viz.zf.display`:
+    strength, black where there is none), cropped to that receptive field."""
+    fields = field_map(model, layer)
+    signal = project(model, photo[None], layer, channel, method, position=position)
+    return crop_field(show(signal, model, "magnitude")[0], fields.box(*position), fields.size, fill=0.0)
 
 
 def outline(image: torch.Tensor, box: Box, colour=(1.0, 0.85, 0.0), width: int = 2) -> torch.Tensor:
@@ -219,7 +233,7 @@ def heat_overlay(photo: torch.Tensor, amap: torch.Tensor, box: Box | None = None
 def unit_views(model: LoadedModel, hierarchy: Hierarchy, method: str = "guided", cache: bool = True) -> dict:
     """Stage 2 (see the module docstring): `{(layer, channel): UnitView}` for every chosen unit."""
     store = DiskCache("hierarchy", enabled=cache)
-    key = {"stage": "views", "model": model.name, "weights": model.weights_id, "photo": photo_key(hierarchy.image),
+    key = {"stage": "views", "model": model.name, "weights": model.weights_id, "photo": tensor_digest(hierarchy.image),
            "method": method, "display": "magnitude",
            "units": [(u.layer, u.channel, u.position) for us in hierarchy.units.values() for u in us]}
 
@@ -227,10 +241,8 @@ def unit_views(model: LoadedModel, hierarchy: Hierarchy, method: str = "guided",
         shown = {}
         for units in hierarchy.units.values():
             for u in units:
-                signal = project(model, hierarchy.image[None], u.layer, u.channel, method, position=u.position)
-                size = field_map(model, u.layer).size
-                picture = show(signal, model, "magnitude")[0]  # legible: viz.zf.display
-                shown[f"{u.layer}/{u.channel}"] = crop_field(picture, u.box, size, fill=0.0)
+                shown[f"{u.layer}/{u.channel}"] = field_projection(model, hierarchy.image, u.layer, u.channel,
+                                                                   u.position, method)
         return shown
 
     projections = store.get_or_compute(key, compute)
@@ -287,6 +299,6 @@ def hierarchy_figure(model: LoadedModel, hierarchy: Hierarchy, views: dict, rend
     ax.set_xlim(0, 1)
     ax.tick_params(axis="x", labelsize=6)
     ax.set_title("output (object identity)", fontsize=9)
-    fig.suptitle(f"{model.name} ({'untrained' if model.weights == 'none' else 'trained'}): the units that matter "
+    fig.suptitle(f"{model.name} ({'untrained' if model.untrained else 'trained'}): the units that matter "
                  f"for this photo, by {hierarchy.by}", fontsize=10, y=1.06)
     return fig

@@ -9,16 +9,14 @@ so each step appears at once on a laptop CPU, offline.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 
 import torch
 
 from models import LoadedModel
 
+from ..core.progress import Progress
 from . import hierarchy
-
-Progress = Callable[[int, int], None]
 
 
 @dataclass(frozen=True)

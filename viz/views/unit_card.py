@@ -19,10 +19,8 @@ from ..actmax import objectives as O
 from ..actmax import quality_settings, render
 from ..actmax.settings import CLASSIC_LR
 from ..core.activations import activations
-from .hierarchy import heat_overlay, tier_layers
+from .hierarchy import field_projection, heat_overlay, strongest
 from ..core.images import fit_square, gallery_dir, image_files, load_image, to_batch
-from ..zf.figures import GREY, crop_field
-from ..zf.projection import project, to_display
 from ..core.receptive_field import field_map
 
 Fraction = Callable[[float], None]  # progress as a fraction in [0, 1]
@@ -53,19 +51,13 @@ class MorePictures:
     methods: dict[str, torch.Tensor]  # method name -> render
 
 
-def default_layer(model: LoadedModel) -> str:
-    """The layer the Unit page opens on: the landing's contours layer (small field, recognisable pictures)."""
-    return tier_layers(model)["contours"]
-
-
 def on_photo(model: LoadedModel, image: torch.Tensor, layer: str, channel: int) -> PhotoView:
+    """The unit on one photo at its strongest activation, shown as the landing shows its units."""
     photo = fit_square(image, model.input_size).float().cpu()
     amap = activations(model, photo[None], layer)[layer][0, channel].float().cpu()
-    position = divmod(int(amap.flatten().argmax()), amap.shape[1])
-    fields = field_map(model, layer)
-    box = fields.box(*position)
-    shown = to_display(project(model, photo[None], layer, channel, "guided", position=position))[0]
-    projection = crop_field(shown, box, fields.size, GREY)
+    position = strongest(amap)
+    box = field_map(model, layer).box(*position)
+    projection = field_projection(model, photo, layer, channel, position)
     return PhotoView(photo, heat_overlay(photo, amap, box), projection, float(amap.max()))
 
 

@@ -1,12 +1,14 @@
-"""The Zeiler–Fergus figures: Figure 2 (projections beside patches), occlusion maps, first-layer filters.
+"""The Zeiler–Fergus figures: Figure 2 (projections beside patches), occlusion maps, first-layer filters,
+Figure 5 (invariance curves).
 
-Each function returns a matplotlib figure built from `viz.figures` pieces; the CLI saves it
-(`viz.figures.save_figure`) and the app shows it, so both draw the same picture.
+Each function returns a matplotlib figure built from `viz.core.figures` pieces; the CLI saves it
+(`viz.core.export.save_figure`) and the app shows it, so both draw the same picture.
 """
 
 from __future__ import annotations
 
 import textwrap
+from collections.abc import Sequence
 
 import torch
 import torch.nn.functional as F
@@ -17,24 +19,15 @@ from models import LoadedModel
 from .audit import deconv_audit
 from ..core.figures import colorize, grid_figure, tile
 from .filters import first_layer_filters
+from .invariance import Invariance
 from .occlusion import OcclusionMaps
 from .display import DISPLAY_LABEL, show
 from .projection import project
-from ..core.receptive_field import Box
+from ..core.receptive_field import WHITE, crop_field
 from .topk import TopExamples
 
-WHITE = 1.0  # fills the part of a receptive field that lies outside the image, in a figure
-GREY = 0.5  # the same for a projection shown on its own: its zero, so the field keeps its shape without a hole
-
-
-def crop_field(image: torch.Tensor, box: Box, size: tuple[int, int], fill: float = WHITE) -> torch.Tensor:
-    """Crop (3,H,W) to `box`, then pad with `fill` to the field's full `size` where the image border cut it."""
-    patch = image[:, box.top : box.bottom, box.left : box.right]
-    out = torch.full((3, *size), fill, dtype=patch.dtype)
-    top = size[0] - box.height if box.top == 0 and box.bottom < image.shape[1] else 0
-    left = size[1] - box.width if box.left == 0 and box.right < image.shape[2] else 0
-    out[:, top : top + box.height, left : left + box.width] = patch[:, : size[0], : size[1]]
-    return out
+INVARIANCE_UNITS = {"translate": "shift (px, + = right)", "scale": "scale factor",
+                    "rotate": "rotation (degrees, counter-clockwise)"}  # x axis of each kind of Figure 5
 
 
 def unit_panel(
@@ -121,3 +114,35 @@ def filters_figure(models_and_titles: list[tuple[LoadedModel, str]], scale: int 
         captions.append(f"{caption}: {len(filters)} filters {filters.shape[2]}x{filters.shape[3]}")
     title = "First-layer filters (each normalized to its own range)"
     return grid_figure(panels, captions, title, columns=len(panels), panel_inches=3.5)
+
+
+def default_layers(model: LoadedModel) -> list[str]:
+    """A low layer (the first of the edges tier) and a high one (the last before the class outputs)."""
+    classes = len(model.labels or [])
+    features = [layer.name for layer in model.layers if layer.channels != classes]
+    edges = [layer.name for layer in model.tier_layers("edges")]
+    return [(edges or features)[0], features[-1]]
+
+
+def invariance_figure(model: LoadedModel, results: Sequence[tuple[str, Invariance]], layers: Sequence[str]) -> Figure:
+    """Panels: distance at each layer, then the probability of each photo's own class; a line per photo."""
+    fig = Figure(figsize=(3.3 * (len(layers) + 1), 3.2))
+    axes = fig.subplots(1, len(layers) + 1, squeeze=False)[0]
+    for name, result in results:
+        label = model.labels[result.target] if model.labels else str(result.target)
+        for ax, layer in zip(axes, layers):
+            ax.plot(result.amounts, result.distances[layer].numpy(), marker=".", label=f"{name}")
+        axes[-1].plot(result.amounts, result.probability.numpy(), marker=".", label=f"{name}: {label}")
+    kind = results[0][1].kind
+    for ax, layer in zip(axes, layers):
+        ax.set_title(f"{layer} ({model.layer(layer).tier}): distance", fontsize=9)
+        ax.set_ylabel("Euclidean distance to untransformed", fontsize=7)
+    axes[-1].set_title("probability of the photo's class", fontsize=9)
+    axes[-1].set_ylim(0, 1)
+    axes[-1].legend(fontsize=6, frameon=False)
+    for ax in axes:
+        ax.set_xlabel(INVARIANCE_UNITS[kind], fontsize=7)
+        ax.tick_params(labelsize=7)
+    fig.suptitle(f"{model.name}: invariance to {kind} (Zeiler & Fergus, Figure 5)", fontsize=10)
+    fig.tight_layout()
+    return fig

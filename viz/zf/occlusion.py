@@ -14,7 +14,6 @@ the two agree (tested).
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 
 import torch
@@ -24,8 +23,8 @@ from models.errors import UserError
 
 from ..core.checks import check_channel, check_class, check_position
 from ..core.hooks import Capture
-
-GREY = 0.5  # the occluder's value in [0,1] image space, before the model's normalization
+from ..core.images import GREY  # the occluder
+from ..core.progress import Progress
 
 
 @dataclass(frozen=True)
@@ -62,7 +61,7 @@ def occlusion(
     channel: int | None = None,
     position: tuple[int, int] | None = None,
     batch_size: int = 32,
-    progress: Callable[[int, int], None] | None = None,
+    progress: Progress | None = None,
 ) -> OcclusionMaps:
     """Occlusion maps for one (3,H,W) image in [0,1] (already at the size the network should see).
 

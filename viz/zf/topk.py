@@ -34,9 +34,8 @@ from ..serving.cache import DiskCache
 from ..core.checks import check_channel
 from ..core.hooks import resolve_modules
 from ..core.images import FIT_MODES, IMAGE_SUFFIXES, ImageError, fit_square, gallery_dir, image_files, load_image
+from ..core.progress import Progress
 from ..core.receptive_field import Box, FieldMap, field_map
-
-Progress = Callable[[int, int], None]
 
 
 @dataclass(frozen=True)

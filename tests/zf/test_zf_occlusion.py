@@ -1,4 +1,4 @@
-"""Occlusion maps on a hand-built classifier (known answer, naive loop, captum) and first-layer filters."""
+"""Occlusion maps on a hand-built classifier: a known answer, a naive loop, captum."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ from torch import nn
 
 import models
 from models.errors import UserError
-from viz.zf.filters import first_conv, first_layer_filters
-from viz.zf.occlusion import GREY, occlusion
+from viz.core.images import GREY
+from viz.zf.occlusion import occlusion
 
 
 class RedCornerNet(nn.Module):
@@ -101,22 +101,3 @@ def test_bad_input(net_and_image, kwargs, message):
     model, image = net_and_image
     with pytest.raises(UserError, match=message):
         occlusion(model, image, **kwargs)
-
-
-def test_filters_normalized_per_filter():
-    model = models.load("alexnet", weights="none")
-    assert first_conv(model)[0] == "features.0"
-    filters = first_layer_filters(model)
-    weights = model.net.features[0].weight
-    assert filters.shape == (64, 3, 11, 11)
-    assert torch.equal(filters.flatten(1).amin(1), torch.zeros(64))
-    assert torch.equal(filters.flatten(1).amax(1), torch.ones(64))
-    w = weights[5]
-    torch.testing.assert_close(filters[5], (w - w.min()) / (w.max() - w.min()))
-
-
-def test_trained_filters_differ_from_untrained():
-    trained = first_layer_filters(models.load("efficientnet_lite0"))
-    untrained = first_layer_filters(models.load("efficientnet_lite0", weights="none"))
-    assert trained.shape == untrained.shape == (32, 3, 3, 3)
-    assert (trained - untrained).abs().mean() > 0.05
