@@ -25,6 +25,12 @@ other = "default" if model.weights == "none" else "none"
 links[2].page_link("ui/pages/unit.py", label=f"the same unit {'trained' if other == 'default' else 'untrained'}",
                    query_params={**view_params(layer=layer.name, unit=channel), "weights": other})
 
+named = unit_card.named(model, layer.name, channel)
+st.markdown(f"Named by its probe: **{named.words}**")
+if named.stimulus is not None:
+    st.image(to_pil(named.stimulus), width=160,
+             caption=f"its best probe stimulus, drawn sharp over its {named.field[0]}x{named.field[1]}-px field")
+
 st.subheader("On your photo")
 image, name = choose_image("unit")
 if image is not None:
@@ -64,6 +70,9 @@ try:
         st.info(found.skipped_message())
     panel = unit_panel(model, found, channel, "guided", images if not isinstance(images, str) else None)
     st.image(to_pil(panel), caption="top-9: guided projections (left) beside the image patches (right)", width=640)
+    patches = unit_card.named(model, layer.name, channel, images).patches
+    if patches is not None:
+        st.image(to_pil(patches), width=320, caption=f"its top patches enlarged ({named.words})")
     st.table(unit_card.statistics(model, images, layer.name, channel))
 except ValueError as exc:  # an unreadable folder or photo (viz.ImageError and UserError are ValueErrors)
     st.error(str(exc))

@@ -1,7 +1,7 @@
 """A unit's evidence card: the computations behind the app's Unit page (and nothing the landing needs).
 
-`on_photo` (its activation map and projection on one photo), `pictures` (its channel and its receptive-field
-renders), `more_pictures` (a diversity set of 4, and the same unit by three methods), `statistics` (how it
+`named` (its probe verdict in words, best stimulus drawn crisp, top real patches), `on_photo` (its activation
+map and projection on one photo), `pictures` (its channel and its receptive-field renders), `more_pictures` (a diversity set of 4, and the same unit by three methods), `statistics` (how it
 responds over an image set), `load_set` (uploaded photos as a batch).
 """
 
@@ -18,6 +18,7 @@ from ..actmax import objectives as O
 from ..actmax import quality_settings, render
 from ..actmax.settings import CLASSIC_LR
 from ..core.activations import activations
+from .evidence import Evidence, evidence
 from .hierarchy import heat_overlay, tier_layers
 from ..core.images import fit_square, gallery_dir, image_files, load_image, to_batch
 from ..zf.figures import GREY, crop_field
@@ -55,6 +56,12 @@ class MorePictures:
 def default_layer(model: LoadedModel) -> str:
     """The layer the Unit page opens on: the landing's contours layer (small field, recognisable pictures)."""
     return tier_layers(model)["contours"]
+
+
+def named(model: LoadedModel, layer: str, channel: int, images=None) -> Evidence:
+    """The unit named by its probe, with its best stimulus over its field and its top patches in `images`
+    (None: the gallery; a folder; an (N,3,H,W) batch)."""
+    return evidence(model, [(layer, channel)], images)[(layer, channel)]
 
 
 def on_photo(model: LoadedModel, image: torch.Tensor, layer: str, channel: int) -> PhotoView:
