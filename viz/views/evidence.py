@@ -30,6 +30,15 @@ from ..zf.topk import TopExamples, top_examples
 DISPLAY = 96  # display pixels a field is drawn at, at least: the stimulus of an 11-px field is drawn at 99
 PATCHES = 9  # top patches per unit (a 3x3 panel, as in Zeiler & Fergus's Figure 2)
 PATCH_COLUMNS = 3
+ENLARGING_NOTE = (
+    "How the small pictures are enlarged. A render and a photo patch of a small field (11x11 input pixels "
+    "for the edges tier of EfficientNet-Lite0) are shown with each input pixel as a sharp square (nearest "
+    "neighbour): side by side with a smooth (bicubic) enlargement, the smooth one turns an 11-pixel edge into "
+    "a soft gradient a class cannot tell from a blob, and it hides how coarse the unit's view is; the squares "
+    "keep the edge where it is and show honestly that the unit sees only a few pixels. Large fields (3x or "
+    "less enlargement) are enlarged smoothly, where squares would only add a grid. The best stimulus is not "
+    "enlarged: it is drawn afresh at display resolution over the same field, so it is sharp at any size."
+)
 
 
 @dataclass(frozen=True)
