@@ -82,7 +82,7 @@ def test_words_name_opponent_edges_gratings_curves_and_corners():
         return next(s for s in bank if s.family == family and s.params[:len(params)] == params)
 
     blue_yellow = first("opponent", 90, 1, (0, 0, 1))  # blue on the left (light side, polarity 1)
-    assert describe("edge", 90.0, blue_yellow) == "blue–yellow boundary, 90° (vertical), blue-to-yellow"
+    assert describe("edge", 90.0, blue_yellow) == "blue-yellow boundary, 90° (vertical), blue-to-yellow"
     assert describe("edge", 60.0, first("grating", 60, 8)) == "grating, 60° (diagonal /), period 8 px"
     assert describe("curve", None, first("curved edge", 8, 0, 1)) == \
         "curve, radius 8 px, bulging left, light inside"  # the disc's centre to the right

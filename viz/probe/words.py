@@ -60,7 +60,7 @@ def colour_name(rgb) -> str:
 def describe(tag: str, orientation: float | None = None, stimulus=None) -> str:
     """The words for a probe verdict: its tag, orientation and best stimulus of that tag (`UnitProbe.tagged`).
 
-    "edge, 90° (vertical), dark-to-light", "blue–yellow boundary, 0° (horizontal), yellow-to-blue",
+    "edge, 90° (vertical), dark-to-light", "blue-yellow boundary, 0° (horizontal), yellow-to-blue",
     "grating, 45° (diagonal /), period 8 px", "colour: orange", "curve, radius 8 px, bulging left, light
     inside", "corner opening up, dark inside", "other (...)". Without a stimulus, the tag and orientation only.
     """
@@ -75,7 +75,7 @@ def describe(tag: str, orientation: float | None = None, stimulus=None) -> str:
         if family == "edge":
             return f"edge, {orientation_words(angle)}, {_across(angle, theta, polarity, 'light', 'dark')}"
         first, second = OPPONENTS.get((tuple(light), tuple(dark)), (colour_name(light), colour_name(dark)))
-        return f"{first}–{second} boundary, {orientation_words(angle)}, {_across(angle, theta, polarity, first, second)}"
+        return f"{first}-{second} boundary, {orientation_words(angle)}, {_across(angle, theta, polarity, first, second)}"
     if family == "grating":
         theta, period, _ = p
         return f"grating, {orientation_words(theta if orientation is None else orientation)}, period {period} px"
