@@ -9,7 +9,7 @@ import time
 
 import streamlit as st
 
-from ui.common import choose_image, current_model, current_quality, download_buttons, unit_href, view_params
+from ui.common import as_markdown, choose_image, current_model, current_quality, download_buttons, unit_href, view_params
 from viz.views import evidence, hierarchy
 from viz.core.images import fit_square, to_pil
 
@@ -77,7 +77,7 @@ if image is not None:
     named = evidence.evidence(model, list(slots))
     for key, (words, stimulus, patches) in named_slots.items():
         shown = named[key]
-        words.markdown(f"**{shown.words}**")
+        words.markdown(f"**{as_markdown(shown.words)}**")
         if shown.stimulus is not None:
             stimulus.image(to_pil(shown.stimulus), caption="best stimulus", width="stretch")
         else:

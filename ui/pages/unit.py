@@ -3,7 +3,7 @@
 import streamlit as st
 
 import viz
-from ui.common import (UPLOAD_TYPES, check_param, choose_image, choose_layer, current_model, current_quality,
+from ui.common import (UPLOAD_TYPES, as_markdown, check_param, choose_image, choose_layer, current_model, current_quality,
                        view_params)
 from viz.views import unit_card
 from viz.core.images import to_pil
@@ -26,7 +26,7 @@ links[2].page_link("ui/pages/unit.py", label=f"the same unit {'trained' if other
                    query_params={**view_params(layer=layer.name, unit=channel), "weights": other})
 
 named = unit_card.named(model, layer.name, channel)
-st.markdown(f"Named by its probe: **{named.words}**")
+st.markdown(f"Named by its probe: **{as_markdown(named.words)}**")
 if named.stimulus is not None:
     st.image(to_pil(named.stimulus), width=160,
              caption=f"its best probe stimulus, drawn sharp over its {named.field[0]}x{named.field[1]}-px field")
