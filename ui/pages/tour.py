@@ -6,7 +6,7 @@ read from the disk cache, so each step appears at once.
 
 import streamlit as st
 
-from ui.common import as_markdown, current_model, current_quality, load_model, model_parts, shared_result
+from ui.common import current_model, current_quality, load_model, model_parts, shared_result
 from viz.core.images import gallery_dir, image_files, load_image, to_pil
 from viz.views.tour import STEPS, landing
 
@@ -55,7 +55,7 @@ for column, net, view in zip(st.columns(len(nets)), nets, shown):
     else:
         for unit, picture in zip(view.found.units[current.tier], view.renders[current.tier].images):
             named = view.evidence[(unit.layer, unit.channel)]
-            column.markdown(f'<p class="tour-text"><b>{as_markdown(named.words)}</b> · {unit.layer} unit {unit.channel}</p>',
+            column.markdown(f'<p class="tour-text"><b>{named.words}</b> · {unit.layer} unit {unit.channel}</p>',
                             unsafe_allow_html=True)
             cells = column.columns(5)
             unit_view = view.views[(unit.layer, unit.channel)]
