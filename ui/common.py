@@ -224,3 +224,8 @@ def shared_result(what: str, parts: dict, compute):
     finally:
         ticket.cancel()
         status.empty()
+
+
+def as_markdown(text: str) -> str:
+    """Plain text (a unit's name in words, "diagonal \\") safe inside Streamlit markdown: backslashes kept."""
+    return text.replace("\\", "\\\\")

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
 
+WORDS = r"(edge|grating|colour|curve|corner|other|\w+-\w+ boundary)\b"  # a unit's probe name, viz.probe.words
 APP = str(Path(__file__).resolve().parents[2] / "app.py")
 
 
@@ -27,6 +28,10 @@ def test_landing_from_a_link_shows_every_tier_and_the_choice_survives_a_page_swi
     for layer in ("_blocks.1", "_blocks.4", "_blocks.7"):  # edges, contours, parts
         assert sum(label.startswith(f"open {layer} · unit ") for label in links) == 3
     assert captions.count("in the photo") == 9 and captions.count("where") == 9
+    names = [m.value for m in at.markdown if re.fullmatch(rf"\*\*{WORDS}.*\*\*", m.value)]  # every unit named
+    assert len(names) == 9
+    assert captions.count("top photo patches") == 9  # from the gallery: every unit fires somewhere
+    assert captions.count("best stimulus") + sum(n.startswith("**other") for n in names) == 9
     assert len(at.table[0].value["class"]) == 5  # the predicted classes
     assert "untrained" in " ".join(m.value for m in at.markdown)
 
@@ -45,6 +50,11 @@ def test_a_url_opens_the_unit_it_names():
     assert at.selectbox(key="image").value == "coffee.png"
     assert any("neuron: its 11x11-px field" in c for c in _captions(at))
     assert any("top-9" in c for c in _captions(at))
+    named = next(m.value for m in at.markdown if m.value.startswith("Named by its probe: **"))
+    assert re.search(WORDS, named.split("**")[1])
+    assert any(c.startswith("its best probe stimulus, drawn sharp over its 11x11-px field") for c in _captions(at)) \
+        or "other" in named
+    assert any(c.startswith("its top patches enlarged") for c in _captions(at))
     assert at.table[0].value.shape[0] == 5  # the statistics over the image set
 
 

@@ -9,7 +9,9 @@ from torch import nn
 import models
 import viz
 from models.errors import UserError
-from viz.probe.tagging import ORIENTATIONS, TAGS, draw, stimulus_bank
+from viz.core.receptive_field import Box
+from viz.probe.tagging import ORIENTATIONS, TAGS, draw, draw_field, stimulus_bank
+from viz.probe.words import describe
 
 STEP = ORIENTATIONS[1] - ORIENTATIONS[0]
 
@@ -71,3 +73,46 @@ def test_a_channel_outside_the_layer_is_refused_with_the_valid_range(channel):
     for ask in (found.unit, found.top):
         with pytest.raises(UserError, match=r"channel .* out of range; layer '1' has channels 0-4"):
             ask(channel)
+
+
+def test_known_units_are_named_in_words():
+    found = viz.probe(_known_units(), "1", cache=False)
+    words = [found.unit(c).words for c in range(5)]
+    assert words[0] == "edge, 90° (vertical), dark-to-light"  # brighter to the right
+    assert words[1] == "edge, 0° (horizontal), light-to-dark"  # brighter above, read top to bottom
+    assert words[2] == "edge, 45° (diagonal /), dark-to-light"  # brighter below-right, read left to right
+    assert words[3] == "colour: red"
+    assert words[4].startswith("other")
+
+
+def test_words_name_opponent_edges_gratings_curves_and_corners():
+    bank = stimulus_bank()
+
+    def first(family, *params):
+        return next(s for s in bank if s.family == family and s.params[:len(params)] == params)
+
+    blue_yellow = first("opponent", 90, 1, (0, 0, 1))  # blue on the left (light side, polarity 1)
+    assert describe("edge", 90.0, blue_yellow) == "blue-yellow boundary, 90° (vertical), blue-to-yellow"
+    assert describe("edge", 60.0, first("grating", 60, 8)) == "grating, 60° (diagonal /), period 8 px"
+    assert describe("curve", None, first("curved edge", 8, 0, 1)) == \
+        "curve, radius 8 px, bulging left, light inside"  # the disc's centre to the right
+    assert describe("curve", None, first("corner", 90, -1)) == "corner opening up, dark inside"
+    assert describe("edge", 135.0) == "edge, 135° (diagonal \\)"
+
+
+def test_a_stimulus_drawn_at_display_size_averages_back_to_the_probes_pixels():
+    size, box, scale = 48, Box(top=18, left=19, bottom=29, right=30), 9  # an 11-px field, drawn at 99 px
+    bank = stimulus_bank()
+    probe_pixels = draw(bank, size)[:, :, box.top:box.bottom, box.left:box.right]
+    for stimulus, expected in zip(bank, probe_pixels):
+        crisp = draw_field(stimulus, size, box, scale)
+        assert crisp.shape == (3, 99, 99)
+        if stimulus.family in ("grating", "flat"):  # smooth: each block's middle pixel is the probe's sample
+            assert torch.allclose(crisp[:, scale // 2::scale, scale // 2::scale], expected, atol=1e-5), stimulus.name
+            continue
+        # a step edge: the area it covers in each pixel, against the probe's one-pixel linear ramp (they part
+        # most at a corner's apex)
+        averaged = torch.nn.functional.avg_pool2d(crisp[None], scale)[0]
+        assert (averaged - expected).abs().max() < 0.3, stimulus.name
+        assert (averaged - expected).abs().mean() < 0.02, stimulus.name
+    assert torch.equal(draw_field(bank[0], size, box, 1), probe_pixels[0])  # at scale 1: the probe's pixels

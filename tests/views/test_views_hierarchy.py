@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import re
+
 import torch
+from support.helpers import pdf_text, svg_text
 
 import viz
 from viz.views import hierarchy as H
 from viz.cli import main
+
+WORDS = r"(edge|grating|colour|curve|corner|other|\w+-\w+ boundary)\b"  # viz.probe.words
 
 CAT = "assets/gallery/chelsea.png"
 
@@ -49,3 +54,11 @@ def test_cli_writes_the_strip_for_the_untrained_network(tmp_path, capsys):
                  "--out", str(out)]) == 0
     assert out.stat().st_size > 5000
     assert "units by contribution" in capsys.readouterr().out
+    for kind, read in (("pdf", pdf_text), ("svg", svg_text)):  # the same strip from the caches, as text
+        vector = tmp_path / f"strip.{kind}"
+        assert main(["hierarchy", CAT, "--weights", "none", "--steps", "1", "--device", "cpu", "--out", str(vector)]) == 0
+        lines = read(vector.read_bytes())
+        for layer in ("_blocks.1", "_blocks.4", "_blocks.7"):  # every unit named by its probe in words
+            named = [t for t in lines if re.match(rf"{re.escape(layer)} · \d+: {WORDS}", t)]
+            assert len(named) == 3, (kind, layer, lines)
+

@@ -1,15 +1,16 @@
 """Landing page: the Deep Learning book's Figure 1.2, live, for any photo (computation in viz.hierarchy).
 
 Cheap parts first (the photo, the classes, the chosen units with their projections and maps), then each
-tier's renders fill in as they finish, the low tiers (fastest) first.
+tier's renders fill in as they finish, the low tiers (fastest) first, then each unit's name in words, best
+probe stimulus and top photo patches (viz.views.evidence: a probe and top-k sweeps, cached).
 """
 
 import time
 
 import streamlit as st
 
-from ui.common import choose_image, current_model, current_quality, download_buttons, unit_href, view_params
-from viz.views import hierarchy
+from ui.common import as_markdown, choose_image, current_model, current_quality, download_buttons, unit_href, view_params
+from viz.views import evidence, hierarchy
 from viz.core.images import fit_square, to_pil
 from viz.zf.display import DISPLAY_NOTE
 
@@ -28,7 +29,8 @@ st.write(
     "The Deep Learning book's Figure 1.2, for your photo: the network's first hidden layer finds edges, the next "
     "corners and contours, the next object parts, and the output names the object. For each tier, the three "
     "units that contribute most to the predicted class: what the unit wants to see (rendered at the scale of its "
-    "receptive field), what in the photo drove it, and where on the photo it fires."
+    "receptive field), the stimulus that drives it most and the patches of real photos that drive it most "
+    "(its name in words is what that stimulus is), what in this photo drove it, and where on the photo it fires."
     + (" **This is the untrained network**: random weights, no hierarchy, noise at every tier." if untrained else "")
 )
 image, name = choose_image("layers")
@@ -47,18 +49,22 @@ if image is not None:
     columns[-1].table({"class": [label for label, _ in found.predictions],
                        "p": [f"{p:.2f}" for _, p in found.predictions]})
     views = hierarchy.unit_views(model, found)
-    slots = {}
+    slots, named_slots = {}, {}
     for column, (tier, units) in zip(columns[1:-1], found.units.items()):
         column.subheader(tier.capitalize())
         column.caption(f"{hierarchy.TIER_SENTENCES[tier]} Layer `{units[0].layer}`." if units else "",
                        help=f"In the photo: {DISPLAY_NOTE['magnitude']}")
         for unit in units:
-            render_slot, evidence = column.columns([2, 1], gap="small")  # the render large, the evidence beside
-            slots[(unit.layer, unit.channel)] = render_slot.empty()
-            slots[(unit.layer, unit.channel)].caption("rendering…")
-            view = views[(unit.layer, unit.channel)]
-            evidence.image(to_pil(view.projection), caption="in the photo", width="stretch")
-            evidence.image(to_pil(view.heat), caption="where", width="stretch")
+            key = (unit.layer, unit.channel)
+            words = column.empty()
+            words.caption("naming the unit…")
+            render_slot, probed, on_photo = column.columns([2, 1, 1], gap="small")  # the render large
+            slots[key] = render_slot.empty()
+            slots[key].caption("rendering…")
+            named_slots[key] = (words, probed.empty(), probed.empty())
+            view = views[key]
+            on_photo.image(to_pil(view.projection), caption="in the photo", width="stretch")
+            on_photo.image(to_pil(view.heat), caption="where", width="stretch")
             column.page_link("ui/pages/unit.py", label=f"open {unit.layer} · unit {unit.channel}",
                              query_params=view_params(layer=unit.layer, unit=unit.channel))
     renders = {}
@@ -68,12 +74,26 @@ if image is not None:
         for unit, picture in zip(found.units[tier], renders[tier].images):
             slots[(unit.layer, unit.channel)].image(to_pil(picture), caption=unit.caption, width="stretch",
                                                     link=unit_href(unit.layer, unit.channel))
-        progress.progress((done + 1) / len(found.units), text=f"Rendered {tier}")
+        progress.progress((done + 1) / (len(found.units) + 1), text=f"Rendered {tier}")
+    progress.progress(len(found.units) / (len(found.units) + 1), text="Naming the units (probe, top patches)…")
+    named = evidence.evidence(model, list(slots))
+    for key, (words, stimulus, patches) in named_slots.items():
+        shown = named[key]
+        words.markdown(f"**{as_markdown(shown.words)}**")
+        if shown.stimulus is not None:
+            stimulus.image(to_pil(shown.stimulus), caption="best stimulus", width="stretch")
+        else:
+            stimulus.caption("no probe stimulus drives it")
+        if shown.patches is not None:
+            patches.image(to_pil(shown.patches), caption="top photo patches", width="stretch")
     progress.empty()
     st.caption(
         f"Renders: {quality} quality, each unit's centre neuron optimized over its receptive field only, then "
-        "enlarged. In the photo: guided backprop of the unit's strongest activation, cropped to its field. "
-        "Where: the unit's activation map over the photo, its field outlined."
+        "enlarged. Best stimulus: of the probe's edges, gratings, colours, curves and corners, the one that drives "
+        "the unit most, drawn sharp over its field. Top photo patches: its field in the gallery photos where it "
+        "fires hardest. In the photo: guided backprop of the unit's strongest activation, cropped to its field. "
+        "Where: the unit's activation map over the photo, its field outlined.",
+        help=evidence.ENLARGING_NOTE,
     )
-    download_buttons(lambda: hierarchy.hierarchy_figure(model, found, views, renders),
+    download_buttons(lambda: hierarchy.hierarchy_figure(model, found, views, renders, named),
                      f"{model.name}-hierarchy-{name}", "layers")

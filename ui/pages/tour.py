@@ -54,9 +54,17 @@ for column, net, view in zip(st.columns(len(nets)), nets, shown):
                       "probability": [f"{p:.3f}" for _, p in view.found.predictions]})
     else:
         for unit, picture in zip(view.found.units[current.tier], view.renders[current.tier].images):
-            render_cell, photo_cell, heat_cell = column.columns(3)
+            named = view.evidence[(unit.layer, unit.channel)]
+            column.markdown(f'<p class="tour-text"><b>{named.words}</b> · {unit.layer} unit {unit.channel}</p>',
+                            unsafe_allow_html=True)
+            cells = column.columns(5)
             unit_view = view.views[(unit.layer, unit.channel)]
-            render_cell.image(to_pil(picture), caption="wants to see", width="stretch")
-            photo_cell.image(to_pil(unit_view.projection), caption="in the photo", width="stretch")
-            heat_cell.image(to_pil(unit_view.heat), caption=f"where · {unit.layer} unit {unit.channel}",
-                            width="stretch")
+            cells[0].image(to_pil(picture), caption="wants to see", width="stretch")
+            if named.stimulus is not None:
+                cells[1].image(to_pil(named.stimulus), caption="best stimulus", width="stretch")
+            else:
+                cells[1].caption("no probe stimulus drives it")
+            if named.patches is not None:
+                cells[2].image(to_pil(named.patches), caption="top photo patches", width="stretch")
+            cells[3].image(to_pil(unit_view.projection), caption="in the photo", width="stretch")
+            cells[4].image(to_pil(unit_view.heat), caption="where", width="stretch")

@@ -3,8 +3,8 @@
 import streamlit as st
 
 import viz
-from ui.common import (check_param, choose_image, choose_layer, current_index, current_model, current_quality,
-                       index_panel, view_params)
+from ui.common import (as_markdown, check_param, choose_image, choose_layer, current_index, current_model,
+                       current_quality, index_panel, view_params)
 from ui.image_sets import choose_image_set
 from viz.views import unit_card
 from viz.views.hierarchy import default_layer
@@ -26,6 +26,12 @@ if channel < layer.channels - 1:
 other = "default" if model.untrained else "none"
 links[2].page_link("ui/pages/unit.py", label=f"the same unit {'trained' if other == 'default' else 'untrained'}",
                    query_params={**view_params(layer=layer.name, unit=channel), "weights": other})
+
+named = unit_card.named(model, layer.name, channel)
+st.markdown(f"Named by its probe: **{as_markdown(named.words)}**")
+if named.stimulus is not None:
+    st.image(to_pil(named.stimulus), width=160,
+             caption=f"its best probe stimulus, drawn sharp over its {named.field[0]}x{named.field[1]}-px field")
 
 st.subheader("On your photo")
 image, name = choose_image("unit")
@@ -78,6 +84,9 @@ else:
         panel = unit_panel(model, found, channel, "guided", None if isinstance(images, list) else images)
         st.image(to_pil(panel), caption="top-9: guided projections (left) beside the image patches (right)",
                  width=640)
+        patches = unit_card.named(model, layer.name, channel, images).patches
+        if patches is not None:
+            st.image(to_pil(patches), width=320, caption=f"its top patches enlarged ({named.words})")
         st.table(unit_card.statistics(model, images, layer.name, channel))
     except ValueError as exc:  # a refused folder, an unreadable photo (viz.ImageError and UserError are ValueErrors)
         st.error(str(exc))

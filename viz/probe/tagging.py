@@ -39,6 +39,8 @@ from ..core.checks import check_channel
 from ..core.hooks import Capture
 from ..core.images import GREY
 from ..core.progress import Progress
+from ..core.receptive_field import Box
+from .words import describe
 
 KINDS = ("edge", "colour", "curve")
 TAGS = KINDS + ("other",)
@@ -104,37 +106,57 @@ def _two_colours(mask: torch.Tensor, light, dark) -> torch.Tensor:
     return b + (a - b) * mask
 
 
-def _draw(stimulus: Stimulus, size: int) -> torch.Tensor:
-    """(3, size, size) in [0,1]; edges are anti-aliased over one pixel."""
-    x, y = _coordinates(size)
+def _draw(stimulus: Stimulus, x: torch.Tensor, y: torch.Tensor, ramp: float = 1.0) -> torch.Tensor:
+    """(3, H, W) in [0,1] at the coordinates `x`, `y` (input pixels from the centre, y up); step edges are
+    anti-aliased over `ramp` input pixels (1: one pixel of the network's input)."""
     p = stimulus.params
     if stimulus.family in ("edge", "opponent"):
         theta, polarity, light, dark = p
         t = math.radians(theta)
         across = -math.sin(t) * x + math.cos(t) * y  # signed distance from the line through the centre
-        return _two_colours((0.5 + polarity * across).clamp(0, 1), light, dark)
+        return _two_colours((0.5 + polarity * across / ramp).clamp(0, 1), light, dark)
     if stimulus.family == "grating":
         theta, period, phase = p
         t = math.radians(theta)
         across = -math.sin(t) * x + math.cos(t) * y
         return (0.5 + 0.5 * torch.cos(2 * math.pi * across / period + math.radians(phase))).expand(3, -1, -1)
     if stimulus.family == "flat":
-        return _two_colours(torch.ones(size, size), p[0], p[0])
+        return _two_colours(torch.ones_like(x), p[0], p[0])
     if stimulus.family == "curved edge":
         radius, direction, polarity = p
         d = math.radians(direction)
         inside = radius - torch.hypot(x - radius * math.cos(d), y - radius * math.sin(d))
-        return _two_colours((0.5 + polarity * inside).clamp(0, 1), (1, 1, 1), (0, 0, 0))
+        return _two_colours((0.5 + polarity * inside / ramp).clamp(0, 1), (1, 1, 1), (0, 0, 0))
     direction, polarity = p  # a right-angle corner opening towards `direction`
     d = math.radians(direction)
     u, v = math.cos(d) * x + math.sin(d) * y, -math.sin(d) * x + math.cos(d) * y
     inside = (u - v.abs()) / math.sqrt(2)  # signed distance to the wedge |v| < u (a right angle)
-    return _two_colours((0.5 + polarity * inside).clamp(0, 1), (1, 1, 1), (0, 0, 0))
+    return _two_colours((0.5 + polarity * inside / ramp).clamp(0, 1), (1, 1, 1), (0, 0, 0))
 
 
 def draw(stimuli: Sequence[Stimulus], size: int) -> torch.Tensor:
     """(N, 3, size, size) images of the stimuli."""
-    return torch.stack([_draw(s, size) for s in stimuli])
+    x, y = _coordinates(size)
+    return torch.stack([_draw(s, x, y) for s in stimuli])
+
+
+def draw_field(stimulus: Stimulus, size: int, box: Box, scale: int) -> torch.Tensor:
+    """The part of the `size`-px stimulus inside `box`, drawn afresh at `scale` display pixels per input pixel.
+
+    Not the probe's pixels enlarged: every display pixel samples the stimulus at its own centre and step edges
+    are anti-aliased over one display pixel, so a unit's 11-px field shows a crisp edge at 99 px. Averaged over
+    each `scale` x `scale` block it gives back (within the anti-aliasing) the probe's own pixels in the box.
+    """
+    if scale < 1:
+        raise UserError(f"the display scale must be a whole number >= 1, not {scale}")
+
+    def axis(start: int, length: int) -> torch.Tensor:
+        return start + (torch.arange(length * scale, dtype=torch.float32) + 0.5) / scale - 0.5 - size // 2
+
+    cols, rows = axis(box.left, box.width), axis(box.top, box.height)
+    x = cols.view(1, -1).expand(len(rows), -1)
+    y = -rows.view(-1, 1).expand(-1, len(cols))
+    return _draw(stimulus, x, y, ramp=1.0 / scale)
 
 
 @dataclass(frozen=True)
@@ -148,6 +170,13 @@ class UnitProbe:
     selectivity: float  # how much its best stimulus beats its best stimulus of the other kinds (module doc)
     best: Stimulus  # the stimulus that drives it most
     best_image: torch.Tensor  # (3, H, W) in [0,1]: that stimulus as the network saw it
+    tagged: Stimulus | None = None  # its best stimulus of its tag's kind (a step edge before a grating on a
+    # tie), None for "other": what its name in words describes
+
+    @property
+    def words(self) -> str:
+        """Its name in words, e.g. "edge, 90° (vertical), dark-to-light" (`viz.probe.words`)."""
+        return describe(self.tag, self.orientation, self.tagged)
 
 
 @dataclass
@@ -209,7 +238,24 @@ class LayerProbe:
             rest = torch.cat([kind_best[:k], kind_best[k + 1:]]).max()
             selectivity = float(((kind_best[k] - rest) / (kind_best[k].abs() + rest.abs()).clamp(min=1e-12)).clamp(0, 1))
         best = self.bank[best_index]
-        return UnitProbe(self.layer, channel, tag, orientation, selectivity, best, _draw(best, self.size))
+        x, y = _coordinates(self.size)
+        return UnitProbe(self.layer, channel, tag, orientation, selectivity, best, _draw(best, x, y),
+                         self._tagged(channel, tag))
+
+    def _tagged(self, channel: int, tag: str) -> Stimulus | None:
+        """The unit's best stimulus of its tag's kind; for an edge, a step edge wins over a grating within `TIE`
+        (on a small field a grating's half-period is a step edge, and a step edge has a polarity to name)."""
+        if tag == "other":
+            return None
+        row = self.responses[channel]
+        ofkind = [i for i, s in enumerate(self.bank) if s.kind == tag]
+        best = max(ofkind, key=lambda i: float(row[i]))
+        steps = [i for i in ofkind if self.bank[i].family in ("edge", "opponent")]
+        if steps:
+            step = max(steps, key=lambda i: float(row[i]))
+            if row[step] >= (1 - TIE) * row[best]:
+                best = step
+        return self.bank[best]
 
 
 def _axial_mean(degrees: Sequence[float]) -> float:

@@ -266,11 +266,14 @@ def tier_renders(model: LoadedModel, hierarchy: Hierarchy, tier: str, quality: s
     return render(model, units, settings=settings, progress=progress, cache=cache)
 
 
-def hierarchy_figure(model: LoadedModel, hierarchy: Hierarchy, views: dict, renders: dict[str, Rendering]) -> Figure:
-    """The strip: photo | per tier 3 units (render, projection, activation map) | the classes."""
+def hierarchy_figure(model: LoadedModel, hierarchy: Hierarchy, views: dict, renders: dict[str, Rendering],
+                     evidence: dict | None = None) -> Figure:
+    """The strip: photo | per tier 3 units (render, best stimulus, top patches, projection, activation map),
+    each named in words by its probe | the classes. `evidence` is `viz.views.evidence.evidence`'s result."""
     tiers = list(hierarchy.units)
-    fig = Figure(figsize=(3.2 + 3.3 * len(tiers) + 2.6, 4.6))
-    outer = fig.add_gridspec(1, len(tiers) + 2, width_ratios=[2.6] + [3.0] * len(tiers) + [2.2], wspace=0.12)
+    evidence = evidence or {}
+    fig = Figure(figsize=(3.2 + 5.0 * len(tiers) + 2.6, 4.9))
+    outer = fig.add_gridspec(1, len(tiers) + 2, width_ratios=[2.6] + [4.7] * len(tiers) + [2.2], wspace=0.12)
     ax = fig.add_subplot(outer[0])
     ax.imshow(hierarchy.image.permute(1, 2, 0).numpy())
     ax.set_title("visible layer (the photo)", fontsize=9)
@@ -278,19 +281,25 @@ def hierarchy_figure(model: LoadedModel, hierarchy: Hierarchy, views: dict, rend
     for column, tier in enumerate(tiers, start=1):
         header = fig.add_subplot(outer[column])
         header.axis("off")
-        header.set_title(f"{tier}\nrender · in the photo · where", fontsize=8, pad=16)
-        inner = outer[column].subgridspec(len(hierarchy.units[tier]), 3, wspace=0.05, hspace=0.25)
+        header.set_title(f"{tier}\nrender · best stimulus · top patches · in the photo · where", fontsize=8, pad=18)
+        inner = outer[column].subgridspec(len(hierarchy.units[tier]), 5, wspace=0.05, hspace=0.45)
         rendering = renders.get(tier)
         for row, unit in enumerate(hierarchy.units[tier]):
             view = views[(unit.layer, unit.channel)]
-            pictures = [rendering.images[row] if rendering is not None else None, view.projection, view.heat]
+            named = evidence.get((unit.layer, unit.channel))
+            pictures = [rendering.images[row] if rendering is not None else None,
+                        named.stimulus if named is not None else None,
+                        named.patches if named is not None else None, view.projection, view.heat]
             for j, picture in enumerate(pictures):
                 ax = fig.add_subplot(inner[row, j])
                 ax.axis("off")
                 if picture is not None:
                     ax.imshow(picture.float().clamp(0, 1).permute(1, 2, 0).numpy(), interpolation="lanczos")
+                elif named is not None and j == 1:
+                    ax.text(0.5, 0.5, "no stimulus\ndrives it", ha="center", va="center", fontsize=5, color="grey")
                 if j == 0:
-                    ax.set_title(f"{unit.layer} · {unit.channel}", fontsize=6, loc="left")
+                    words = f": {named.words}" if named is not None else ""
+                    ax.set_title(f"{unit.layer} · {unit.channel}{words}", fontsize=6, loc="left")
     ax = fig.add_subplot(outer[-1])
     labels = [label for label, _ in hierarchy.predictions][::-1]
     ax.barh(range(len(labels)), [p for _, p in hierarchy.predictions][::-1], color="#4c72b0")

@@ -2,8 +2,9 @@
 parts; the class), each with a few sentences for a class to read on a projector.
 
 `landing(model, image, quality)` is everything the tour (and the Layers landing page) shows for a photo: the
-chosen units per tier, what in the photo drove them, and what they want to see, through the same cached
-calls of `viz.hierarchy`. `python -m viz precompute` runs it for every gallery photo, trained and untrained,
+chosen units per tier, what in the photo drove them, what they want to see, and each unit's name in words,
+best probe stimulus and top real patches, through the same cached calls of `viz.hierarchy` and
+`viz.views.evidence`. `python -m viz precompute` runs it for every gallery photo, trained and untrained,
 so each step appears at once on a laptop CPU, offline.
 """
 
@@ -16,7 +17,7 @@ import torch
 from models import LoadedModel
 
 from ..core.progress import Progress
-from . import hierarchy
+from . import evidence, hierarchy
 
 
 @dataclass(frozen=True)
@@ -29,8 +30,9 @@ class Step:
 STEPS = (
     Step("The photo", None, "To the network this photo is only numbers: three per pixel (red, green, blue). "
          "Layer by layer it turns them into a name. Each step up, a unit sees a larger patch of the photo."),
-    Step("Edges", "edges", hierarchy.TIER_SENTENCES["edges"] + " Left: what the unit wants to see, at the scale it "
-         "sees. Middle: the part of the photo that drove it. Right: where on the photo it fires."),
+    Step("Edges", "edges", hierarchy.TIER_SENTENCES["edges"] + " Each unit is named by the stimulus that drives it "
+         "most. Left to right: what the unit wants to see, at the scale it sees; that stimulus, drawn sharp; the "
+         "patches of real photos that drive it most; the part of this photo that drove it; where it fires."),
     Step("Corners and contours", "contours", hierarchy.TIER_SENTENCES["contours"] + " These units never saw a "
          "pixel: they combine the edge units below them."),
     Step("Object parts", "parts", hierarchy.TIER_SENTENCES["parts"]),
@@ -47,15 +49,19 @@ class Landing:
     found: hierarchy.Hierarchy
     views: dict  # (layer, channel) -> hierarchy.UnitView
     renders: dict  # tier -> Rendering of its chosen units
+    evidence: dict  # (layer, channel) -> evidence.Evidence: its name in words, best stimulus, top patches
 
 
 def landing(model: LoadedModel, image: torch.Tensor, quality: str = "fast", progress: Progress | None = None) -> Landing:
-    """Stages 1-3 of `viz.hierarchy` for the photo, every tier; each stage is cached on disk."""
+    """Stages 1-3 of `viz.hierarchy` for the photo, every tier, then the units' evidence; each is cached."""
     found = hierarchy.choose_units(model, image)
     views = hierarchy.unit_views(model, found)
     renders = {}
     for done, tier in enumerate(found.units):
         renders[tier] = hierarchy.tier_renders(model, found, tier, quality)
         if progress is not None:
-            progress(done + 1, len(found.units))
-    return Landing(found, views, renders)
+            progress(done + 1, len(found.units) + 1)
+    named = evidence.evidence(model, [(u.layer, u.channel) for units in found.units.values() for u in units])
+    if progress is not None:
+        progress(len(found.units) + 1, len(found.units) + 1)
+    return Landing(found, views, renders, named)

@@ -1,7 +1,7 @@
 """A unit's evidence card: the computations behind the app's Unit page (and nothing the landing needs).
 
-`on_photo` (its activation map and projection on one photo), `pictures` (its channel and its receptive-field
-renders), `more_pictures` (a diversity set of 4, and the same unit by three methods), `statistics` (how it
+`named` (its probe verdict in words, best stimulus drawn crisp, top real patches), `on_photo` (its activation
+map and projection on one photo), `pictures` (its channel and its receptive-field renders), `more_pictures` (a diversity set of 4, and the same unit by three methods), `statistics` (how it
 responds over an image set), `load_set` (uploaded photos as a batch).
 """
 
@@ -19,6 +19,7 @@ from ..actmax import objectives as O
 from ..actmax import quality_settings, render
 from ..actmax.settings import CLASSIC_LR
 from ..core.activations import activations
+from .evidence import Evidence, evidence
 from .hierarchy import field_projection, heat_overlay, strongest
 from ..core.images import fit_square, gallery_dir, image_files, load_image, to_batch
 from ..core.receptive_field import field_map
@@ -49,6 +50,12 @@ class PhotoView:
 class MorePictures:
     diversity: list[torch.Tensor]  # 4 renders pushed apart from each other
     methods: dict[str, torch.Tensor]  # method name -> render
+
+
+def named(model: LoadedModel, layer: str, channel: int, images=None) -> Evidence:
+    """The unit named by its probe, with its best stimulus over its field and its top patches in `images`
+    (None: the gallery; a folder; an (N,3,H,W) batch)."""
+    return evidence(model, [(layer, channel)], images)[(layer, channel)]
 
 
 def on_photo(model: LoadedModel, image: torch.Tensor, layer: str, channel: int) -> PhotoView:

@@ -1,0 +1,134 @@
+"""What names a unit and makes its picture legible: its probe verdict in words, its best probe stimulus drawn
+crisp at its field's scale, and the real photo patches that drive it most (Zeiler & Fergus's layer-1 panel).
+
+Beside a render of an 11-px field (a few coloured squares) a student sees the same unit three more ways: its
+name ("edge, 90° (vertical), dark-to-light"), the clean stimulus that drives it most (the probe's, re-drawn at
+display resolution over exactly the input pixels the unit sees), and the field-sized patches of real photos
+where it fires hardest. Probes and top-k sweeps are cached on disk by `viz.probe` and `viz.top_examples`; the
+cropped patches by `DiskCache("hierarchy")`, keyed by the examples they come from.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import torch
+import torch.nn.functional as F
+
+from models import LoadedModel
+
+from ..core.figures import tile
+from ..core.images import GREY
+from ..core.receptive_field import Box, crop_field, field_map
+from ..probe import probe
+from ..probe.tagging import UnitProbe, draw_field
+from ..serving.cache import DiskCache
+from ..zf.topk import TopExamples, top_examples
+
+DISPLAY = 96  # display pixels a field is drawn at, at least: the stimulus of an 11-px field is drawn at 99
+PATCHES = 9  # top patches per unit (a 3x3 panel, as in Zeiler & Fergus's Figure 2)
+PATCH_COLUMNS = 3
+ENLARGING_NOTE = (
+    "How the small pictures are enlarged. A render and a photo patch of a small field (11x11 input pixels "
+    "for the edges tier of EfficientNet-Lite0) are shown with each input pixel as a sharp square (nearest "
+    "neighbour): side by side with a smooth (bicubic) enlargement, the smooth one turns an 11-pixel edge into "
+    "a soft gradient a class cannot tell from a blob, and it hides how coarse the unit's view is; the squares "
+    "keep the edge where it is and show honestly that the unit sees only a few pixels. Large fields (3x or "
+    "less enlargement) are enlarged smoothly, where squares would only add a grid. The best stimulus is not "
+    "enlarged: it is drawn afresh at display resolution over the same field, so it is sharp at any size."
+)
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """One unit, named and made legible."""
+
+    words: str  # its probe verdict in words (`viz.probe.words`)
+    tag: str  # "edge", "colour", "curve" or "other"
+    stimulus: torch.Tensor | None  # (3, D, D) its best stimulus of its tag over its field, at display
+    # resolution; None for "other" (no stimulus drives it)
+    patches: torch.Tensor | None  # (3, H, W) its top real patches, field-sized, enlarged, 3 to a row
+    # (None when the image set has no example)
+    field: tuple[int, int]  # the field's size in input pixels (height, width)
+
+
+def display_scale(field: tuple[int, int]) -> int:
+    """Whole display pixels per input pixel so the field is drawn at `DISPLAY` px or more (1 for large fields)."""
+    return max(1, math.ceil(DISPLAY / max(field)))
+
+
+def centre_box(model: LoadedModel, layer: str) -> Box:
+    """The field of the map's centre unit: the one whose response the probe reads (`viz.probe.tagging`)."""
+    fields = field_map(model, layer)
+    return fields.box(len(fields.rows) // 2, len(fields.cols) // 2)
+
+
+def stimulus_picture(model: LoadedModel, layer: str, verdict: UnitProbe) -> torch.Tensor | None:
+    """The unit's best stimulus of its tag, drawn at display resolution over its field (None for "other")."""
+    if verdict.tagged is None:
+        return None
+    box = centre_box(model, layer)
+    return draw_field(verdict.tagged, model.input_size, box, display_scale((box.height, box.width)))
+
+
+def top_patches(model: LoadedModel, found: TopExamples, channel: int, images: torch.Tensor | None = None,
+                k: int = PATCHES) -> torch.Tensor | None:
+    """(n, 3, h, w): the photo patches (each its example's receptive field, padded grey where the photo's
+    border cuts it, at the field's size) of the unit's `k` strongest examples in `found`; None when none."""
+    examples = found.examples(channel)[:k]
+    if not examples:
+        return None
+    size = found.fields.size if found.fields is not None else (found.input_size, found.input_size)
+    return torch.stack([crop_field(found.image(e.image, images).float(), e.box, size, GREY) for e in examples])
+
+
+def enlarge(pictures: torch.Tensor, scale: int) -> torch.Tensor:
+    """(N, 3, h, w) -> (N, 3, h*scale, w*scale), each pixel a square (nearest: the photo's own pixels)."""
+    return pictures if scale == 1 else F.interpolate(pictures, scale_factor=scale, mode="nearest")
+
+
+def _patch_panel(model: LoadedModel, found: TopExamples, channels: list[int], images, cache: bool) -> dict:
+    """{channel: panel or None} for one layer; for the gallery (`images` None) cached under the examples they
+    are cut from (a folder's files may change under the same names)."""
+    store = DiskCache("hierarchy", enabled=cache and images is None)
+    tensor = images if isinstance(images, torch.Tensor) else None
+    key = {"stage": "patches", "model": model.name, "weights": model.weights_id, "layer": found.layer,
+           "examples": {c: [(e.source, e.position) for e in found.examples(c)[:PATCHES]] for c in channels},
+           "display": DISPLAY}
+
+    def compute() -> dict:
+        panels = {}
+        for c in channels:
+            crops = top_patches(model, found, c, tensor)
+            if crops is not None:
+                scale = display_scale(tuple(crops.shape[2:]))
+                panels[str(c)] = tile(enlarge(crops, scale), PATCH_COLUMNS, pad=max(1, scale // 2))
+        return panels
+
+    panels = store.get_or_compute(key, compute)
+    return {c: panels.get(str(c)) for c in channels}
+
+
+def evidence(model: LoadedModel, units: Iterable[tuple[str, int]], images=None, cache: bool = True,
+             progress=None) -> dict[tuple[str, int], Evidence]:
+    """{(layer, channel): Evidence} for `units`; `images` is the image set of the patches (None: the gallery,
+    a folder, or an (N,3,H,W) tensor). One probe pass for all the layers, one top-k sweep per layer."""
+    units = list(dict.fromkeys(units))
+    layers = list(dict.fromkeys(layer for layer, _ in units))
+    verdicts = probe(model, layers, cache=cache)
+    out = {}
+    for i, layer in enumerate(layers):
+        channels = [c for name, c in units if name == layer]
+        found = top_examples(model, images, layer, k=PATCHES, per_image=True,
+                             cache=None if cache else DiskCache("topk", enabled=False))
+        panels = _patch_panel(model, found, channels, images, cache)
+        fields = field_map(model, layer).size
+        for c in channels:
+            verdict = verdicts[layer].unit(c)
+            out[(layer, c)] = Evidence(verdict.words, verdict.tag, stimulus_picture(model, layer, verdict),
+                                       panels[c], fields)
+        if progress is not None:
+            progress(i + 1, len(layers))
+    return out
