@@ -108,6 +108,20 @@ def test_bad_files_raise_one_error_type_with_a_one_line_message(tmp_path, data, 
         assert "\n" not in str(info.value)
 
 
+def test_a_file_that_is_not_an_image_is_named_and_the_accepted_formats_listed(tmp_path):
+    """An upload arrives as a named file object (Streamlit's UploadedFile is a BytesIO with a `name`)."""
+    upload = io.BytesIO(b"\x89PNG\r\n\x1a\n not really a png")
+    upload.name = "holiday.png"
+    (tmp_path / "notes.png").write_bytes(b"plain text")
+    for source, name in ((upload, "holiday.png"), (b"plain text", "the uploaded file"),
+                         (tmp_path / "notes.png", "notes.png")):
+        with pytest.raises(ImageError) as info:
+            load_image(source)
+        message = str(info.value)
+        assert message.startswith(f"{name} is not a readable image; accepted: PNG, JPEG")
+        assert "object at 0x" not in message and "<" not in message
+
+
 def _png_claiming(width: int, height: int) -> bytes:
     """A tiny valid PNG whose header claims width x height pixels: a decompression bomb's signature."""
     data = bytearray(_png_bytes(Image.new("RGB", (1, 1))))
