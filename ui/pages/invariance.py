@@ -3,7 +3,8 @@
 import streamlit as st
 
 import viz
-from ui.common import choose_image, current_model, download_buttons
+from ui.common import choose_image, current_model, download_buttons, model_parts, shared_result
+from viz.serving.cache import tensor_digest
 from viz.zf.invariance import DEFAULT_AMOUNTS, KINDS
 from viz.zf.invariance_figure import default_layers, invariance_figure
 
@@ -23,12 +24,15 @@ if image is not None:
     left, right = st.columns(2)
     low = layers[left.selectbox("Low layer", names, index=list(layers.values()).index(low), key="inv_low")]
     high = layers[right.selectbox("High layer", names, index=list(layers.values()).index(high), key="inv_high")]
-    with st.spinner(f"Transforming the photo {len(DEFAULT_AMOUNTS[kind])} times…"):
-        result = viz.invariance(model, image, kind, layers=[low, high])
-    label = model.labels[result.target] if model.labels else result.target
-    st.write(f"**{label}**: probability between {float(result.probability.min()):.2f} and "
-             f"{float(result.probability.max()):.2f} over the range.")
-    stem = name.rsplit(".", 1)[0]
-    st.pyplot(invariance_figure(model, [(stem, result)], [low, high]))
-    download_buttons(lambda: invariance_figure(model, [(stem, result)], [low, high]),
-                     f"{model.name}-invariance-{kind}-{stem}", "invariance")
+    parts = {"page": "invariance", **model_parts(model), "photo": tensor_digest(image), "kind": kind,
+             "layers": [low, high]}
+    result = shared_result(f"Transforming the photo {len(DEFAULT_AMOUNTS[kind])} times", parts,
+                           lambda progress: viz.invariance(model, image, kind, layers=[low, high]))
+    if result is not None:
+        label = model.labels[result.target] if model.labels else result.target
+        low, high = result.probability_range()
+        st.write(f"**{label}**: probability between {low:.2f} and {high:.2f} over the range.")
+        stem = name.rsplit(".", 1)[0]
+        st.pyplot(invariance_figure(model, [(stem, result)], [low, high]))
+        download_buttons(lambda: invariance_figure(model, [(stem, result)], [low, high]),
+                         f"{model.name}-invariance-{kind}-{stem}", "invariance")

@@ -31,12 +31,14 @@ if image is not None:
 
     parts = {"page": "occlusion", **model_parts(model), "image": tensor_digest(image), "window": window,
              "stride": stride, "layer": layer}
-    maps, png = shared_result("Sliding the square", parts, occlude)
-    if maps.probability is not None:
-        label = model.labels[maps.target] if model.labels else maps.target
-        st.write(
-            f"**{label}**: {maps.clean_probability:.2f} on the whole photo, as low as "
-            f"{float(maps.probability.min()):.2f} with the square in the worst place."
-        )
-    st.image(png, width="stretch")
-    download_buttons(lambda: occlusion_figure(model, image, maps), f"{model.name}-occlusion-{name}", "occlusion")
+    result = shared_result("Sliding the square", parts, occlude)
+    if result is not None:
+        maps, png = result
+        if maps.probability is not None:
+            label = model.labels[maps.target] if model.labels else maps.target
+            st.write(
+                f"**{label}**: {maps.clean_probability:.2f} on the whole photo, as low as "
+                f"{maps.worst_probability():.2f} with the square in the worst place."
+            )
+        st.image(png, width="stretch")
+        download_buttons(lambda: occlusion_figure(model, image, maps), f"{model.name}-occlusion-{name}", "occlusion")
