@@ -101,7 +101,7 @@ def choose_image(key: str = "image", camera: bool = True):
         snapshot = st.camera_input("Snapshot", key=f"{key}_camera")
     given = snapshot or upload
     try:
-        image = viz.load_image(given.getvalue() if given is not None else samples[choice])
+        image = viz.load_image(given if given is not None else samples[choice])  # an upload is a named file
     except viz.ImageError as exc:
         st.error(str(exc))
         return None, None
@@ -150,11 +150,14 @@ def model_parts(model: models.LoadedModel) -> dict:
 
 
 def shared_result(what: str, parts: dict, compute):
-    """`compute(progress)` through the process's compute budget, shared with every session asking the same.
+    """`compute(progress)` once for everyone asking the same `parts`: every page's heavy work goes through here.
 
-    Shows the place in the queue, then the progress. When this session reruns (a new selection) or leaves,
-    Streamlit stops the script inside the wait loop; the `finally` then drops the queued job unless another
-    session still waits for it.
+    Cached and single-flight: the process's compute budget keys the job like the disk cache, joins a job
+    already queued or running, and keeps finished results, so a rerun (another widget changed) gets the result
+    at once. One progress bar shows the place in the queue, then the progress; it is removed when the job
+    ends, fails, or the script stops (a rerun or a leaving session inside the wait: the `finally` then drops
+    the queued job unless another session still waits for it). A `UserError` (bad input) is shown as an error
+    and gives None; the page goes on. `progress(done, total)` is the engine's usual callback.
     """
     ticket = budget().submit(parts, compute)
     status, shown = st.empty(), None
@@ -166,6 +169,9 @@ def shared_result(what: str, parts: dict, compute):
                 text = f"{what}: waiting for the server, {place - 1} job(s) ahead" if place else f"{what}…"
                 status.progress(fraction, text=text)
         return ticket.result()
+    except models.UserError as exc:
+        st.error(str(exc))
+        return None
     finally:
         ticket.cancel()
         status.empty()

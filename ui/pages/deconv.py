@@ -53,11 +53,13 @@ def top9(progress):
 
 parts = {"page": "top9", **model_parts(model), "layer": layer.name, "units": units, "method": method,
          "samples": samples}
-found, panels, png = shared_result("Searching the gallery and projecting", parts, top9)
-if found.skipped:
-    st.info(found.skipped_message())
-st.image(png, width="stretch")
-download_buttons(
-    lambda: figure2(model, found, units, method, panels=panels, samples=samples),
-    f"{model.name}-{layer.name}-{method}{'-smoothgrad' if samples else ''}", "deconv",
-)
+result = shared_result("Searching the gallery and projecting", parts, top9)
+if result is not None:
+    found, panels, png = result
+    if found.skipped:
+        st.info(found.skipped_message())
+    st.image(png, width="stretch")
+    download_buttons(
+        lambda: figure2(model, found, units, method, panels=panels, samples=samples),
+        f"{model.name}-{layer.name}-{method}{'-smoothgrad' if samples else ''}", "deconv",
+    )

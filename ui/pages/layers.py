@@ -8,9 +8,11 @@ import time
 
 import streamlit as st
 
-from ui.common import choose_image, current_model, current_quality, download_buttons, unit_href, view_params
-from viz.views import hierarchy
+from ui.common import (choose_image, current_model, current_quality, download_buttons, model_parts, shared_result,
+                       unit_href, view_params)
 from viz.core.images import fit_square, to_pil
+from viz.serving.cache import tensor_digest
+from viz.views import hierarchy
 
 # On a session's first run a new browser is still loading the page's scripts when the photo arrives; if the rest
 # of the page follows at once (from a warm cache the server sends it within 0.3 s), the browser builds every
@@ -40,12 +42,18 @@ if image is not None:
     columns[0].image(to_pil(fit_square(image, model.input_size)), caption=f"{name} (input pixels)", width="stretch")
     rest_after = time.monotonic() + (0 if st.session_state.get("layers_shown") else PHOTO_HEAD_START_S)
     st.session_state.layers_shown = True
-    found = hierarchy.choose_units(model, image, by=by)
+    photo = {"page": "layers", **model_parts(model), "photo": tensor_digest(image), "by": by}
+    found = shared_result("Choosing the units", photo, lambda progress: hierarchy.choose_units(model, image, by=by))
+    if found is None:  # the error is shown
+        st.stop()
+    views = shared_result("Projecting the units", {**photo, "views": "guided"},
+                          lambda progress: hierarchy.unit_views(model, found))
+    if views is None:
+        st.stop()
     time.sleep(max(0.0, rest_after - time.monotonic()))
     columns[-1].subheader("Output")
     columns[-1].table({"class": [label for label, _ in found.predictions],
                        "p": [f"{p:.2f}" for _, p in found.predictions]})
-    views = hierarchy.unit_views(model, found)
     slots = {}
     for column, (tier, units) in zip(columns[1:-1], found.units.items()):
         column.subheader(tier.capitalize())
@@ -62,7 +70,12 @@ if image is not None:
     renders = {}
     progress = st.progress(0.0, text=f"Rendering what the units want ({quality})…")
     for done, tier in enumerate(found.units):
-        renders[tier] = hierarchy.tier_renders(model, found, tier, quality)
+        renders[tier] = shared_result(f"Rendering the {tier}", {**photo, "tier": tier, "quality": quality},
+                                      lambda progress, tier=tier: hierarchy.tier_renders(model, found, tier, quality,
+                                                                                         progress=progress))
+        if renders[tier] is None:  # the error is shown
+            progress.empty()
+            st.stop()
         for unit, picture in zip(found.units[tier], renders[tier].images):
             slots[(unit.layer, unit.channel)].image(to_pil(picture), caption=unit.caption, width="stretch",
                                                     link=unit_href(unit.layer, unit.channel))

@@ -2,7 +2,8 @@
 
 `on_photo` (its activation map and projection on one photo), `pictures` (its channel and its receptive-field
 renders), `more_pictures` (a diversity set of 4, and the same unit by three methods), `statistics` (how it
-responds over an image set), `load_set` (uploaded photos as a batch).
+responds over an image set), `load_set` (uploaded photos as a batch), `set_key` (what decides a result over an
+image set, for the app's key of shared work).
 """
 
 from __future__ import annotations
@@ -21,7 +22,9 @@ from ..core.activations import activations
 from .hierarchy import heat_overlay, tier_layers
 from ..core.images import fit_square, gallery_dir, image_files, load_image, to_batch
 from ..zf.figures import GREY, crop_field
+from ..serving.cache import tensor_digest
 from ..zf.projection import project, to_display
+from ..zf.topk import files_identity
 from ..core.receptive_field import field_map
 
 Fraction = Callable[[float], None]  # progress as a fraction in [0, 1]
@@ -101,9 +104,18 @@ def more_pictures(model: LoadedModel, layer: str, channel: int, quality: str,
     return MorePictures(list(diversity), methods)
 
 
-def load_set(files: Sequence[bytes], size: int = 224) -> torch.Tensor:
-    """Uploaded photos (bytes) as one (N,3,size,size) batch; a bad file raises ImageError naming it."""
+def load_set(files: Sequence, size: int = 224) -> torch.Tensor:
+    """Uploaded photos (bytes, or file objects with a `name`) as one (N,3,size,size) batch; a bad file raises
+    ImageError (naming it when it has a name)."""
     return to_batch([load_image(data) for data in files], size)
+
+
+def set_key(images: torch.Tensor | str | None):
+    """What decides a result over an image set: a batch's digest, or the files of a folder (None: the gallery)
+    by path, size and modification time, so a changed folder is a new key; a bad folder raises ImageError."""
+    if isinstance(images, torch.Tensor):
+        return tensor_digest(images)
+    return files_identity(image_files(images or gallery_dir()))
 
 
 def statistics(model: LoadedModel, images: torch.Tensor | str | None, layer: str, channel: int,

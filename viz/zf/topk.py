@@ -222,7 +222,7 @@ def _sweep(model, sources, layer, k, per_image, batch_size, fit, progress) -> di
     )
 
 
-def _files_identity(files: Sequence[Path]) -> list:
+def files_identity(files: Sequence[Path]) -> list:
     """What decides a file's pixels, cheaply: path, size, modification time (a vanished file is unreadable)."""
     out = []
     for path in files:
@@ -271,7 +271,7 @@ def top_examples(
         found = compute()
     else:
         cache = cache if cache is not None else DiskCache("topk")
-        parts = dict(model=model.name, weights=model.weights_id, files=_files_identity(sources), **settings)
+        parts = dict(model=model.name, weights=model.weights_id, files=files_identity(sources), **settings)
         found = cache.get_or_compute(parts, compute)
         if progress is not None and not swept:  # answered from the cache
             progress(len(sources), len(sources))
