@@ -62,7 +62,8 @@ def _code(source: str) -> dict[int, str]:
 def _tensor_work(source: str) -> list[str]:
     """The lines of `source` whose code does tensor work."""
     code = _code(source)
-    return [f"{n}: {source.splitlines()[n - 1].strip()}" for n, line in sorted(code.items()) if TENSOR_WORK.search(line)]
+    lines = source.splitlines()
+    return [f"{n}: {lines[n - 1].strip()}" for n, line in sorted(code.items()) if TENSOR_WORK.search(line)]
 
 
 def test_the_lint_sees_tensor_work_without_an_import_of_torch():

@@ -19,6 +19,7 @@ from viz.actmax import QUALITY
 from viz.core.figures import FORMATS, figure_bytes
 from viz.core.images import gallery_dir, image_files
 from viz.serving import budget
+from viz.serving.cache import tensor_digest
 
 UPLOAD_TYPES = ["png", "jpg", "jpeg", "gif", "bmp", "tif", "tiff", "webp"]
 DEFAULT_MODEL = "efficientnet_lite0"
@@ -147,6 +148,12 @@ def download_buttons(fig_factory, stem: str, key: str) -> None:
 def model_parts(model: models.LoadedModel) -> dict:
     """What identifies a loaded model in the key of shared work."""
     return {"model": model.name, "weights": model.weights_id, "device": str(model.device)}
+
+
+def photo_parts(model: models.LoadedModel, image) -> dict:
+    """What identifies a model and a photo in the key of shared work (the photo by its pixels: an upload's name
+    says nothing)."""
+    return {**model_parts(model), "photo": tensor_digest(image)}
 
 
 def shared_result(what: str, parts: dict, compute):

@@ -3,10 +3,10 @@
 import streamlit as st
 
 import viz
-from ui.common import choose_image, choose_layer, current_model, download_buttons, model_parts, shared_result, view_params
+from ui.common import (choose_image, choose_layer, current_model, download_buttons, photo_parts, shared_result,
+                       view_params)
 from viz.core.figures import figure_bytes
 from viz.core.images import to_pil
-from viz.serving.cache import tensor_digest
 from viz.views import image_view
 from viz.zf.figures import occlusion_figure
 
@@ -18,7 +18,7 @@ st.title("One photo through the network")
 image, name = choose_image("image_page")
 if image is not None:
     batch = viz.to_batch([image], model.input_size)
-    photo = {**model_parts(model), "photo": tensor_digest(batch)}  # what decides every result below
+    photo = photo_parts(model, batch)  # what decides every result below
     left, right = st.columns([1, 1])
     left.image(to_pil(batch[0]), caption=f"{name} as the network sees it", width=320)
     predictions = viz.classify(model, batch, top=5)[0]  # one forward pass: cheap, not a shared job

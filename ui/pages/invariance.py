@@ -3,8 +3,7 @@
 import streamlit as st
 
 import viz
-from ui.common import choose_image, current_model, download_buttons, model_parts, shared_result
-from viz.serving.cache import tensor_digest
+from ui.common import choose_image, current_model, download_buttons, photo_parts, shared_result
 from viz.zf.invariance import DEFAULT_AMOUNTS, KINDS
 from viz.zf.invariance_figure import default_layers, invariance_figure
 
@@ -24,8 +23,7 @@ if image is not None:
     left, right = st.columns(2)
     low = layers[left.selectbox("Low layer", names, index=list(layers.values()).index(low), key="inv_low")]
     high = layers[right.selectbox("High layer", names, index=list(layers.values()).index(high), key="inv_high")]
-    parts = {"page": "invariance", **model_parts(model), "photo": tensor_digest(image), "kind": kind,
-             "layers": [low, high]}
+    parts = {"page": "invariance", **photo_parts(model, image), "kind": kind, "layers": [low, high]}
     result = shared_result(f"Transforming the photo {len(DEFAULT_AMOUNTS[kind])} times", parts,
                            lambda progress: viz.invariance(model, image, kind, layers=[low, high]))
     if result is not None:

@@ -8,10 +8,9 @@ import time
 
 import streamlit as st
 
-from ui.common import (choose_image, current_model, current_quality, download_buttons, model_parts, shared_result,
+from ui.common import (choose_image, current_model, current_quality, download_buttons, photo_parts, shared_result,
                        unit_href, view_params)
 from viz.core.images import fit_square, to_pil
-from viz.serving.cache import tensor_digest
 from viz.views import hierarchy
 
 # On a session's first run a new browser is still loading the page's scripts when the photo arrives; if the rest
@@ -42,7 +41,7 @@ if image is not None:
     columns[0].image(to_pil(fit_square(image, model.input_size)), caption=f"{name} (input pixels)", width="stretch")
     rest_after = time.monotonic() + (0 if st.session_state.get("layers_shown") else PHOTO_HEAD_START_S)
     st.session_state.layers_shown = True
-    photo = {"page": "layers", **model_parts(model), "photo": tensor_digest(image), "by": by}
+    photo = {"page": "layers", **photo_parts(model, image), "by": by}
     found = shared_result("Choosing the units", photo, lambda progress: hierarchy.choose_units(model, image, by=by))
     if found is None:  # the error is shown
         st.stop()

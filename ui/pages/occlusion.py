@@ -3,8 +3,7 @@
 import streamlit as st
 
 import viz
-from ui.common import choose_image, current_model, download_buttons, model_parts, shared_result
-from viz.serving.cache import tensor_digest
+from ui.common import choose_image, current_model, download_buttons, photo_parts, shared_result
 from viz.core.figures import figure_bytes
 from viz.zf.figures import occlusion_figure
 
@@ -29,8 +28,7 @@ if image is not None:
         maps = viz.occlusion(model, image, window=window, stride=stride, layer=layer, progress=progress)
         return maps, figure_bytes(occlusion_figure(model, image, maps))
 
-    parts = {"page": "occlusion", **model_parts(model), "image": tensor_digest(image), "window": window,
-             "stride": stride, "layer": layer}
+    parts = {"page": "occlusion", **photo_parts(model, image), "window": window, "stride": stride, "layer": layer}
     result = shared_result("Sliding the square", parts, occlude)
     if result is not None:
         maps, png = result

@@ -7,9 +7,8 @@ import streamlit as st
 
 import viz
 from ui.common import (UPLOAD_TYPES, check_param, choose_image, choose_layer, current_model, current_quality,
-                       model_parts, shared_result, view_params)
+                       model_parts, photo_parts, shared_result, view_params)
 from viz.core.images import to_pil
-from viz.serving.cache import tensor_digest
 from viz.views import unit_card
 from viz.zf.figures import unit_panel
 
@@ -39,7 +38,7 @@ links[2].page_link("ui/pages/unit.py", label=f"the same unit {'trained' if other
 st.subheader("On your photo")
 image, name = choose_image("unit")
 if image is not None:
-    seen = shared_result("Mapping the unit on the photo", {**card, "photo": tensor_digest(image)},
+    seen = shared_result("Mapping the unit on the photo", {**card, **photo_parts(model, image)},
                          lambda progress: unit_card.on_photo(model, image, layer.name, channel))
     if seen is not None:
         st.image([to_pil(seen.photo), to_pil(seen.heat), to_pil(seen.projection)], width=260,
@@ -56,8 +55,8 @@ if st.toggle("Also: a diversity set of 4, and three methods side by side (slower
                          lambda progress: unit_card.more_pictures(model, layer.name, channel, quality,
                                                                   fraction(progress)))
     if more is not None:
-        st.image([to_pil(p) for p in more.diversity], caption=[f"diverse {i + 1}" for i in range(len(more.diversity))],
-                 width=160)
+        st.image([to_pil(p) for p in more.diversity], width=160,
+                 caption=[f"diverse {i + 1}" for i in range(len(more.diversity))])
         st.image([to_pil(p) for p in more.methods.values()], caption=list(more.methods), width=200)
         st.caption(unit_card.METHODS_NOTE)
 
