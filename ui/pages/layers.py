@@ -67,19 +67,17 @@ if image is not None:
             column.page_link("ui/pages/unit.py", label=f"open {unit.layer} · unit {unit.channel}",
                              query_params=view_params(layer=unit.layer, unit=unit.channel))
     renders = {}
-    progress = st.progress(0.0, text=f"Rendering what the units want ({quality})…")
-    for done, tier in enumerate(found.units):
-        renders[tier] = shared_result(f"Rendering the {tier}", {**photo, "tier": tier, "quality": quality},
-                                      lambda progress, tier=tier: hierarchy.tier_renders(model, found, tier, quality,
-                                                                                         progress=progress))
+    for number, tier in enumerate(found.units, 1):
+        renders[tier] = shared_result(
+            f"Rendering what the units want ({quality}): {tier}, tier {number} of {len(found.units)}",
+            {**photo, "tier": tier, "quality": quality},
+            lambda progress, tier=tier: hierarchy.tier_renders(model, found, tier, quality, progress=progress),
+        )
         if renders[tier] is None:  # the error is shown
-            progress.empty()
             st.stop()
         for unit, picture in zip(found.units[tier], renders[tier].images):
             slots[(unit.layer, unit.channel)].image(to_pil(picture), caption=unit.caption, width="stretch",
                                                     link=unit_href(unit.layer, unit.channel))
-        progress.progress((done + 1) / len(found.units), text=f"Rendered {tier}")
-    progress.empty()
     st.caption(
         f"Renders: {quality} quality, each unit's centre neuron optimized over its receptive field only, then "
         "enlarged. In the photo: guided backprop of the unit's strongest activation, cropped to its field. "
