@@ -89,6 +89,9 @@ def test_sources_path_bytes_file_and_pil_agree(tmp_path):
     expected = load_image(path)
     for source in (str(path), path.read_bytes(), open(path, "rb"), img):
         assert torch.equal(load_image(source), expected)
+    upload = io.BytesIO(path.read_bytes())
+    upload.read()  # a page's earlier run read it to the end
+    assert torch.equal(load_image(upload), expected)
 
 
 @pytest.mark.parametrize(

@@ -45,8 +45,8 @@ def _open(source) -> tuple[Image.Image, str]:
         if len(source) == 0:
             raise ImageError("the uploaded file is empty (0 bytes)")
         return Image.open(io.BytesIO(bytes(source))), _name(source)
-    if hasattr(source, "read"):
-        image, label = _open(source.read())
+    if hasattr(source, "read"):  # an in-memory file (an upload) whole, whatever its position after an earlier read
+        image, label = _open(source.getvalue() if hasattr(source, "getvalue") else source.read())
         return image, _name(source) if hasattr(source, "name") else label
     raise ImageError(f"cannot read an image from a {type(source).__name__}; give a path, bytes or a PIL image")
 
