@@ -28,8 +28,8 @@ if image is not None:
                            lambda progress: viz.invariance(model, image, kind, layers=[low, high]))
     if result is not None:
         label = model.labels[result.target] if model.labels else result.target
-        low, high = result.probability_range()
-        st.write(f"**{label}**: probability between {low:.2f} and {high:.2f} over the range.")
+        least, most = result.probability_range()
+        st.write(f"**{label}**: probability between {least:.2f} and {most:.2f} over the range.")
         stem = name.rsplit(".", 1)[0]
         st.pyplot(invariance_figure(model, [(stem, result)], [low, high]))
         download_buttons(lambda: invariance_figure(model, [(stem, result)], [low, high]),
