@@ -20,6 +20,7 @@ from viz.core.export import FORMATS, figure_bytes
 from viz.core.images import gallery_dir, image_files, to_pil
 from viz.jobs.index_store import Index, find_indexes, index_root
 from viz.serving import budget
+from viz.core.digest import tensor_digest
 from viz.zf.figures import unit_panel
 
 UPLOAD_TYPES = ["png", "jpg", "jpeg", "gif", "bmp", "tif", "tiff", "webp"]
@@ -155,7 +156,7 @@ def choose_image(key: str = "image", camera: bool = True):
         snapshot = st.camera_input("Snapshot", key=f"{key}_camera")
     given = snapshot or upload
     try:
-        image = viz.load_image(given.getvalue() if given is not None else samples[choice])
+        image = viz.load_image(given if given is not None else samples[choice])  # an upload is a named file
     except viz.ImageError as exc:
         st.error(str(exc))
         return None, None
@@ -204,12 +205,21 @@ def model_parts(model: models.LoadedModel) -> dict:
     return {"model": model.name, "weights": model.weights_id, "device": str(model.device)}
 
 
-def shared_result(what: str, parts: dict, compute):
-    """`compute(progress)` through the process's compute budget, shared with every session asking the same.
+def photo_parts(model: models.LoadedModel, image) -> dict:
+    """What identifies a model and a photo in the key of shared work (the photo by its pixels: an upload's name
+    says nothing)."""
+    return {**model_parts(model), "photo": tensor_digest(image)}
 
-    Shows the place in the queue, then the progress. When this session reruns (a new selection) or leaves,
-    Streamlit stops the script inside the wait loop; the `finally` then drops the queued job unless another
-    session still waits for it.
+
+def shared_result(what: str, parts: dict, compute):
+    """`compute(progress)` once for everyone asking the same `parts`: every page's heavy work goes through here.
+
+    Cached and single-flight: the process's compute budget keys the job like the disk cache, joins a job
+    already queued or running, and keeps finished results, so a rerun (another widget changed) gets the result
+    at once. One progress bar shows the place in the queue, then the progress; it is removed when the job
+    ends, fails, or the script stops (a rerun or a leaving session inside the wait: the `finally` then drops
+    the queued job unless another session still waits for it). A `UserError` (bad input) is shown as an error
+    and gives None; the page goes on. `progress(done, total)` is the engine's usual callback.
     """
     ticket = budget().submit(parts, compute)
     status, shown = st.empty(), None
@@ -221,6 +231,9 @@ def shared_result(what: str, parts: dict, compute):
                 text = f"{what}: waiting for the server, {place - 1} job(s) ahead" if place else f"{what}…"
                 status.progress(fraction, text=text)
         return ticket.result()
+    except models.UserError as exc:
+        st.error(str(exc))
+        return None
     finally:
         ticket.cancel()
         status.empty()

@@ -1,4 +1,5 @@
-"""Widgets shared by the Optimization pages: training controls, a progress bar, the figure with downloads."""
+"""Widgets shared by the Optimization pages: training controls and the figure with downloads (their work goes
+through `ui.common.shared_result`, like every page's)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,6 @@ import dataclasses
 
 import streamlit as st
 
-from models.errors import UserError
 from ui.common import download_buttons
 from viz.optim.network import Architecture
 from viz.optim.training import TrainSettings
@@ -22,29 +22,6 @@ def training_controls(key: str, batch_norm: bool = False) -> TrainSettings:
     seed = right.number_input("Seed", 0, 2**31 - 1, DEFAULTS.seed, key=f"{key}_seed")
     return dataclasses.replace(DEFAULTS, arch=Architecture(batch_norm=batch_norm), epochs=int(epochs), lr=lr,
                                seed=int(seed))
-
-
-def run_with_progress(text: str, compute):
-    """`compute(update)` under a progress bar, removed when it ends; None after showing a user error's message.
-
-    `update(done, total)` is the engine's progress callback (about 50 redraws in all); `update(done, total,
-    text)` also relabels the bar for the next stage. The page keeps running after an error.
-    """
-    bar, label = st.progress(0.0, text=text), [text]
-
-    def update(done: int, total: int, text: str | None = None) -> None:
-        if text:
-            label[0] = text
-        if text or done == total or done % max(1, total // 50) == 0:
-            bar.progress(min(1.0, done / total), text=label[0])
-
-    try:
-        return compute(update)
-    except UserError as exc:
-        st.error(str(exc))
-        return None
-    finally:
-        bar.empty()
 
 
 def show(fig_factory, stem: str, key: str) -> None:

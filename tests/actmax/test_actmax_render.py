@@ -12,8 +12,8 @@ from models.errors import UserError
 from viz.actmax import objectives as O
 from viz.actmax.param import INIT_SD
 from viz.actmax.regularizers import ImagePrior
+from viz.actmax.settings import PRESETS, QUALITY, quality_settings
 from viz.core.images import GREY
-from viz.actmax.settings import PRESETS
 from viz.serving.cache import DiskCache
 
 from support.helpers import count_hooks
@@ -178,6 +178,17 @@ def test_classic_preset_has_its_documented_values():
     assert (c.decay, c.blur_every, c.blur_sigma) == (1e-4, 4, 1.0)
     assert (c.steps, c.size, c.param, c.squash, c.optimizer, c.lr) == (1000, 224, "pixel", False, "sgd", 10.0)
     assert (c.transforms, c.window, c.norm_percentile, c.contribution_percentile) == ("none", 1.0, 0.0, 0.0)
+
+
+def test_max_steps_variable_caps_every_quality_level_but_not_explicit_steps(monkeypatch):
+    monkeypatch.delenv("VIZ_MAX_STEPS", raising=False)
+    assert [quality_settings(q).steps for q in QUALITY] == [level.steps for level in QUALITY.values()]
+    monkeypatch.setenv("VIZ_MAX_STEPS", "100")
+    assert [quality_settings(q).steps for q in QUALITY] == [min(100, level.steps) for level in QUALITY.values()]
+    assert quality_settings("best", steps=300).steps == 300  # an explicit choice is not capped
+    monkeypatch.setenv("VIZ_MAX_STEPS", "a few")
+    with pytest.raises(UserError, match="VIZ_MAX_STEPS='a few': give a whole number of steps in 1-10000"):
+        quality_settings("fast")
 
 
 def test_classic_render_applies_its_prior_each_step_and_moves_the_pixels(model, monkeypatch):

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
 import pytest
 
+from support.helpers import APP_STEPS
 from tests.support.headless import AppServer, chromium, have_chromium
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -18,7 +20,8 @@ pytestmark = pytest.mark.skipif(
 
 @pytest.fixture(scope="module")
 def app_url(tmp_path_factory):
-    with AppServer("app.py", log=tmp_path_factory.mktemp("app") / "streamlit.log", timeout=90) as server:
+    env = {**os.environ, **APP_STEPS}  # a module fixture: tests/app/conftest.py's per-test setting comes too late
+    with AppServer("app.py", log=tmp_path_factory.mktemp("app") / "streamlit.log", env=env, timeout=90) as server:
         yield server.url
 
 
@@ -96,6 +99,8 @@ def test_landing_shows_the_tiers_a_click_opens_the_unit_and_a_broken_upload_is_a
     browser.find_element(By.CSS_SELECTOR, 'input[type="file"]').send_keys(str(broken))
     WebDriverWait(browser, 120).until(lambda d: d.find_elements(By.CSS_SELECTOR, '[data-testid="stAlertContentError"]'))
     assert "Sample photo" in _body(browser)  # the page keeps working
+    assert "broken.png is not a readable image; accepted: PNG, JPEG" in _body(browser)
+    assert "object at 0x" not in _body(browser)
     assert not browser.find_elements(By.CSS_SELECTOR, '[data-testid="stException"]')
     _shot(browser, "broken-upload.png")
 

@@ -50,3 +50,4 @@ def test_net2net_page_reports_steps_and_a_bad_checkpoint_shows_an_error():
     at.number_input(key="interp_from").set_value(5)
     at = _submit(at)
     assert "outside the run" in at.error[0].value
+    assert len(at.get("progress")) == 0  # the failed job's progress bar is gone

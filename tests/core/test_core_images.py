@@ -89,6 +89,9 @@ def test_sources_path_bytes_file_and_pil_agree(tmp_path):
     expected = load_image(path)
     for source in (str(path), path.read_bytes(), open(path, "rb"), img):
         assert torch.equal(load_image(source), expected)
+    upload = io.BytesIO(path.read_bytes())
+    upload.read()  # a page's earlier run read it to the end
+    assert torch.equal(load_image(upload), expected)
 
 
 @pytest.mark.parametrize(
@@ -106,6 +109,20 @@ def test_bad_files_raise_one_error_type_with_a_one_line_message(tmp_path, data, 
         with pytest.raises(ImageError, match=message) as info:
             load_image(source)
         assert "\n" not in str(info.value)
+
+
+def test_a_file_that_is_not_an_image_is_named_and_the_accepted_formats_listed(tmp_path):
+    """An upload arrives as a named file object (Streamlit's UploadedFile is a BytesIO with a `name`)."""
+    upload = io.BytesIO(b"\x89PNG\r\n\x1a\n not really a png")
+    upload.name = "holiday.png"
+    (tmp_path / "notes.png").write_bytes(b"plain text")
+    for source, name in ((upload, "holiday.png"), (b"plain text", "the uploaded file"),
+                         (tmp_path / "notes.png", "notes.png")):
+        with pytest.raises(ImageError) as info:
+            load_image(source)
+        message = str(info.value)
+        assert message.startswith(f"{name} is not a readable image; accepted: PNG, JPEG")
+        assert "object at 0x" not in message and "<" not in message
 
 
 def _png_claiming(width: int, height: int) -> bytes:

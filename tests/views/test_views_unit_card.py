@@ -1,13 +1,20 @@
-"""The Unit page's computations: a unit on a photo is shown exactly as the landing shows it."""
+"""The Unit page's computations: a unit on a photo is shown as the landing shows it, and the key of shared
+work over an image set changes exactly when the set's content does."""
 
 from __future__ import annotations
 
+import os
+
+import pytest
 import torch
+from PIL import Image
 from torch import nn
 
 import models
+from viz.core.images import ImageError
 from viz.views import hierarchy as H
 from viz.views import unit_card
+from viz.views.unit_card import set_key
 
 
 def _tiny() -> models.LoadedModel:
@@ -28,3 +35,28 @@ def test_the_unit_card_shows_a_unit_on_a_photo_as_the_landing_does():
         seen = unit_card.on_photo(model, photo, layer, channel)
         assert torch.equal(seen.projection, view.projection) and torch.equal(seen.heat, view.heat)
         assert seen.peak == float(found.maps[(layer, channel)].max())
+
+
+def test_a_folder_is_a_new_key_when_a_photo_is_added_or_changed_and_the_same_key_otherwise(tmp_path):
+    Image.new("RGB", (8, 8), (200, 0, 0)).save(tmp_path / "a.png")
+    first = set_key(str(tmp_path))
+    assert set_key(str(tmp_path)) == first and set_key(None) != first  # None: the bundled gallery
+    Image.new("RGB", (8, 8), (0, 200, 0)).save(tmp_path / "b.png")
+    added = set_key(str(tmp_path))
+    assert added != first
+    os.utime(tmp_path / "b.png", ns=(1, 1))  # same name and size, another modification time: maybe new pixels
+    assert set_key(str(tmp_path)) not in (first, added)
+
+
+def test_an_uploaded_batch_is_keyed_by_its_values_and_a_bad_folder_is_refused(tmp_path):
+    batch = torch.rand(2, 3, 16, 16)
+    assert set_key(batch) == set_key(batch.clone()) != set_key(batch.flip(0))
+    with pytest.raises(ImageError, match="not a folder"):
+        set_key(str(tmp_path / "missing"))
+
+
+def test_a_list_of_files_is_keyed_by_the_files(tmp_path):
+    for name in ("a.png", "b.png"):
+        Image.new("RGB", (8, 8), (200, 0, 0)).save(tmp_path / name)
+    both = [tmp_path / "a.png", tmp_path / "b.png"]
+    assert set_key(both) == set_key(list(both)) != set_key(both[:1])

@@ -40,6 +40,8 @@ def test_amount_zero_gives_distance_zero_and_the_clean_probability(lite0):
     clean = viz.classify(lite0, viz.to_batch([image], lite0.input_size), top=1)[0][0]
     assert lite0.labels[result.target] == clean[0]
     assert result.probability[0].item() == pytest.approx(clean[1], abs=1e-5)
+    low, high = result.probability_range()
+    assert (low, high) == (min(result.probability.tolist()), max(result.probability.tolist())) and low < high
     for layer, d in result.distances.items():
         assert d[0].item() == 0 and d[2].item() == 0 and d[1].item() > 0, layer
     assert result.images.shape == (3, 3, lite0.input_size, lite0.input_size)

@@ -50,6 +50,7 @@ def test_occluding_the_object_lowers_its_class_only_there(net_and_image):
     # a 4x4 square hides a quarter of the 8x8 red patch: the logit falls from 5 to 3.75
     torch.testing.assert_close(maps.probability[covering], torch.full((4,), torch.sigmoid(torch.tensor(3.75)).item()))
     assert torch.allclose(maps.probability[~covering], torch.tensor(clean))
+    assert maps.worst_probability() == pytest.approx(torch.sigmoid(torch.tensor(3.75)).item())
 
 
 def test_equals_a_naive_loop(net_and_image):

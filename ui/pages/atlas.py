@@ -38,6 +38,8 @@ for start in range(0, len(channels), CHUNK):
         f"Rendering units {chunk[0][1]}–{chunk[-1][1]}", parts,
         lambda progress, chunk=chunk: list(unit_pictures(model, chunk, settings, progress=progress)),
     )
+    if pictures is None:  # the error is shown; the rest of the page would fail the same way
+        break
     for i, picture in enumerate(pictures, start):
         cell = rows[i // COLUMNS][i % COLUMNS]
         cell.image(to_pil(picture.image), width="stretch", link=unit_href(picture.layer, picture.channel))

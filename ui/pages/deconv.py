@@ -67,12 +67,14 @@ def top9(progress):
 
 parts = {"page": "top9", **model_parts(model), "layer": layer.name, "units": units, "method": method,
          "samples": samples, "display": display, "index": index.header["identity"] if index is not None else None}
-found, panels, png = shared_result("Searching the gallery and projecting", parts, top9)
-if found.skipped:
-    st.info(found.skipped_message())
-st.image(png, width="stretch")
-st.caption(f"Left of each unit: {DISPLAY_NOTE[display][0].lower()}{DISPLAY_NOTE[display][1:]}")
-download_buttons(
-    lambda: figure2(model, found, units, method, panels=panels, samples=samples, display=display),
-    f"{model.name}-{layer.name}-{method}{'-smoothgrad' if samples else ''}", "deconv",
-)
+result = shared_result("Searching the gallery and projecting", parts, top9)
+if result is not None:
+    found, panels, png = result
+    if found.skipped:
+        st.info(found.skipped_message())
+    st.image(png, width="stretch")
+    st.caption(f"Left of each unit: {DISPLAY_NOTE[display][0].lower()}{DISPLAY_NOTE[display][1:]}")
+    download_buttons(
+        lambda: figure2(model, found, units, method, panels=panels, samples=samples, display=display),
+        f"{model.name}-{layer.name}-{method}{'-smoothgrad' if samples else ''}", "deconv",
+    )

@@ -17,5 +17,7 @@ panels = [(model, f"{model.name} ({'untrained' if model.untrained else 'trained'
 if model.untrained:
     panels = panels[:1]
 parts = {"page": "filters", "panels": [(model_parts(m), title) for m, title in panels]}
-st.image(shared_result("Drawing the filters", parts, lambda progress: figure_bytes(filters_figure(panels))), width="stretch")
-download_buttons(lambda: filters_figure(panels), f"{model.name}-filters", "filters")
+png = shared_result("Drawing the filters", parts, lambda progress: figure_bytes(filters_figure(panels)))
+if png is not None:
+    st.image(png, width="stretch")
+    download_buttons(lambda: filters_figure(panels), f"{model.name}-filters", "filters")

@@ -3,7 +3,7 @@
 import streamlit as st
 
 import viz
-from ui.common import choose_image, current_model, download_buttons
+from ui.common import choose_image, current_model, download_buttons, photo_parts, shared_result
 from viz.zf.invariance import DEFAULT_AMOUNTS, KINDS
 from viz.zf.figures import default_layers, invariance_figure
 
@@ -23,12 +23,14 @@ if image is not None:
     left, right = st.columns(2)
     low = layers[left.selectbox("Low layer", names, index=list(layers.values()).index(low), key="inv_low")]
     high = layers[right.selectbox("High layer", names, index=list(layers.values()).index(high), key="inv_high")]
-    with st.spinner(f"Transforming the photo {len(DEFAULT_AMOUNTS[kind])} times…"):
-        result = viz.invariance(model, image, kind, layers=[low, high])
-    label = model.labels[result.target] if model.labels else result.target
-    st.write(f"**{label}**: probability between {float(result.probability.min()):.2f} and "
-             f"{float(result.probability.max()):.2f} over the range.")
-    stem = name.rsplit(".", 1)[0]
-    st.pyplot(invariance_figure(model, [(stem, result)], [low, high]))
-    download_buttons(lambda: invariance_figure(model, [(stem, result)], [low, high]),
-                     f"{model.name}-invariance-{kind}-{stem}", "invariance")
+    parts = {"page": "invariance", **photo_parts(model, image), "kind": kind, "layers": [low, high]}
+    result = shared_result(f"Transforming the photo {len(DEFAULT_AMOUNTS[kind])} times", parts,
+                           lambda progress: viz.invariance(model, image, kind, layers=[low, high]))
+    if result is not None:
+        label = model.labels[result.target] if model.labels else result.target
+        least, most = result.probability_range()
+        st.write(f"**{label}**: probability between {least:.2f} and {most:.2f} over the range.")
+        stem = name.rsplit(".", 1)[0]
+        st.pyplot(invariance_figure(model, [(stem, result)], [low, high]))
+        download_buttons(lambda: invariance_figure(model, [(stem, result)], [low, high]),
+                         f"{model.name}-invariance-{kind}-{stem}", "invariance")

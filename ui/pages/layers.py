@@ -9,9 +9,10 @@ import time
 
 import streamlit as st
 
-from ui.common import as_markdown, choose_image, current_model, current_quality, download_buttons, unit_href, view_params
-from viz.views import evidence, hierarchy
+from ui.common import (as_markdown, choose_image, current_model, current_quality, download_buttons, photo_parts,
+                       shared_result, unit_href, view_params)
 from viz.core.images import fit_square, to_pil
+from viz.views import evidence, hierarchy
 from viz.zf.display import DISPLAY_NOTE
 
 # On a session's first run a new browser is still loading the page's scripts when the photo arrives; if the rest
@@ -43,12 +44,18 @@ if image is not None:
     columns[0].image(to_pil(fit_square(image, model.input_size)), caption=f"{name} (input pixels)", width="stretch")
     rest_after = time.monotonic() + (0 if st.session_state.get("layers_shown") else PHOTO_HEAD_START_S)
     st.session_state.layers_shown = True
-    found = hierarchy.choose_units(model, image, by=by)
+    photo = {"page": "layers", **photo_parts(model, image), "by": by}
+    found = shared_result("Choosing the units", photo, lambda progress: hierarchy.choose_units(model, image, by=by))
+    if found is None:  # the error is shown
+        st.stop()
+    views = shared_result("Projecting the units", {**photo, "views": "guided"},
+                          lambda progress: hierarchy.unit_views(model, found))
+    if views is None:
+        st.stop()
     time.sleep(max(0.0, rest_after - time.monotonic()))
     columns[-1].subheader("Output")
     columns[-1].table({"class": [label for label, _ in found.predictions],
                        "p": [f"{p:.2f}" for _, p in found.predictions]})
-    views = hierarchy.unit_views(model, found)
     slots, named_slots = {}, {}
     for column, (tier, units) in zip(columns[1:-1], found.units.items()):
         column.subheader(tier.capitalize())
@@ -68,15 +75,21 @@ if image is not None:
             column.page_link("ui/pages/unit.py", label=f"open {unit.layer} · unit {unit.channel}",
                              query_params=view_params(layer=unit.layer, unit=unit.channel))
     renders = {}
-    progress = st.progress(0.0, text=f"Rendering what the units want ({quality})…")
-    for done, tier in enumerate(found.units):
-        renders[tier] = hierarchy.tier_renders(model, found, tier, quality)
+    for number, tier in enumerate(found.units, 1):
+        renders[tier] = shared_result(
+            f"Rendering what the units want ({quality}): {tier}, tier {number} of {len(found.units)}",
+            {**photo, "tier": tier, "quality": quality},
+            lambda progress, tier=tier: hierarchy.tier_renders(model, found, tier, quality, progress=progress),
+        )
+        if renders[tier] is None:  # the error is shown
+            st.stop()
         for unit, picture in zip(found.units[tier], renders[tier].images):
             slots[(unit.layer, unit.channel)].image(to_pil(picture), caption=unit.caption, width="stretch",
                                                     link=unit_href(unit.layer, unit.channel))
-        progress.progress((done + 1) / (len(found.units) + 1), text=f"Rendered {tier}")
-    progress.progress(len(found.units) / (len(found.units) + 1), text="Naming the units (probe, top patches)…")
-    named = evidence.evidence(model, list(slots))
+    named = shared_result("Naming the units (probe, top patches)", {**photo, "evidence": True},
+                          lambda progress: evidence.evidence(model, list(slots)))
+    if named is None:  # the error is shown
+        st.stop()
     for key, (words, stimulus, patches) in named_slots.items():
         shown = named[key]
         words.markdown(f"**{as_markdown(shown.words)}**")
@@ -86,7 +99,6 @@ if image is not None:
             stimulus.caption("no probe stimulus drives it")
         if shown.patches is not None:
             patches.image(to_pil(shown.patches), caption="top photo patches", width="stretch")
-    progress.empty()
     st.caption(
         f"Renders: {quality} quality, each unit's centre neuron optimized over its receptive field only, then "
         "enlarged. Best stimulus: of the probe's edges, gratings, colours, curves and corners, the one that drives "

@@ -3,8 +3,7 @@
 import streamlit as st
 
 import viz
-from ui.common import choose_image, current_model, download_buttons, model_parts, shared_result
-from viz.core.digest import tensor_digest
+from ui.common import choose_image, current_model, download_buttons, photo_parts, shared_result
 from viz.core.export import figure_bytes
 from viz.zf.figures import occlusion_figure
 
@@ -29,14 +28,15 @@ if image is not None:
         maps = viz.occlusion(model, image, window=window, stride=stride, layer=layer, progress=progress)
         return maps, figure_bytes(occlusion_figure(model, image, maps))
 
-    parts = {"page": "occlusion", **model_parts(model), "image": tensor_digest(image), "window": window,
-             "stride": stride, "layer": layer}
-    maps, png = shared_result("Sliding the square", parts, occlude)
-    if maps.probability is not None:
-        label = model.labels[maps.target] if model.labels else maps.target
-        st.write(
-            f"**{label}**: {maps.clean_probability:.2f} on the whole photo, as low as "
-            f"{float(maps.probability.min()):.2f} with the square in the worst place."
-        )
-    st.image(png, width="stretch")
-    download_buttons(lambda: occlusion_figure(model, image, maps), f"{model.name}-occlusion-{name}", "occlusion")
+    parts = {"page": "occlusion", **photo_parts(model, image), "window": window, "stride": stride, "layer": layer}
+    result = shared_result("Sliding the square", parts, occlude)
+    if result is not None:
+        maps, png = result
+        if maps.probability is not None:
+            label = model.labels[maps.target] if model.labels else maps.target
+            st.write(
+                f"**{label}**: {maps.clean_probability:.2f} on the whole photo, as low as "
+                f"{maps.worst_probability():.2f} with the square in the worst place."
+            )
+        st.image(png, width="stretch")
+        download_buttons(lambda: occlusion_figure(model, image, maps), f"{model.name}-occlusion-{name}", "occlusion")

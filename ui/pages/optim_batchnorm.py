@@ -1,8 +1,11 @@
 """Optimization: batch normalization, how much one SGD step moves the next layer's input (Ioffe & Szegedy 2015)."""
 
+import dataclasses
+
 import streamlit as st
 
-from ui.optim_widgets import run_with_progress, show, training_controls
+from ui.common import shared_result
+from ui.optim_widgets import show, training_controls
 from viz.optim.batchnorm import batchnorm_study
 from viz.optim.figures import batchnorm_figure
 
@@ -30,7 +33,9 @@ request = st.session_state.get("bn_request")
 if request is not None:
     settings, layer, step_lr, at_epoch = request
 
-    study = run_with_progress("Training with and without batch norm…",
-                              lambda update: batchnorm_study(settings, layer, step_lr, at_epoch, progress=update))
+    parts = {"page": "batchnorm", "settings": dataclasses.asdict(settings), "layer": layer, "step_lr": step_lr,
+             "at_epoch": at_epoch}
+    study = shared_result("Training with and without batch norm", parts,
+                          lambda progress: batchnorm_study(settings, layer, step_lr, at_epoch, progress=progress))
     if study is not None:
         show(lambda: batchnorm_figure(study), "digits-batchnorm", "bn")

@@ -1,8 +1,11 @@
 """Optimization: features while training (Zeiler & Fergus 2014, Figure 4), on the digits CNN."""
 
+import dataclasses
+
 import streamlit as st
 
-from ui.optim_widgets import run_with_progress, show, training_controls
+from ui.common import shared_result
+from ui.optim_widgets import show, training_controls
 from viz.views.evolution import DEFAULT_EPOCHS, digits_evolution
 from viz.views.figures import evolution_figure
 
@@ -26,7 +29,8 @@ request = st.session_state.get("evo_request")
 if request is not None:
     settings, epochs, units = request
 
-    found = run_with_progress("Training, then rendering each checkpoint…",
-                              lambda update: digits_evolution(settings, epochs, units, progress=update))
+    parts = {"page": "evolution", "settings": dataclasses.asdict(settings), "epochs": epochs, "units": units}
+    found = shared_result("Training, then rendering each checkpoint", parts,
+                          lambda progress: digits_evolution(settings, epochs, units, progress=progress))
     if found is not None:
         show(lambda: evolution_figure(found), "digits-evolution", "evo")

@@ -1,8 +1,11 @@
 """Optimization: the loss along the straight line between two checkpoints (Goodfellow, Vinyals & Saxe 2015)."""
 
+import dataclasses
+
 import streamlit as st
 
-from ui.optim_widgets import run_with_progress, show, training_controls
+from ui.common import shared_result
+from ui.optim_widgets import show, training_controls
 from viz.optim.figures import interpolation_figure
 from viz.optim.interpolation import digits_line
 from viz.optim.training import train
@@ -27,11 +30,11 @@ request = st.session_state.get("interp_request")
 if request is not None:
     settings, epoch_a, epoch_b = request
 
-    def compute(update):
-        run = train(settings, keep_epochs=[epoch_a] + ([epoch_b] if epoch_b else []), progress=update)
-        update(1, 1, "Walking the line…")
-        return digits_line(run, epoch_a, epoch_b, progress=update)
+    def compute(progress):
+        run = train(settings, keep_epochs=[epoch_a] + ([epoch_b] if epoch_b else []), progress=progress)
+        return digits_line(run, epoch_a, epoch_b, progress=progress)
 
-    line = run_with_progress("Training the digits CNN…", compute)
+    parts = {"page": "loss-line", "settings": dataclasses.asdict(settings), "from": epoch_a, "to": epoch_b}
+    line = shared_result("Training the digits CNN, then walking the line", parts, compute)
     if line is not None:
         show(lambda: interpolation_figure(line), "digits-loss-line", "interp")

@@ -4,7 +4,8 @@ import dataclasses
 
 import streamlit as st
 
-from ui.optim_widgets import run_with_progress, show
+from ui.common import shared_result
+from ui.optim_widgets import show
 from viz.optim.figures import net2net_figure, steps_to_target
 from viz.optim.net2net import Net2NetSettings, net2net_study
 
@@ -32,8 +33,9 @@ request = st.session_state.get("n2n_request")
 if request is not None:
     settings, target = request
 
-    study = run_with_progress("Training the teacher, the students and the networks from scratch…",
-                              lambda update: net2net_study(settings, progress=update))
+    study = shared_result("Training the teacher, the students and the networks from scratch",
+                          {"page": "net2net", "settings": dataclasses.asdict(settings)},
+                          lambda progress: net2net_study(settings, progress=progress))
     if study is not None:
         for kind in ("wider", "deeper"):
             st.markdown(

@@ -43,9 +43,11 @@ if request is not None and request[:3] == (model.name, model.weights, layer.name
 
     parts = {"page": "render", **model_parts(model), "layer": layer_name, "channels": channels, "preset": preset,
              "size": size, "steps": steps, "seed": seed}
-    rendering, png = shared_result(f"Rendering {len(channels)} units", parts, render)
-    st.image(png, width="stretch")
-    download_buttons(
-        lambda: render_figure(model, rendering, [layer_name] * len(channels)),
-        f"{model.name}-{layer_name}-{channels[0]}-{channels[-1]}", "render",
-    )
+    result = shared_result(f"Rendering {len(channels)} units", parts, render)
+    if result is not None:
+        rendering, png = result
+        st.image(png, width="stretch")
+        download_buttons(
+            lambda: render_figure(model, rendering, [layer_name] * len(channels)),
+            f"{model.name}-{layer_name}-{channels[0]}-{channels[-1]}", "render",
+        )

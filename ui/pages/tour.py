@@ -39,6 +39,8 @@ for net in nets:
     parts = {"page": "tour", **model_parts(net), "photo": name, "quality": quality}
     shown.append(shared_result("Preparing the tour", parts,
                                lambda progress, net=net: landing(net, image, quality, progress)))
+if any(view is None for view in shown):  # the error is shown
+    st.stop()
 
 st.header(current.title)
 st.markdown(f'<p class="tour-text">{current.text.format(label=shown[0].found.predictions[0][0])}</p>',

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import os
 from dataclasses import dataclass
 
 from models.errors import UserError
@@ -145,9 +146,24 @@ QUALITY = {
 }
 
 
+MAX_STEPS_VARIABLE = "VIZ_MAX_STEPS"  # caps every quality level's steps: a quick look on a slow machine, the app tests
+
+
 def quality_settings(quality: str = "fast", **overrides) -> RenderSettings:
-    """The RenderSettings of a quality level (`fast`, `balanced`, `best`), with any field changed."""
+    """The RenderSettings of a quality level (`fast`, `balanced`, `best`), with any field changed.
+
+    $VIZ_MAX_STEPS, when set, caps the level's steps (read at each call; an explicit `steps` is kept).
+    """
     _one_of("quality", quality, tuple(QUALITY))
     level = QUALITY[quality]
     given = {name: value for name, value in overrides.items() if value is not None}
-    return resolve(level.preset, **{"steps": level.steps, "size": level.size, **given})
+    return resolve(level.preset, **{"steps": min(level.steps, _max_steps()), "size": level.size, **given})
+
+
+def _max_steps() -> int:
+    value = os.environ.get(MAX_STEPS_VARIABLE, "").strip()
+    if not value:
+        return STEPS_RANGE[1]
+    if not value.isdigit() or not STEPS_RANGE[0] <= int(value) <= STEPS_RANGE[1]:
+        raise UserError(f"{MAX_STEPS_VARIABLE}={value!r}: give a whole number of steps in {_span(STEPS_RANGE)}")
+    return int(value)

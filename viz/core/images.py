@@ -1,9 +1,10 @@
 """Image input for every caller (CLI, app, folders): anything a user hands in becomes an RGB tensor in [0,1].
 
-Accepted: a path, raw bytes, a binary file object or a PIL image. Converted: grayscale, 16-bit and float
-images, palettes, RGBA/LA (composited on white), CMYK, animations (first frame), EXIF rotation. Refused with
-one `ImageError` and a one-line message: empty, truncated or non-image files and decompression bombs (the
-size is read from the header, so a bomb is refused before its pixels are decoded).
+Accepted: a path, raw bytes, a binary file object (messages call it by its `name`, as an upload has one) or
+a PIL image. Converted: grayscale, 16-bit and float images, palettes, RGBA/LA (composited on white), CMYK,
+animations (first frame), EXIF rotation. Refused with one `ImageError` and a one-line message that names the
+file and never shows a Python object: empty, truncated or non-image files and decompression bombs (the size
+is read from the header, so a bomb is refused before its pixels are decoded).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ MAX_PIXELS = 50_000_000  # larger images are refused: 50 MP decode to ~600 MB as
 GREY = 0.5  # mid-grey in [0,1] image space, before normalization: the neutral pixel (a render's start, the
 # occluder, pixels from outside a picture or a receptive field, the zero of a projection shown on its own)
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".gif", ".tif", ".tiff", ".webp", ".ppm", ".pgm")
+ACCEPTED = ("PNG", "JPEG", "GIF", "BMP", "TIFF", "WebP", "PPM/PGM")  # the formats of IMAGE_SUFFIXES, for messages
 
 
 class ImageError(UserError, ValueError):
@@ -44,9 +46,10 @@ def _open(source) -> tuple[Image.Image, str]:
     if isinstance(source, (bytes, bytearray, memoryview)):
         if len(source) == 0:
             raise ImageError("the uploaded file is empty (0 bytes)")
-        return Image.open(io.BytesIO(bytes(source))), "upload"
-    if hasattr(source, "read"):
-        return _open(source.read())
+        return Image.open(io.BytesIO(bytes(source))), _name(source)
+    if hasattr(source, "read"):  # an in-memory file (an upload) whole, whatever its position after an earlier read
+        image, label = _open(source.getvalue() if hasattr(source, "getvalue") else source.read())
+        return image, _name(source) if hasattr(source, "name") else label
     raise ImageError(f"cannot read an image from a {type(source).__name__}; give a path, bytes or a PIL image")
 
 
@@ -93,15 +96,19 @@ def load_image(source, max_pixels: int = MAX_PIXELS) -> torch.Tensor:
             f"{_name(source)} has more pixels than the {max_pixels / 1e6:.0f} megapixel limit "
             "(refused as a possible decompression bomb); downscale it first"
         ) from exc
-    except UnidentifiedImageError as exc:
-        raise ImageError(f"{_name(source)} is not a readable image ({first_line(exc)})") from exc
+    except UnidentifiedImageError as exc:  # PIL's own message is only "cannot identify image file <repr>"
+        raise ImageError(f"{_name(source)} is not a readable image; accepted: {', '.join(ACCEPTED)}") from exc
     except (OSError, ValueError, SyntaxError, EOFError) as exc:  # truncated or corrupt data
         raise ImageError(f"{_name(source)} is damaged or truncated ({first_line(exc)})") from exc
     return torch.from_numpy(array.copy()).permute(2, 0, 1).contiguous()
 
 
 def _name(source) -> str:
-    return Path(source).name if isinstance(source, (str, os.PathLike)) else "the image"
+    """What to call `source` in a message: a path's or a named file object's file name, else what it is."""
+    name = getattr(source, "name", source)
+    if isinstance(name, (str, os.PathLike)):
+        return Path(name).name
+    return "the uploaded file" if isinstance(source, (bytes, bytearray, memoryview)) else "the image"
 
 
 FIT_MODES = ("squash", "crop")

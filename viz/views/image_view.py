@@ -5,7 +5,7 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
-from models import LoadedModel
+from models import LoadedModel, UserError
 
 from ..core.activations import activations
 from ..core.figures import colorize
@@ -19,7 +19,7 @@ def strongest_maps(model: LoadedModel, image: torch.Tensor, layer: str, count: i
     photo = fit_square(image, model.input_size).float().cpu()
     maps = activations(model, photo[None], layer)[layer][0].float().cpu()
     if maps.dim() != 3:
-        raise ValueError(f"{layer} has no spatial maps (output shape {tuple(maps.shape)}); choose a conv layer")
+        raise UserError(f"{layer} has no spatial maps (output shape {tuple(maps.shape)}); choose a conv layer")
     peaks = maps.flatten(1).amax(dim=1)
     channels = peaks.argsort(descending=True)[:count].tolist()
     high = float(peaks.max()) or 1.0

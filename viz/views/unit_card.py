@@ -1,8 +1,10 @@
 """A unit's evidence card: the computations behind the app's Unit page (and nothing the landing needs).
 
 `named` (its probe verdict in words, best stimulus drawn crisp, top real patches), `on_photo` (its activation
-map and projection on one photo), `pictures` (its channel and its receptive-field renders), `more_pictures` (a diversity set of 4, and the same unit by three methods), `statistics` (how it
-responds over an image set), `load_set` (uploaded photos as a batch).
+map and projection on one photo), `pictures` (its channel and its receptive-field renders), `more_pictures` (a
+diversity set of 4, and the same unit by three methods), `statistics` (how it responds over an image set),
+`load_set` (uploaded photos as a batch), `set_key` (what decides a result over an image set, for the app's key
+of shared work).
 """
 
 from __future__ import annotations
@@ -22,6 +24,8 @@ from ..core.activations import activations
 from .evidence import Evidence, evidence
 from .hierarchy import field_projection, heat_overlay, strongest
 from ..core.images import fit_square, gallery_dir, image_files, load_image, to_batch
+from ..core.digest import tensor_digest
+from ..zf.topk import files_identity
 from ..core.receptive_field import field_map
 
 Fraction = Callable[[float], None]  # progress as a fraction in [0, 1]
@@ -101,9 +105,21 @@ def more_pictures(model: LoadedModel, layer: str, channel: int, quality: str,
     return MorePictures(list(diversity), methods)
 
 
-def load_set(files: Sequence[bytes], size: int = 224) -> torch.Tensor:
-    """Uploaded photos (bytes) as one (N,3,size,size) batch; a bad file raises ImageError naming it."""
+def load_set(files: Sequence, size: int = 224) -> torch.Tensor:
+    """Uploaded photos (bytes, or file objects with a `name`) as one (N,3,size,size) batch; a bad file raises
+    ImageError (naming it when it has a name)."""
     return to_batch([load_image(data) for data in files], size)
+
+
+def set_key(images: torch.Tensor | str | os.PathLike | Sequence | None):
+    """What decides a result over an image set: a batch's digest, or its files (a folder's, a list's; None: the
+    gallery's) by path, size and modification time, so a changed folder is a new key; a bad folder raises
+    ImageError."""
+    if isinstance(images, torch.Tensor):
+        return tensor_digest(images)
+    if isinstance(images, (list, tuple)):
+        return files_identity(list(images))
+    return files_identity(image_files(images or gallery_dir()))
 
 
 def statistics(model: LoadedModel, images: torch.Tensor | str | os.PathLike | Sequence | None, layer: str,

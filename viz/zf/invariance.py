@@ -80,6 +80,10 @@ class Invariance:
     probability: torch.Tensor  # (N,) probability of `target`
     target: int  # class the untransformed image is predicted as
 
+    def probability_range(self) -> tuple[float, float]:
+        """The lowest and the highest probability of `target` over the amounts (a caption's numbers)."""
+        return float(self.probability.min()), float(self.probability.max())
+
 
 @torch.no_grad()
 def invariance(

@@ -42,6 +42,10 @@ class OcclusionMaps:
     lefts: list[int]
     window: int
 
+    def worst_probability(self) -> float | None:
+        """The probability of `target` with the square in the worst place; None without a classifier output."""
+        return None if self.probability is None else float(self.probability.min())
+
 
 def _starts(size: int, window: int, stride: int) -> list[int]:
     """Square positions from the first edge to the last, the last one flush with the image border."""
