@@ -17,7 +17,7 @@ from PIL import Image
 import viz
 from models.errors import UserError
 from viz.actmax.param import PARAMETERIZATIONS
-from viz.actmax.settings import OPTIMIZERS, RenderSettings, resolve
+from viz.actmax.settings import COMPILE, OPTIMIZERS, RenderSettings, resolve
 from viz.core.transforms import TRANSFORM_SETS
 from viz.serving.cache import DiskCache
 from viz.zf.topk import top_examples
@@ -51,7 +51,7 @@ def assert_all_distinct(keys: dict[str, str]) -> None:
     assert not clashes, f"these variants share a key: {clashes}"
 
 
-STRING_CHOICES = (*PARAMETERIZATIONS, *OPTIMIZERS, *TRANSFORM_SETS)
+STRING_CHOICES = (*PARAMETERIZATIONS, *OPTIMIZERS, *TRANSFORM_SETS, *COMPILE)
 
 
 def changed(settings: RenderSettings, name: str) -> RenderSettings:
