@@ -34,7 +34,7 @@ def test_pages_do_no_tensor_work():
     assert not re.search(r"^\s*(import|from)\s+torch", (ROOT / "app.py").read_text(), re.MULTILINE)
 
 
-METHODS = ("actmax", "zf", "probe", "optim")
+METHODS = ("actmax", "zf", "probe", "optim", "circuits")
 LAYERS_BELOW = {  # what each package of the engine may import from viz (DESIGN.md's layers, data flowing one way)
     "core": (),
     "serving": ("core",),

@@ -4,7 +4,7 @@ Public calls (see DESIGN.md): `activations`, `classify`, `load_image`; activatio
 `render` (what it maximizes is built with `objectives`); the Zeiler–Fergus family with `project`
 (deconvnet, guided, gradient), `to_display`, `deconv_audit`, `top_examples`, `receptive_field`,
 `occlusion`, `invariance` and `first_layer_filters`; `probe` tags units with synthetic stimuli (edge, colour, curve,
-other). `viz.views.hierarchy` computes the app's landing (Figure 1.2 for a photo) in stages;
+other); `circuit` says which units of an earlier layer a unit is built from. `viz.views.hierarchy` computes the app's landing (Figure 1.2 for a photo) in stages;
 `viz.views.unit_card` and `viz.views.image_view` the Unit and Image pages.
 
 Packages: `core` (hooks, images, receptive fields, rectifiers, checks: what every method shares), the
@@ -23,12 +23,14 @@ from .core.receptive_field import receptive_field
 from .core.rectifiers import RectifierRule
 from .probe import probe
 from .serving.cache import DiskCache
+from .views.circuit import Circuit, circuit
 from .zf import deconv_audit, first_layer_filters, invariance, occlusion, project, to_display, top_examples
 
 __version__ = "0.1.0"
 
 __all__ = [
     "Capture",
+    "Circuit",
     "DiskCache",
     "HookScope",
     "ImageError",
@@ -36,6 +38,7 @@ __all__ = [
     "RenderSettings",
     "Rendering",
     "activations",
+    "circuit",
     "classify",
     "deconv_audit",
     "first_layer_filters",
