@@ -118,7 +118,8 @@ def contributions(model: LoadedModel, images: torch.Tensor, layer: str, source: 
         rows = torch.arange(len(images), device=maps.device)
         ys, xs = (torch.tensor(v, device=maps.device) for v in zip(*positions))
         values = maps[rows, torch.tensor(channels, device=maps.device), ys, xs]
-        (grad,) = torch.autograd.grad(values.sum(), cut.kept, allow_unused=True)
+        linked = values.requires_grad
+        grad = torch.autograd.grad(values.sum(), cut.kept, allow_unused=True)[0] if linked else None
     if grad is None:
         raise UserError(f"{layer!r} does not depend on {source!r} in {model.name}: no path between them; "
                         "choose a source on the way to it")
