@@ -11,10 +11,10 @@ import sys
 
 from models.errors import UserError, first_line
 
-from . import atlas, basics, hierarchy, invariance, optim, precompute, probe, render, zf
+from . import atlas, basics, circuit, hierarchy, invariance, optim, precompute, probe, render, zf
 from .options import model_options
 
-COMMAND_MODULES = (basics, render, zf, probe, invariance, hierarchy, atlas, precompute, optim)
+COMMAND_MODULES = (basics, render, zf, probe, invariance, hierarchy, circuit, atlas, precompute, optim)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -41,3 +41,12 @@ def circuit(model: LoadedModel, layer: str, channel: int, source: str, image: to
         return circuit_on(model, fit_square(image, model.input_size).float(), layer, channel, source, k)
     canvas, position = own_render(model, layer, channel, quality, cache)
     return circuit_on(model, canvas, layer, channel, source, k, position=position)
+
+
+def pictures(model: LoadedModel, layer: str, channels: list[int], quality: str = "fast", cache: bool = True,
+             progress=None) -> torch.Tensor:
+    """(N,3,S,S): the field renders of `layer`'s `channels` (what each wants, at its field's scale), one batch."""
+    if not channels:
+        return torch.zeros(0, 3, 1, 1)
+    units = [(layer, c) for c in channels]
+    return render(model, units, settings=quality_settings(quality, field=True), progress=progress, cache=cache).images
