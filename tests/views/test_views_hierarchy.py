@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import json
+
 import torch
 
 import viz
 from viz.views import hierarchy as H
 from viz.cli import main
+from viz.probe.tagging import TAGS
 
 CAT = "assets/gallery/chelsea.png"
 
@@ -48,6 +51,15 @@ def test_cli_writes_the_strip_for_the_untrained_network(tmp_path, capsys):
                  "--out", str(out)]) == 0
     assert out.stat().st_size > 5000
     assert "units by contribution" in capsys.readouterr().out
+    record = json.loads((tmp_path / "strip.png.json").read_text())  # F.json: the units shown, named, and their inputs
+    tiers = {entry["tier"]: entry["units"] for entry in record["tiers"]}
+    assert [entry["tier"] for entry in record["tiers"]] == ["edges", "contours", "parts"]
+    for tier, below in (("contours", "edges"), ("parts", "contours")):
+        for unit in tiers[tier]:
+            assert unit["source"] == tiers[below][0]["layer"] and unit["tag"] in TAGS
+            assert all(v > 0 for _, v in unit["inputs"]) and all(v < 0 for _, v in unit["inhibitory"])
+            assert [v for _, v in unit["inputs"]] == sorted((v for _, v in unit["inputs"]), reverse=True)
+    assert "inputs" not in tiers["edges"][0] and len(tiers["contours"][0]["inputs"]) >= 1
 
 
 def test_a_field_cut_by_the_border_keeps_its_shape_with_grey_outside_the_photo():

@@ -4,10 +4,37 @@ import streamlit as st
 
 import viz
 from ui.common import (UPLOAD_TYPES, check_param, choose_image, choose_layer, current_model, current_quality,
-                       view_params)
+                       unit_href, view_params)
 from viz.views import unit_card
 from viz.core.images import to_pil
 from viz.zf.figures import unit_panel
+
+
+
+def chain_row(links, layer_name: str, channel: int) -> None:
+    """"Built from" (the tier below) and "feeds into" (the tier above): unit pictures with shares, each a link."""
+    rows = []
+    if links.built_from is not None:
+        found = links.built_from
+        rows.append((f"Built from (`{found.source}`, share of this unit's excitation)",
+                     [(found.source, c, found.share(v)) for c, v in found.inputs if v > 0]))
+    if links.target is not None:
+        rows.append((f"Feeds into (`{links.target}`, share of that unit's excitation)",
+                     [(links.target, t, share) for t, _, share in links.feeds_into]))
+    for title, units in rows:
+        st.markdown(f"**{title}**")
+        if not units:
+            st.caption("no unit there takes a positive share from this one on this photo")
+        for cell, (source, c, share) in zip(st.columns(max(3, len(units))), units):
+            cell.image(to_pil(links.pictures[(source, c)]), width=120, link=unit_href(source, c),
+                       caption=f"unit {c} · {100 * share:.0f}%")
+    if links.built_from is not None and any(v < 0 for _, v in links.built_from.inputs):
+        st.caption("Inhibited most by " + ", ".join(f"unit {c} ({100 * links.built_from.share(v):+.0f}%)"
+                                                   for c, v in links.built_from.inputs if v < 0))
+    if rows:
+        st.caption(f"Gradient x activation of {layer_name} unit {channel}'s strongest neuron on the photo (and of "
+                   "each unit above at its own strongest neuron), summed over the source map (`viz.circuit`).")
+
 
 model = current_model()
 quality = current_quality()
@@ -32,6 +59,7 @@ if image is not None:
     st.image([to_pil(seen.photo), to_pil(seen.heat), to_pil(seen.projection)], width=260,
              caption=[name, f"activation map (max {seen.peak:.3g}), field outlined",
                       "guided projection of its strongest activation, in its field"])
+    chain_row(unit_card.connections(model, image, layer.name, channel, quality), layer.name, channel)
 
 st.subheader("What it wants to see")
 bar = st.progress(0.0, text="Rendering…")

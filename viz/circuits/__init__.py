@@ -4,6 +4,6 @@
 of (image, unit) pairs at once. Rendering a unit's own picture to measure it on is composed in `viz.views.circuit`.
 """
 
-from .contributions import Circuit, check_k, circuit_on, contributions, source_order
+from .contributions import Circuit, check_k, circuit_on, contributions, make_circuit, source_order
 
-__all__ = ["Circuit", "check_k", "circuit_on", "contributions", "source_order"]
+__all__ = ["Circuit", "check_k", "circuit_on", "contributions", "make_circuit", "source_order"]

@@ -149,4 +149,9 @@ def circuit_on(model: LoadedModel, image: torch.Tensor, layer: str, channel: int
     if not isinstance(image, torch.Tensor) or image.dim() != 3 or image.shape[0] != 3:
         raise UserError(f"the image must be a (3, H, W) tensor in [0,1], not {getattr(image, 'shape', image)!r}")
     total, positions, values = contributions(model, image[None].float(), layer, source, [(channel, position)])
-    return Circuit(layer, int(channel), source, positions[0], strongest(total[0], k), total[0], float(values[0]))
+    return make_circuit(layer, channel, source, positions[0], total[0], float(values[0]), k)
+
+
+def make_circuit(layer: str, channel: int, source: str, position, row: torch.Tensor, value: float, k: int) -> Circuit:
+    """A Circuit from one row of `contributions` (e.g. read back from a cache)."""
+    return Circuit(layer, int(channel), source, tuple(position), strongest(row, k), row, float(value))

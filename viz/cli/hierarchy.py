@@ -5,8 +5,11 @@ from __future__ import annotations
 import models
 from viz.views import hierarchy
 from viz.actmax import QUALITY
+from viz.core import sidecar
 from viz.core.figures import check_output_path, save_figure
 from viz.core.images import load_image
+from viz.probe import probe
+from viz.serving.cache import DiskCache
 
 from .options import add_figure_options
 
@@ -33,6 +36,31 @@ def _hierarchy(args) -> None:
     found = hierarchy.choose_units(model, load_image(args.image), by=args.by, cache=cache)
     views = hierarchy.unit_views(model, found, cache=cache)
     renders = {tier: hierarchy.tier_renders(model, found, tier, args.quality, cache=cache, steps=args.steps) for tier in found.units}
-    save_figure(hierarchy.hierarchy_figure(model, found, views, renders), out, args.dpi)
+    circuits = hierarchy.tier_circuits(model, found, cache=cache)
+    pictures = hierarchy.input_pictures(model, circuits, args.quality, cache=cache, steps=args.steps)
+    save_figure(hierarchy.hierarchy_figure(model, found, views, renders, circuits, pictures), out, args.dpi)
+    path = sidecar.write(out, strip_record(model, found, circuits, args, cache))
     label, probability = found.predictions[0]
-    print(f"wrote {out} ({label} {probability:.2f}; units by {args.by})")
+    print(f"wrote {out} and {path.name} ({label} {probability:.2f}; units by {args.by})")
+
+
+def strip_record(model, found, circuits: dict, args, cache: bool) -> dict:
+    """The sidecar of the strip: per tier the units shown, named by their probe, with their inputs as drawn."""
+    layers = [units[0].layer for units in found.units.values() if units]
+    probes = probe(model, layers, cache=DiskCache("probes", enabled=cache))
+    tiers = []  # a list, bottom to top (the sidecar's keys are sorted)
+    for tier, units in found.units.items():
+        tiers.append({"tier": tier, "units": []})
+        for unit in units:
+            named = probes[unit.layer].unit(unit.channel)
+            entry = {"layer": unit.layer, "channel": unit.channel, "tag": named.tag, "orientation": named.orientation,
+                     "position": list(unit.position), "score": unit.score}
+            built = circuits.get((unit.layer, unit.channel))
+            if built is not None:
+                entry["source"] = built.source
+                entry["inputs"] = [[c, v] for c, v in built.inputs if v > 0]
+                entry["inhibitory"] = [[c, v] for c, v in built.inputs if v < 0]
+            tiers[-1]["units"].append(entry)
+    return {"command": "hierarchy", "model": model.name, "weights": model.weights, "weights_id": model.weights_id,
+            "image": args.image, "by": args.by, "quality": args.quality, "steps": args.steps,
+            "predictions": [[label, p] for label, p in found.predictions], "tiers": tiers, "dpi": args.dpi}

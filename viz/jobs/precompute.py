@@ -1,9 +1,9 @@
 """Fill the disk cache for a classroom before it starts, so the app answers at once on a laptop CPU, offline.
 
-What a class opens first: the Layers landing and the guided tour for every gallery photo (trained, and
-untrained for the tour's contrast), the Layer atlas page on its default layer, and for every visualizable
-layer the gallery's top-9 sweep that the Top-9 page and the units' evidence cards read; all at one quality
-(fast, balanced or best, the sidebar's choice). Each task computes only what the cache lacks, so a second run
+What a class opens first: the Layers landing (with what each unit is built from) and the guided tour for
+every gallery photo (trained, and untrained for the tour's contrast), the Layer atlas page on its default
+layer, and for every visualizable layer the gallery's top-9 sweep that the Top-9 page and the units'
+evidence cards read; all at one quality (fast, balanced or best, the sidebar's choice). Each task computes only what the cache lacks, so a second run
 computes nothing. The app and a running precompute share the cache folder; a piece both ask for at once is
 computed by one of them (`viz.serving.flight`).
 """
@@ -19,6 +19,7 @@ from models import LoadedModel
 from ..actmax import quality_settings
 from .atlas import atlas_units, default_layer, unit_pictures
 from ..core.images import gallery_dir, image_files, load_image
+from ..views import hierarchy
 from ..views.tour import landing
 from ..zf.topk import top_examples
 
@@ -44,11 +45,15 @@ def classroom_tasks(model: LoadedModel, quality: str = "fast") -> list[Task]:
     def photo(net: LoadedModel, path) -> Task:
         label = "untrained" if net.weights == "none" else "trained"
         return Task(f"landing and tour of {path.name} ({label})",
-                    lambda progress: landing(net, load_image(path), quality, progress))
+                    lambda progress: chain(net, landing(net, load_image(path), quality, progress).found))
 
     def atlas(progress):
         units = atlas_units(model, [default_layer(model)])
         return list(unit_pictures(model, units, quality_settings(quality), progress=progress))
+
+    def chain(net: LoadedModel, found):
+        """The landing's "built from" rows: circuits and their inputs' pictures, filled in after the renders."""
+        return hierarchy.input_pictures(net, hierarchy.tier_circuits(net, found), quality)
 
     photos = image_files(gallery_dir())
     return [*(sweep(layer.name) for layer in model.layers),
