@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from types import SimpleNamespace
 
 import torch
 
@@ -45,7 +46,15 @@ def test_the_cat_photo_gets_three_units_per_tier_and_its_class(lite0):
     assert by_activation.units["edges"][0].score > 0
 
 
-def test_cli_writes_the_strip_for_the_untrained_network(tmp_path, capsys):
+class _Named:
+    """Stands in for `viz.probe`'s LayerProbe (probing every stimulus takes minutes on a loaded CPU; tested apart)."""
+
+    def unit(self, channel):
+        return SimpleNamespace(tag=TAGS[channel % len(TAGS)], orientation=float(channel) if channel % 4 == 0 else None)
+
+
+def test_cli_writes_the_strip_for_the_untrained_network(tmp_path, capsys, monkeypatch):
+    monkeypatch.setattr("viz.cli.hierarchy.probe", lambda model, layers, cache: {layer: _Named() for layer in layers})
     out = tmp_path / "strip.png"
     assert main(["hierarchy", CAT, "--weights", "none", "--steps", "1", "--device", "cpu", "--dpi", "40",
                  "--out", str(out)]) == 0
@@ -56,7 +65,7 @@ def test_cli_writes_the_strip_for_the_untrained_network(tmp_path, capsys):
     assert [entry["tier"] for entry in record["tiers"]] == ["edges", "contours", "parts"]
     for tier, below in (("contours", "edges"), ("parts", "contours")):
         for unit in tiers[tier]:
-            assert unit["source"] == tiers[below][0]["layer"] and unit["tag"] in TAGS
+            assert unit["source"] == tiers[below][0]["layer"] and unit["tag"] == TAGS[unit["channel"] % len(TAGS)]
             assert all(v > 0 for _, v in unit["inputs"]) and all(v < 0 for _, v in unit["inhibitory"])
             assert [v for _, v in unit["inputs"]] == sorted((v for _, v in unit["inputs"]), reverse=True)
     assert "inputs" not in tiers["edges"][0] and len(tiers["contours"][0]["inputs"]) >= 1
