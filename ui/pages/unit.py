@@ -16,21 +16,22 @@ def chain_row(links, layer_name: str, channel: int) -> None:
     rows = []
     if links.built_from is not None:
         found = links.built_from
+        inhibit = ", ".join(f"unit {c} ({100 * found.share(v):+.0f}%)" for c, v in found.inputs if v < 0)
         rows.append((f"Built from (`{found.source}`, share of this unit's excitation)",
-                     [(found.source, c, found.share(v)) for c, v in found.inputs if v > 0]))
+                     [(found.source, c, found.share(v)) for c, v in found.inputs if v > 0],
+                     f"Inhibited most by {inhibit}" if inhibit else ""))
     if links.target is not None:
         rows.append((f"Feeds into (`{links.target}`, share of that unit's excitation)",
-                     [(links.target, t, share) for t, _, share in links.feeds_into]))
-    for title, units in rows:
+                     [(links.target, t, share) for t, _, share in links.feeds_into], ""))
+    for title, units, note in rows:
         st.markdown(f"**{title}**")
         if not units:
             st.caption("no unit there takes a positive share from this one on this photo")
         for cell, (source, c, share) in zip(st.columns(max(3, len(units))), units):
             cell.image(to_pil(links.pictures[(source, c)]), width=120, link=unit_href(source, c),
                        caption=f"unit {c} · {100 * share:.0f}%")
-    if links.built_from is not None and any(v < 0 for _, v in links.built_from.inputs):
-        st.caption("Inhibited most by " + ", ".join(f"unit {c} ({100 * links.built_from.share(v):+.0f}%)"
-                                                   for c, v in links.built_from.inputs if v < 0))
+        if note:
+            st.caption(note)
     if rows:
         st.caption(f"Gradient x activation of {layer_name} unit {channel}'s strongest neuron on the photo (and of "
                    "each unit above at its own strongest neuron), summed over the source map (`viz.circuit`).")
