@@ -4,9 +4,10 @@ Public calls: `activations`, `classify`, `load_image`; activation maximization w
 `render` (what it maximizes is built with `objectives`); the Zeiler–Fergus family with `project`
 (deconvnet, guided, gradient), `to_display`, `deconv_audit`, `top_examples`, `receptive_field`,
 `occlusion`, `invariance` and `first_layer_filters`; `probe` tags units with synthetic stimuli (edge, colour, curve,
-other). `viz.views.hierarchy` computes the app's landing (Figure 1.2 for a photo) in stages;
-`viz.views.unit_card` and `viz.views.image_view` the Unit and Image pages. `Index` reads a dataset index
-(every unit's top-k over a folder of any size, built by `python -m viz index`).
+other); `circuit` says which units of an earlier layer a unit is built from. `viz.views.hierarchy` computes
+the app's landing (Figure 1.2 for a photo) in stages; `viz.views.unit_card` and `viz.views.image_view` the
+Unit and Image pages. `Index` reads a dataset index (every unit's top-k over a folder of any size, built by
+`python -m viz index`).
 
 Packages: `core` (hooks, images, receptive fields, rectifiers, checks: what every method shares), the
 methods `actmax`, `zf`, `probe` and `optim` (they never import each other), `views` (what a page or a
@@ -26,12 +27,14 @@ from .core.rectifiers import RectifierRule
 from .jobs.index_store import Index
 from .probe import probe
 from .serving.cache import DiskCache
+from .views.circuit import Circuit, circuit
 from .zf import deconv_audit, first_layer_filters, invariance, occlusion, project, to_display, top_examples
 
 __version__ = "0.1.0"
 
 __all__ = [
     "Capture",
+    "Circuit",
     "DiskCache",
     "HookScope",
     "ImageError",
@@ -40,6 +43,7 @@ __all__ = [
     "RenderSettings",
     "Rendering",
     "activations",
+    "circuit",
     "classify",
     "deconv_audit",
     "first_layer_filters",

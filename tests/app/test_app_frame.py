@@ -32,6 +32,11 @@ def test_landing_from_a_link_shows_every_tier_and_the_choice_survives_a_page_swi
     assert len(names) == 9
     assert captions.count("top photo patches") == 9  # from the gallery: every unit fires somewhere
     assert captions.count("best stimulus") + sum(n.startswith("**other") for n in names) == 9
+    built = [c.value for c in at.caption if c.value.startswith("built from ")]  # each contour and part unit's inputs
+    assert built == ["built from `_blocks.1` (share of its excitation, on this photo):"] * 3 + [
+        "built from `_blocks.4` (share of its excitation, on this photo):"] * 3
+    shares = [c for c in captions if re.fullmatch(r"unit \d+ · \d+%", c)]
+    assert 6 <= len(shares) <= 18
     assert len(at.table[0].value["class"]) == 5  # the predicted classes
     assert "untrained" in " ".join(m.value for m in at.markdown)
 
@@ -56,6 +61,8 @@ def test_a_url_opens_the_unit_it_names():
         or "other" in named
     assert any(c.startswith("its top patches enlarged") for c in _captions(at))
     assert at.table[0].value.shape[0] == 5  # the statistics over the image set
+    chain = " ".join(m.value for m in at.markdown)  # an edge unit feeds the contours; nothing is below it
+    assert "Feeds into (`_blocks.4`" in chain and "Built from" not in chain
 
 
 def test_bad_url_values_show_a_message_and_fall_back():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 
 import torch
@@ -10,6 +11,7 @@ from support.helpers import pdf_text, svg_text
 import viz
 from viz.views import hierarchy as H
 from viz.cli import main
+from viz.probe.tagging import TAGS
 
 WORDS = r"(edge|grating|colour|curve|corner|other|\w+-\w+ boundary)\b"  # viz.probe.words
 
@@ -61,4 +63,14 @@ def test_cli_writes_the_strip_for_the_untrained_network(tmp_path, capsys):
         for layer in ("_blocks.1", "_blocks.4", "_blocks.7"):  # every unit named by its probe in words
             named = [t for t in lines if re.match(rf"{re.escape(layer)} · \d+: {WORDS}", t)]
             assert len(named) == 3, (kind, layer, lines)
+    record = json.loads((tmp_path / "strip.png.json").read_text())  # F.json: the units shown, named, and their inputs
+    tiers = {entry["tier"]: entry["units"] for entry in record["tiers"]}
+    assert [entry["tier"] for entry in record["tiers"]] == ["edges", "contours", "parts"]
+    for tier, below in (("contours", "edges"), ("parts", "contours")):
+        for unit in tiers[tier]:
+            assert unit["source"] == tiers[below][0]["layer"] and unit["tag"] in TAGS
+            assert re.match(WORDS, unit["words"])
+            assert all(v > 0 for _, v in unit["inputs"]) and all(v < 0 for _, v in unit["inhibitory"])
+            assert [v for _, v in unit["inputs"]] == sorted((v for _, v in unit["inputs"]), reverse=True)
+    assert "inputs" not in tiers["edges"][0] and len(tiers["contours"][0]["inputs"]) >= 1
 

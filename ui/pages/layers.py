@@ -22,6 +22,20 @@ from viz.zf.display import DISPLAY_NOTE
 # costs nothing extra (README, "Speed of the landing").
 PHOTO_HEAD_START_S = 0.8
 
+
+def built_from(slot, found, pictures: dict) -> None:
+    """Under a contour or part unit: its 3 strongest inputs of the tier below (pictures, shares, links)."""
+    box = slot.container()
+    box.caption(f"built from `{found.source}` (share of its excitation, on this photo):")
+    excite = [(c, v) for c, v in found.inputs if v > 0]
+    for cell, (channel, value) in zip(box.columns(max(1, len(excite)), gap="small"), excite):
+        cell.image(to_pil(pictures[(found.source, channel)]), width="stretch", link=unit_href(found.source, channel),
+                   caption=f"unit {channel} · {100 * found.share(value):.0f}%")
+    inhibit = [(c, v) for c, v in found.inputs if v < 0]
+    if inhibit:
+        box.caption("inhibited most by " + ", ".join(f"unit {c} ({100 * found.share(v):+.0f}%)" for c, v in inhibit))
+
+
 model = current_model()
 quality = current_quality()
 untrained = model.untrained
@@ -56,7 +70,7 @@ if image is not None:
     columns[-1].subheader("Output")
     columns[-1].table({"class": [label for label, _ in found.predictions],
                        "p": [f"{p:.2f}" for _, p in found.predictions]})
-    slots, named_slots = {}, {}
+    slots, named_slots, inputs_slots = {}, {}, {}
     for column, (tier, units) in zip(columns[1:-1], found.units.items()):
         column.subheader(tier.capitalize())
         column.caption(f"{hierarchy.TIER_SENTENCES[tier]} Layer `{units[0].layer}`." if units else "",
@@ -74,6 +88,8 @@ if image is not None:
             on_photo.image(to_pil(view.heat), caption="where", width="stretch")
             column.page_link("ui/pages/unit.py", label=f"open {unit.layer} · unit {unit.channel}",
                              query_params=view_params(layer=unit.layer, unit=unit.channel))
+            if tier != next(iter(found.units)):
+                inputs_slots[(unit.layer, unit.channel)] = column.empty()
     renders = {}
     for number, tier in enumerate(found.units, 1):
         renders[tier] = shared_result(
@@ -99,13 +115,24 @@ if image is not None:
             stimulus.caption("no probe stimulus drives it")
         if shown.patches is not None:
             patches.image(to_pil(shown.patches), caption="top photo patches", width="stretch")
+    circuits = shared_result("Finding what each unit is built from", {**photo, "circuits": True},
+                             lambda progress: hierarchy.tier_circuits(model, found))
+    pictures = None if circuits is None else shared_result(
+        f"Rendering the inputs ({quality})", {**photo, "input pictures": quality},
+        lambda progress: hierarchy.input_pictures(model, circuits, quality))
+    if pictures is None:  # the error is shown
+        st.stop()
+    for unit_key, found_circuit in circuits.items():
+        built_from(inputs_slots[unit_key], found_circuit, pictures)
     st.caption(
         f"Renders: {quality} quality, each unit's centre neuron optimized over its receptive field only, then "
         "enlarged. Best stimulus: of the probe's edges, gratings, colours, curves and corners, the one that drives "
         "the unit most, drawn sharp over its field. Top photo patches: its field in the gallery photos where it "
         "fires hardest. In the photo: guided backprop of the unit's strongest activation, cropped to its field. "
-        "Where: the unit's activation map over the photo, its field outlined.",
+        "Where: the unit's activation map over the photo, its field outlined. Built from: gradient x activation of "
+        "the unit's strongest neuron with respect to the tier below, summed over each input's map (`viz.circuit`): "
+        "the three inputs carrying most of its excitation on this photo, and the ones inhibiting it most.",
         help=evidence.ENLARGING_NOTE,
     )
-    download_buttons(lambda: hierarchy.hierarchy_figure(model, found, views, renders, named),
+    download_buttons(lambda: hierarchy.hierarchy_figure(model, found, views, renders, named, circuits, pictures),
                      f"{model.name}-hierarchy-{name}", "layers")

@@ -7,7 +7,7 @@ import streamlit as st
 
 import viz
 from ui.common import (as_markdown, check_param, choose_image, choose_layer, current_index, current_model,
-                       current_quality, index_panel, model_parts, photo_parts, shared_result, view_params)
+                       current_quality, index_panel, model_parts, photo_parts, shared_result, unit_href, view_params)
 from ui.image_sets import choose_image_set
 from viz.core.images import to_pil
 from viz.views import unit_card
@@ -28,6 +28,32 @@ def over_the_set(images):
         patches = unit_card.named(model, layer.name, channel, images).patches
         return found.skipped_message(), panel, patches, unit_card.statistics(model, images, layer.name, channel)
     return compute
+
+
+def chain_row(links, layer_name: str, channel: int) -> None:
+    """"Built from" (the tier below) and "feeds into" (the tier above): unit pictures with shares, each a link."""
+    rows = []
+    if links.built_from is not None:
+        found = links.built_from
+        inhibit = ", ".join(f"unit {c} ({100 * found.share(v):+.0f}%)" for c, v in found.inputs if v < 0)
+        rows.append((f"Built from (`{found.source}`, share of this unit's excitation)",
+                     [(found.source, c, found.share(v)) for c, v in found.inputs if v > 0],
+                     f"Inhibited most by {inhibit}" if inhibit else ""))
+    if links.target is not None:
+        rows.append((f"Feeds into (`{links.target}`, share of that unit's excitation)",
+                     [(links.target, t, share) for t, _, share in links.feeds_into], ""))
+    for title, units, note in rows:
+        st.markdown(f"**{title}**")
+        if not units:
+            st.caption("no unit there takes a positive share from this one on this photo")
+        for cell, (source, c, share) in zip(st.columns(max(3, len(units))), units):
+            cell.image(to_pil(links.pictures[(source, c)]), width=120, link=unit_href(source, c),
+                       caption=f"unit {c} · {100 * share:.0f}%")
+        if note:
+            st.caption(note)
+    if rows:
+        st.caption(f"Gradient x activation of {layer_name} unit {channel}'s strongest neuron on the photo (and of "
+                   "each unit above at its own strongest neuron), summed over the source map (`viz.circuit`).")
 
 
 model = current_model()
@@ -64,6 +90,11 @@ if image is not None:
         st.image([to_pil(seen.photo), to_pil(seen.heat), to_pil(seen.projection)], width=260,
                  caption=[name, f"activation map (max {seen.peak:.3g}), field outlined",
                           "guided projection of its strongest activation, in its field"])
+    links = shared_result("Finding what it is built from and feeds into",
+                          {**card, **photo_parts(model, image), "connections": quality},
+                          lambda progress: unit_card.connections(model, image, layer.name, channel, quality))
+    if links is not None:
+        chain_row(links, layer.name, channel)
 
 st.subheader("What it wants to see")
 pictures = shared_result("Rendering", {**card, "pictures": quality},

@@ -11,10 +11,10 @@ import sys
 
 from models.errors import UserError, first_line
 
-from . import atlas, basics, hierarchy, index, invariance, optim, precompute, probe, render, zf
+from . import atlas, basics, circuit, hierarchy, index, invariance, optim, precompute, probe, render, zf
 from .options import model_options
 
-COMMAND_MODULES = (basics, render, zf, probe, invariance, hierarchy, atlas, index, precompute, optim)
+COMMAND_MODULES = (basics, render, zf, probe, invariance, hierarchy, circuit, atlas, index, precompute, optim)
 
 
 def build_parser() -> argparse.ArgumentParser:

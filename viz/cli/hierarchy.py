@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import models
-from viz.views import evidence, hierarchy
 from viz.actmax import QUALITY
+from viz.core import sidecar
 from viz.core.export import check_output_path, save_figure
 from viz.core.images import load_image
+from viz.views import evidence, hierarchy
 
 from .options import add_figure_options
 
@@ -36,6 +37,29 @@ def _hierarchy(args) -> None:
     renders = {tier: hierarchy.tier_renders(model, found, tier, args.quality, cache=cache, steps=args.steps) for tier in found.units}
     named = evidence.evidence(model, [(u.layer, u.channel) for units in found.units.values() for u in units],
                               cache=cache)
-    save_figure(hierarchy.hierarchy_figure(model, found, views, renders, named), out, args.dpi)
+    circuits = hierarchy.tier_circuits(model, found, cache=cache)
+    pictures = hierarchy.input_pictures(model, circuits, args.quality, cache=cache, steps=args.steps)
+    save_figure(hierarchy.hierarchy_figure(model, found, views, renders, named, circuits, pictures), out, args.dpi)
+    path = sidecar.write(out, strip_record(model, found, named, circuits, args))
     label, probability = found.predictions[0]
-    print(f"wrote {out} ({label} {probability:.2f}; units by {args.by})")
+    print(f"wrote {out} and {path.name} ({label} {probability:.2f}; units by {args.by})")
+
+
+def strip_record(model, found, named: dict, circuits: dict, args) -> dict:
+    """The sidecar of the strip: per tier the units shown, named by their probe, with their inputs as drawn."""
+    tiers = []  # a list, bottom to top (the sidecar's keys are sorted)
+    for tier, units in found.units.items():
+        tiers.append({"tier": tier, "units": []})
+        for unit in units:
+            shown = named[(unit.layer, unit.channel)]
+            entry = {"layer": unit.layer, "channel": unit.channel, "tag": shown.tag, "orientation": shown.orientation,
+                     "words": shown.words, "position": list(unit.position), "score": unit.score}
+            built = circuits.get((unit.layer, unit.channel))
+            if built is not None:
+                entry["source"] = built.source
+                entry["inputs"] = [[c, v] for c, v in built.inputs if v > 0]
+                entry["inhibitory"] = [[c, v] for c, v in built.inputs if v < 0]
+            tiers[-1]["units"].append(entry)
+    return {"command": "hierarchy", "model": model.name, "weights": model.weights, "weights_id": model.weights_id,
+            "image": args.image, "by": args.by, "quality": args.quality, "steps": args.steps,
+            "predictions": [[label, p] for label, p in found.predictions], "tiers": tiers, "dpi": args.dpi}

@@ -1,10 +1,10 @@
 """Fill the disk cache for a classroom before it starts, so the app answers at once on a laptop CPU, offline.
 
-What a class opens first: the Layers landing and the guided tour for every gallery photo (trained, and
-untrained for the tour's contrast), the Layer atlas page on its default layer, and for every visualizable
-layer the gallery's top-9 sweep that the Top-9 page and the units' evidence cards read, and the gallery's
-dataset index of every layer (offered in the sidebar as `gallery-<model>`); all at one quality
-(fast, balanced or best, the sidebar's choice). Each task computes only what the cache lacks, so a second run
+What a class opens first: the Layers landing (with what each unit is built from) and the guided tour for
+every gallery photo (trained, and untrained for the tour's contrast), the Layer atlas page on its default
+layer, and for every visualizable layer the gallery's top-9 sweep that the Top-9 page and the units'
+evidence cards read, and the gallery's dataset index of every layer (offered in the sidebar as
+`gallery-<model>`); all at one quality (fast, balanced or best, the sidebar's choice). Each task computes only what the cache lacks, so a second run
 computes nothing. The app and a running precompute share the cache folder; a piece both ask for at once is
 computed by one of them (`viz.serving.flight`).
 """
@@ -23,7 +23,7 @@ from .index import build_index
 from .index_store import index_root
 from ..core.images import gallery_dir, image_files, load_image
 from ..core.progress import Progress
-from ..views.hierarchy import default_layer
+from ..views import hierarchy
 from ..views.tour import landing
 from ..zf.topk import top_examples
 
@@ -47,21 +47,25 @@ def classroom_tasks(model: LoadedModel, quality: str = "fast") -> list[Task]:
     def photo(net: LoadedModel, path) -> Task:
         label = "untrained" if net.untrained else "trained"
         return Task(f"landing and tour of {path.name} ({label})",
-                    lambda progress: landing(net, load_image(path), quality, progress))
+                    lambda progress: chain(net, landing(net, load_image(path), quality, progress).found))
 
     def atlas(progress):
-        units = atlas_units(model, [default_layer(model)])
+        units = atlas_units(model, [hierarchy.default_layer(model)])
         return list(unit_pictures(model, units, quality_settings(quality), progress=progress))
 
     def index(progress):
         return build_index(model, gallery_dir(), index_root() / gallery_index_name(model),
                            [layer.name for layer in model.layers], progress=progress)
 
+    def chain(net: LoadedModel, found):
+        """The landing's "built from" rows: circuits and their inputs' pictures, filled in after the renders."""
+        return hierarchy.input_pictures(net, hierarchy.tier_circuits(net, found), quality)
+
     photos = image_files(gallery_dir())
     return [*(sweep(layer.name) for layer in model.layers),
             Task(f"dataset index of the gallery ({gallery_index_name(model)})", index),
             *(photo(net, path) for net in (model, untrained) for path in photos),
-            Task(f"atlas of {default_layer(model)}", atlas)]
+            Task(f"atlas of {hierarchy.default_layer(model)}", atlas)]
 
 
 def gallery_index_name(model: LoadedModel) -> str:

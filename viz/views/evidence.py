@@ -47,6 +47,7 @@ class Evidence:
 
     words: str  # its probe verdict in words (`viz.probe.words`)
     tag: str  # "edge", "colour", "curve" or "other"
+    orientation: float | None  # degrees in [0, 180) for an edge unit, else None
     stimulus: torch.Tensor | None  # (3, D, D) its best stimulus of its tag over its field, at display
     # resolution; None for "other" (no stimulus drives it)
     patches: torch.Tensor | None  # (3, H, W) its top real patches, field-sized, enlarged, 3 to a row
@@ -127,8 +128,8 @@ def evidence(model: LoadedModel, units: Iterable[tuple[str, int]], images=None, 
         fields = field_map(model, layer).size
         for c in channels:
             verdict = verdicts[layer].unit(c)
-            out[(layer, c)] = Evidence(verdict.words, verdict.tag, stimulus_picture(model, layer, verdict),
-                                       panels[c], fields)
+            out[(layer, c)] = Evidence(verdict.words, verdict.tag, verdict.orientation,
+                                       stimulus_picture(model, layer, verdict), panels[c], fields)
         if progress is not None:
             progress(i + 1, len(layers))
     return out

@@ -15,6 +15,11 @@ page can show the cheap parts first and fill in the renders as they finish:
    11-pixel edge detector gets a picture of 11 input pixels, not a speck in a 224-pixel canvas. One batch
    per tier, the low tiers (small canvases) first because they are fastest; cached by `viz.render`.
 
+4. `tier_circuits(model, hierarchy)` -> `{(layer, channel): Circuit}`: each contour unit with the edge-tier
+   units it is built from, each part unit with its contour-tier units (gradient x activation on the photo,
+   `viz.circuits`); one backward per tier, cached. 5. `input_pictures(model, circuits, quality)`: the field
+   renders of those inputs, to show them beside the unit (after the tiers' own renders; cached).
+
 `hierarchy_figure(model, hierarchy, views, renders)` lays the whole strip out as one figure.
 
 How the units are chosen (`by`): "contribution" (default) ranks a layer's channels by gradient x activation
@@ -32,12 +37,14 @@ from dataclasses import dataclass
 import torch
 import torch.nn.functional as F
 from matplotlib.figure import Figure
+from matplotlib.patches import ConnectionPatch
 
 from models import TIERS, LoadedModel
 from models.errors import UserError
 
 from ..actmax import Rendering, quality_settings, render
 from ..actmax.field import sees_whole_field
+from ..circuits import contributions, make_circuit
 from ..serving.cache import DiskCache
 from ..core.digest import tensor_digest
 from ..core.figures import colorize
@@ -267,18 +274,28 @@ def tier_renders(model: LoadedModel, hierarchy: Hierarchy, tier: str, quality: s
 
 
 def hierarchy_figure(model: LoadedModel, hierarchy: Hierarchy, views: dict, renders: dict[str, Rendering],
-                     evidence: dict | None = None) -> Figure:
+                     evidence: dict | None = None, circuits: dict | None = None,
+                     pictures: dict | None = None) -> Figure:
     """The strip: photo | per tier 3 units (render, best stimulus, top patches, projection, activation map),
-    each named in words by its probe | the classes. `evidence` is `viz.views.evidence.evidence`'s result."""
+    each named in words by its probe | the classes. `evidence` is `viz.views.evidence.evidence`'s result.
+
+    With `circuits` and `pictures` (stages 4 and 5), a narrow column before each contour and part tier shows
+    each unit's inputs from the tier below, linked to the unit by lines (`_draw_inputs`).
+    """
     tiers = list(hierarchy.units)
     evidence = evidence or {}
-    fig = Figure(figsize=(3.2 + 5.0 * len(tiers) + 2.6, 4.9))
-    outer = fig.add_gridspec(1, len(tiers) + 2, width_ratios=[2.6] + [4.7] * len(tiers) + [2.2], wspace=0.12)
+    circuits = circuits or {}
+    linked = [tier for tier in tiers if any((u.layer, u.channel) in circuits for u in hierarchy.units[tier])]
+    ratios = [2.6] + [r for tier in tiers for r in ([1.0] if tier in linked else []) + [4.7]] + [2.2]
+    fig = Figure(figsize=(3.2 + 5.0 * len(tiers) + 1.1 * len(linked) + 2.6, 4.9))
+    outer = fig.add_gridspec(1, len(ratios), width_ratios=ratios, wspace=0.12)
     ax = fig.add_subplot(outer[0])
     ax.imshow(hierarchy.image.permute(1, 2, 0).numpy())
     ax.set_title("visible layer (the photo)", fontsize=9)
     ax.axis("off")
-    for column, tier in enumerate(tiers, start=1):
+    column, unit_axes = 0, {}
+    for tier in tiers:
+        column += 1 + (tier in linked)
         header = fig.add_subplot(outer[column])
         header.axis("off")
         header.set_title(f"{tier}\nrender · best stimulus · top patches · in the photo · where", fontsize=8, pad=18)
@@ -287,10 +304,10 @@ def hierarchy_figure(model: LoadedModel, hierarchy: Hierarchy, views: dict, rend
         for row, unit in enumerate(hierarchy.units[tier]):
             view = views[(unit.layer, unit.channel)]
             named = evidence.get((unit.layer, unit.channel))
-            pictures = [rendering.images[row] if rendering is not None else None,
-                        named.stimulus if named is not None else None,
-                        named.patches if named is not None else None, view.projection, view.heat]
-            for j, picture in enumerate(pictures):
+            shown = [rendering.images[row] if rendering is not None else None,
+                     named.stimulus if named is not None else None,
+                     named.patches if named is not None else None, view.projection, view.heat]
+            for j, picture in enumerate(shown):
                 ax = fig.add_subplot(inner[row, j])
                 ax.axis("off")
                 if picture is not None:
@@ -300,6 +317,9 @@ def hierarchy_figure(model: LoadedModel, hierarchy: Hierarchy, views: dict, rend
                 if j == 0:
                     words = f": {named.words}" if named is not None else ""
                     ax.set_title(f"{unit.layer} · {unit.channel}{words}", fontsize=6, loc="left")
+                    unit_axes[(unit.layer, unit.channel)] = ax
+        if tier in linked:
+            _draw_inputs(fig, outer[column - 1], hierarchy.units[tier], unit_axes, circuits, pictures or {})
     ax = fig.add_subplot(outer[-1])
     labels = [label for label, _ in hierarchy.predictions][::-1]
     ax.barh(range(len(labels)), [p for _, p in hierarchy.predictions][::-1], color="#4c72b0")
@@ -311,3 +331,74 @@ def hierarchy_figure(model: LoadedModel, hierarchy: Hierarchy, views: dict, rend
     fig.suptitle(f"{model.name} ({'untrained' if model.untrained else 'trained'}): the units that matter "
                  f"for this photo, by {hierarchy.by}", fontsize=10, y=1.06)
     return fig
+
+
+def _draw_inputs(fig: Figure, cell, units: list[TierUnit], unit_axes: dict, circuits: dict, pictures: dict) -> None:
+    """In `cell`: per unit its excitatory inputs (pictures, channel and share), a line from each to the unit."""
+    rows = [(u, c, v) for u in units for c, v in circuits[(u.layer, u.channel)].inputs if v > 0]
+    header = fig.add_subplot(cell)
+    header.axis("off")
+    header.set_title("built from\n(share)", fontsize=7, pad=16)
+    inner = cell.subgridspec(max(1, len(rows)), 1, hspace=0.35)
+    for row, (unit, channel, value) in enumerate(rows):
+        found = circuits[(unit.layer, unit.channel)]
+        ax = fig.add_subplot(inner[row, 0])
+        ax.axis("off")
+        picture = pictures.get((found.source, channel))
+        if picture is not None:
+            ax.imshow(picture.float().clamp(0, 1).permute(1, 2, 0).numpy(), interpolation="nearest")
+        share = found.share(value)
+        ax.set_title(f"{channel} · {100 * share:.0f}%", fontsize=5, pad=1)
+        fig.add_artist(ConnectionPatch((1.0, 0.5), (0.0, 0.5), "axes fraction", "axes fraction", axesA=ax,
+                                       axesB=unit_axes[(unit.layer, unit.channel)], color="#2ca02c",
+                                       linewidth=0.4 + 3 * min(1.0, share), alpha=0.8))
+
+
+def tier_circuits(model: LoadedModel, hierarchy: Hierarchy, k: int = PER_TIER, cache: bool = True) -> dict:
+    """Stage 4: `{(layer, channel): Circuit}`, each contour and part unit with its inputs in the tier below.
+
+    Measured on the photo at the unit's strongest neuron (gradient x activation, `viz.circuits`), one
+    truncated forward and backward per tier for all its units; cached. A tier's first tier has no circuit.
+    """
+    tiers = list(hierarchy.units)
+    store = DiskCache("hierarchy", enabled=cache)
+    key = {"stage": "circuits", "model": model.name, "weights": model.weights_id, "photo": tensor_digest(hierarchy.image),
+           "units": [(u.layer, u.channel, u.position) for us in hierarchy.units.values() for u in us]}
+    pairs = [(tier, hierarchy.units[below][0].layer) for below, tier in zip(tiers, tiers[1:])
+             if hierarchy.units[tier] and hierarchy.units[below]]
+
+    def compute() -> dict:
+        measured = {}
+        for tier, source in pairs:
+            units = hierarchy.units[tier]
+            images = hierarchy.image[None].expand(len(units), -1, -1, -1)
+            rows, _, values = contributions(model, images, units[0].layer, source,
+                                            [(u.channel, u.position) for u in units])
+            for u, row, value in zip(units, rows, values):
+                measured[f"{u.layer}/{u.channel}"] = (source, row, float(value))
+        return measured
+
+    measured = store.get_or_compute(key, compute)
+    return {(u.layer, u.channel): make_circuit(u.layer, u.channel, measured[f"{u.layer}/{u.channel}"][0], u.position,
+                                               measured[f"{u.layer}/{u.channel}"][1],
+                                               measured[f"{u.layer}/{u.channel}"][2], k)
+            for tier, _ in pairs for u in hierarchy.units[tier]}
+
+
+def input_pictures(model: LoadedModel, circuits: dict, quality: str = "fast", progress=None, cache: bool = True,
+                   **overrides) -> dict:
+    """Stage 5: `{(source layer, channel): picture}`, the field render of every excitatory input, one batch per layer.
+
+    `overrides` change RenderSettings fields of the quality level, as in `tier_renders`.
+    """
+    wanted: dict[str, list[int]] = {}
+    for found in circuits.values():
+        channels = wanted.setdefault(found.source, [])
+        channels.extend(c for c, v in found.inputs if v > 0 and c not in channels)
+    shown = {}
+    for source, channels in wanted.items():
+        units = [(source, c) for c in sorted(channels)]
+        images = render(model, units, settings=quality_settings(quality, field=True, **overrides), progress=progress,
+                        cache=cache).images
+        shown.update(zip(units, images))
+    return shown

@@ -1,10 +1,11 @@
 """A unit's evidence card: the computations behind the app's Unit page (and nothing the landing needs).
 
 `named` (its probe verdict in words, best stimulus drawn crisp, top real patches), `on_photo` (its activation
-map and projection on one photo), `pictures` (its channel and its receptive-field renders), `more_pictures` (a
-diversity set of 4, and the same unit by three methods), `statistics` (how it responds over an image set),
-`load_set` (uploaded photos as a batch), `set_key` (what decides a result over an image set, for the app's key
-of shared work).
+map and projection on one photo), `connections` (the units of the landing's tier below that it is built from,
+and those of the tier above it feeds into, on the photo), `pictures` (its channel and its receptive-field
+renders), `more_pictures` (a diversity set of 4, and the same unit by three methods), `statistics` (how it
+responds over an image set), `load_set` (uploaded photos as a batch), `set_key` (what decides a result over
+an image set, for the app's key of shared work).
 """
 
 from __future__ import annotations
@@ -16,13 +17,17 @@ from dataclasses import dataclass
 import torch
 
 from models import LoadedModel
+from models import TIERS
 
 from ..actmax import objectives as O
 from ..actmax import quality_settings, render
 from ..actmax.settings import CLASSIC_LR
 from ..core.activations import activations
+from ..circuits import Circuit, circuit_on, contributions
+from ..serving.cache import DiskCache
+from .circuit import pictures as field_pictures
 from .evidence import Evidence, evidence
-from .hierarchy import field_projection, heat_overlay, strongest
+from .hierarchy import PER_TIER, field_projection, heat_overlay, strongest, tier_layers
 from ..core.images import fit_square, gallery_dir, image_files, load_image, to_batch
 from ..core.digest import tensor_digest
 from ..zf.topk import files_identity
@@ -70,6 +75,68 @@ def on_photo(model: LoadedModel, image: torch.Tensor, layer: str, channel: int) 
     box = field_map(model, layer).box(*position)
     projection = field_projection(model, photo, layer, channel, position)
     return PhotoView(photo, heat_overlay(photo, amap, box), projection, float(amap.max()))
+
+
+@dataclass(frozen=True)
+class Connections:
+    """A unit's place in the chain on one photo (gradient x activation, `viz.circuits`)."""
+
+    built_from: Circuit | None  # its strongest inputs in the landing's layer of the tier below (None: none below)
+    target: str | None  # the landing's layer of the tier above (None: none above)
+    feeds_into: list[tuple[int, float, float]]  # (target channel, its contribution there, share of that unit's excitation)
+    pictures: dict  # (layer, channel) -> field render of every unit named above
+
+
+def neighbours(model: LoadedModel, layer: str) -> tuple[str | None, str | None]:
+    """The landing's layers of the tiers just below and just above `layer`'s tier (None where there is none)."""
+    landing = tier_layers(model)
+    names = [entry.name for entry in model.layers]
+    rank = TIERS.index(model.layer(layer).tier)
+    below = [name for tier, name in landing.items() if TIERS.index(tier) < rank and names.index(name) < names.index(layer)]
+    above = [name for tier, name in landing.items() if TIERS.index(tier) > rank and names.index(name) > names.index(layer)]
+    return (below[-1] if below else None), (above[0] if above else None)
+
+
+def feed_matrix(model: LoadedModel, photo: torch.Tensor, source: str, target: str, batch: int = 16) -> torch.Tensor:
+    """(C_target, C_source): each target unit's inputs from `source` at its strongest neuron on the photo; cached."""
+    store = DiskCache("hierarchy")
+    key = {"stage": "feeds", "model": model.name, "weights": model.weights_id, "photo": tensor_digest(photo),
+           "source": source, "target": target}
+
+    def compute() -> dict:
+        channels = list(range(model.layer(target).channels))
+        rows = []
+        for start in range(0, len(channels), batch):
+            chunk = channels[start:start + batch]
+            images = photo[None].expand(len(chunk), -1, -1, -1)
+            rows.append(contributions(model, images, target, source, [(c, None) for c in chunk])[0])
+        return {"matrix": torch.cat(rows)}
+
+    return store.get_or_compute(key, compute)["matrix"]
+
+
+def connections(model: LoadedModel, image: torch.Tensor, layer: str, channel: int, quality: str = "fast",
+                k: int = PER_TIER) -> Connections:
+    """What the unit is built from (tier below) and what it feeds into most (tier above), on the photo."""
+    photo = fit_square(image, model.input_size).float().cpu()
+    source, target = neighbours(model, layer)
+    built = circuit_on(model, photo, layer, channel, source, k) if source else None
+    feeds = []
+    if target:
+        matrix = feed_matrix(model, photo, layer, target)
+        excitation = matrix.clamp(min=0).sum(dim=1).clamp(min=1e-12)
+        column = matrix[:, channel]
+        for t in column.argsort(descending=True)[:k].tolist():
+            if column[t] > 0:
+                feeds.append((t, float(column[t]), float(column[t] / excitation[t])))
+    shown = {}
+    if built is not None:
+        inputs = [c for c, v in built.inputs if v > 0]
+        shown.update(zip([(source, c) for c in inputs], field_pictures(model, source, inputs, quality)))
+    if feeds:
+        outputs = [t for t, _, _ in feeds]
+        shown.update(zip([(target, t) for t in outputs], field_pictures(model, target, outputs, quality)))
+    return Connections(built, target, feeds, shown)
 
 
 def _steps(progress: Fraction | None, first: int, total: int):

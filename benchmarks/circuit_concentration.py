@@ -1,0 +1,101 @@
+"""How concentrated are a unit's inputs? Trained vs untrained Lite0 over the gallery (see docs/circuits.md).
+
+For every gallery photo and each network (trained, untrained), the landing's contour and part units (the 3 per
+tier that contribute most to the predicted class) are measured against the tier below (`viz.circuit` on the
+photo, gradient x activation at the unit's strongest neuron). Concentration = the share of the unit's positive
+contribution carried by its top 3 inputs; if every input contributed alike it would be 3 / (inputs with a
+positive contribution). `--all-units` also measures every unit of both layers at its strongest neuron.
+
+    python benchmarks/circuit_concentration.py [--all-units] [--device cpu]
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import torch
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import models  # noqa: E402
+import viz  # noqa: E402
+from viz.circuits import contributions  # noqa: E402
+from viz.core.images import fit_square, gallery_dir, image_files  # noqa: E402
+from viz.views import hierarchy  # noqa: E402
+
+TOP = 3
+
+
+def concentration(row: torch.Tensor) -> tuple[float, float]:
+    """(share of the positive total in the top 3, the same share if the positive inputs were equal)."""
+    positive = row.clamp(min=0)
+    total, count = float(positive.sum()), int((positive > 0).sum())
+    if total <= 0:
+        return 0.0, 0.0
+    return float(positive.topk(TOP).values.sum()) / total, min(1.0, TOP / count)
+
+
+def landing_rows(model, photo) -> dict[str, list[torch.Tensor]]:
+    found = hierarchy.choose_units(model, photo, cache=False)
+    circuits = hierarchy.tier_circuits(model, found, cache=False)
+    rows: dict[str, list[torch.Tensor]] = {}
+    for (layer, _), found_circuit in circuits.items():
+        rows.setdefault(layer, []).append(found_circuit.contributions)
+    return rows
+
+
+def all_rows(model, photo) -> dict[str, list[torch.Tensor]]:
+    layers = hierarchy.tier_layers(model)
+    square = fit_square(photo, model.input_size).float()
+    rows = {}
+    for below, above in (("edges", "contours"), ("contours", "parts")):
+        layer = layers[above]
+        channels = list(range(model.layer(layer).channels))
+        found = []
+        for start in range(0, len(channels), 16):
+            chunk = channels[start:start + 16]
+            images = square[None].expand(len(chunk), -1, -1, -1)
+            found.append(contributions(model, images, layer, layers[below], [(c, None) for c in chunk])[0])
+        rows[layer] = list(torch.cat(found))
+    return rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--all-units", action="store_true", help="also every unit of both layers")
+    parser.add_argument("--device", default="cpu")
+    args = parser.parse_args()
+    photos = image_files(gallery_dir())
+    print(f"efficientnet_lite0 on {args.device}, {len(photos)} gallery photos, concentration = top-{TOP} share "
+          "of the positive contribution (uniform: the same share if the positive inputs were equal)")
+    kinds = [("landing units", landing_rows)] + ([("all units", all_rows)] if args.all_units else [])
+    print("| units | layer (from) | trained: median (mean) | uniform | untrained: median (mean) | uniform | n |")
+    print("|---|---|---|---|---|---|---|")
+    start = time.perf_counter()
+    for label, collect in kinds:
+        table: dict[str, dict[str, list[tuple[float, float]]]] = {}
+        for weights in ("default", "none"):
+            model = models.load("efficientnet_lite0", weights=weights, device=args.device)
+            for path in photos:
+                for layer, rows in collect(model, viz.load_image(path)).items():
+                    table.setdefault(layer, {}).setdefault(weights, []).extend(concentration(r) for r in rows)
+        source = {v: hierarchy.tier_layers(model)[b] for b, v in (("edges", "contours"), ("contours", "parts"))}
+        for layer, by in table.items():
+            cells = []
+            for weights in ("default", "none"):
+                shares = [s for s, _ in by[weights]]
+                uniform = [u for _, u in by[weights]]
+                cells += [f"{statistics.median(shares):.2f} ({statistics.mean(shares):.2f})",
+                          f"{statistics.median(uniform):.2f}"]
+            tier = [t for t, name in hierarchy.tier_layers(model).items() if name == layer][0]
+            print(f"| {label} | {layer} {tier} (from {source[tier]}) | " + " | ".join(cells) +
+                  f" | {len(by['default'])} |")
+    print(f"({time.perf_counter() - start:.0f} s)")
+
+
+if __name__ == "__main__":
+    main()
