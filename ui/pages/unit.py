@@ -140,7 +140,7 @@ else:
             st.image(to_pil(panel), caption="top-9: guided projections (left) beside the image patches (right)",
                      width=640)
             if patches is not None:
-                st.image(to_pil(patches), width=320, caption="its top patches, enlarged")
+                st.image(to_pil(patches), width=320, caption="its top patches enlarged")
             st.table(statistics)
     except ValueError as exc:  # a refused folder, an unreadable photo (viz.ImageError and UserError are ValueErrors)
         st.error(str(exc))
