@@ -27,8 +27,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent / ".deps"))
 
 import models  # noqa: E402
 import viz  # noqa: E402
-from viz.metrics.judge import judge  # noqa: E402
 from viz.cli.options import parse_channels  # noqa: E402
+from viz.metrics.judge import judge  # noqa: E402
 
 
 def import_lucent():

@@ -23,9 +23,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import models
 from viz.actmax.settings import resolve
+from viz.cli.options import parse_channels
 from viz.jobs.atlas import atlas_units, unit_pictures
 from viz.serving.cache import DiskCache
-from viz.cli.options import parse_channels
 
 
 def main() -> None:

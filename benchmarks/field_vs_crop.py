@@ -24,11 +24,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from anyw
 import models  # noqa: E402
 import viz  # noqa: E402
 from viz.actmax.field import paste, plan_fields  # noqa: E402
-from viz.core.transforms import STANDARD, Pad  # noqa: E402
-from viz.core.figures import grid_figure  # noqa: E402
 from viz.core.export import save_figure  # noqa: E402
+from viz.core.figures import grid_figure  # noqa: E402
 from viz.core.hooks import Capture  # noqa: E402
 from viz.core.receptive_field import field_map  # noqa: E402
+from viz.core.transforms import STANDARD, Pad  # noqa: E402
 
 
 def main() -> None:

@@ -28,9 +28,9 @@ import torch
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from anywhere: the repository's packages
 
 import models  # noqa: E402
-from viz.serving.cache import DiskCache  # noqa: E402
 from viz.core.images import gallery_dir, image_files, load_image  # noqa: E402
 from viz.metrics.edge_agreement import edge_agreement  # noqa: E402
+from viz.serving.cache import DiskCache  # noqa: E402
 from viz.views.hierarchy import choose_units  # noqa: E402
 from viz.zf.display import DISPLAYS, show, shown_signal  # noqa: E402
 from viz.zf.projection import project  # noqa: E402

@@ -36,6 +36,7 @@ sys.path.insert(0, str(ROOT))
 
 from tests.support.headless import TRIVIAL_PAGE, AppServer, chromium, lower_priority, time_to_picture  # noqa: E402
 
+
 def at_once(drivers, urls: list[str], timeout: float) -> list[tuple[float, str]]:
     """Open every url in its own browser at the same moment; each session's (seconds, outcome)."""
     results: list = [None] * len(urls)

@@ -26,8 +26,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from anyw
 
 import models  # noqa: E402
 from viz.core.activations import activations  # noqa: E402
-from viz.serving.cache import DiskCache  # noqa: E402
 from viz.core.images import fit_square, gallery_dir, image_files, load_image, to_pil  # noqa: E402
+from viz.serving.cache import DiskCache  # noqa: E402
 from viz.zf.topk import top_examples  # noqa: E402
 
 

@@ -16,11 +16,11 @@ import streamlit as st
 import models
 import viz
 from viz.actmax import QUALITY
+from viz.core.digest import tensor_digest
 from viz.core.export import FORMATS, figure_bytes
 from viz.core.images import gallery_dir, image_files, to_pil
 from viz.jobs.index_store import Index, find_indexes, index_root
 from viz.serving import budget
-from viz.core.digest import tensor_digest
 from viz.zf.figures import unit_panel
 
 UPLOAD_TYPES = ["png", "jpg", "jpeg", "gif", "bmp", "tif", "tiff", "webp"]

@@ -18,7 +18,7 @@ docs/architecture.md draws the layers.
 
 from models import pick_device
 
-from .actmax import RenderSettings, Rendering, objectives, render
+from .actmax import Rendering, RenderSettings, objectives, render
 from .core.activations import activations, classify
 from .core.hooks import Capture, HookScope
 from .core.images import ImageError, load_image, to_batch

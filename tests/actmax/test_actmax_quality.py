@@ -9,8 +9,8 @@ import torch
 
 import models
 import viz
-from viz.metrics.judge import judge
 from viz.core.images import gallery_dir, image_files, to_batch
+from viz.metrics.judge import judge
 
 UNITS = [("_relu0", 5), ("_blocks.3", 7), ("_blocks.8", 20), ("_blocks.14", 11)]  # edges, contours, parts, objects
 

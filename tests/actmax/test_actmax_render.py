@@ -4,6 +4,7 @@ import importlib
 
 import pytest
 import torch
+from support.helpers import count_hooks
 from torch import nn
 
 import models
@@ -15,8 +16,6 @@ from viz.actmax.regularizers import ImagePrior
 from viz.actmax.settings import PRESETS, QUALITY, quality_settings
 from viz.core.images import GREY
 from viz.serving.cache import DiskCache
-
-from support.helpers import count_hooks
 
 render_module = importlib.import_module("viz.actmax.render")  # the module, not the function
 SMALL = dict(size=32, steps=6, cache=False)

@@ -7,8 +7,8 @@ import re
 from pathlib import Path
 
 import pytest
-
 from support.helpers import APP_STEPS
+
 from tests.support.headless import AppServer, chromium, have_chromium
 
 ROOT = Path(__file__).resolve().parents[2]

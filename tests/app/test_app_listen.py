@@ -12,7 +12,6 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-
 from support.headless import free_port
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -4,11 +4,11 @@ hooks, and answers bad pairs, channels and k with a UserError that says what is 
 import pytest
 import torch
 import torch.nn.functional as F
+from support.circuit_nets import BIAS, two_layer_model, window_contributions
+from support.helpers import count_hooks
 
 import viz
 from models.errors import UserError
-from support.circuit_nets import BIAS, two_layer_model, window_contributions
-from support.helpers import count_hooks
 from viz.circuits import circuit_on
 
 

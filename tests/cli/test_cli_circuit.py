@@ -3,12 +3,12 @@
 import json
 
 import pytest
+from support.helpers import svg_text
 
 import viz
 from viz.actmax.settings import QUALITY, Quality
 from viz.cli import main
 from viz.core.images import gallery_dir
-from support.helpers import svg_text
 
 ARGS = ["circuit", "--layer", "_blocks.4", "--channel", "3", "--source", "_blocks.1", "--device", "cpu", "--dpi", "50"]
 

@@ -8,8 +8,8 @@ import os
 import numpy as np
 import pytest
 import torch
-from support.helpers import pdf_text, svg_text
 from PIL import Image
+from support.helpers import pdf_text, svg_text
 
 from models.errors import UserError
 from viz.actmax import objectives as O

@@ -6,9 +6,9 @@ import threading
 
 import pytest
 import torch
+from support.helpers import count_hooks
 
 import models
-from support.helpers import count_hooks
 from viz.core.activations import activations
 from viz.core.hooks import Capture
 from viz.core.images import gallery_dir, to_batch

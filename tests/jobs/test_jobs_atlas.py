@@ -15,10 +15,10 @@ import torch
 from PIL import Image
 
 import viz
-from viz.jobs.atlas import atlas_units, unit_pictures
-from viz.actmax.settings import resolve
 from models.errors import UserError
+from viz.actmax.settings import resolve
 from viz.cli import main
+from viz.jobs.atlas import atlas_units, unit_pictures
 
 ROOT = Path(__file__).resolve().parents[2]
 LAYER = "_blocks.3"

@@ -8,7 +8,6 @@ import pytest
 import torch
 
 from models.errors import UserError
-from viz.serving.cache import DiskCache
 from viz.cli import main
 from viz.optim.batchnorm import preactivations
 from viz.optim.data import digits
@@ -16,6 +15,7 @@ from viz.optim.interpolation import digits_line
 from viz.optim.net2net import Net2NetSettings, deeper, net2net_study, wider
 from viz.optim.network import Architecture, build, with_weights
 from viz.optim.training import TrainSettings, evaluate, train
+from viz.serving.cache import DiskCache
 
 NO_CACHE = DiskCache("test", enabled=False)
 NARROW = Architecture(stages=((4,), (8,)))

@@ -11,8 +11,8 @@ import importlib
 
 import pytest
 import torch
-from support.deconv_nets import chain_model
 from PIL import Image
+from support.deconv_nets import chain_model
 
 import viz
 from models.errors import UserError

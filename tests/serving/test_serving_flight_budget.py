@@ -11,8 +11,8 @@ from pathlib import Path
 
 import torch
 
-from viz.serving.cache import DiskCache
 from viz.serving import ComputeBudget, in_flight
+from viz.serving.cache import DiskCache
 
 ROOT = Path(__file__).resolve().parents[2]
 

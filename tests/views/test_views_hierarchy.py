@@ -9,9 +9,9 @@ import torch
 from support.helpers import pdf_text, svg_text
 
 import viz
-from viz.views import hierarchy as H
 from viz.cli import main
 from viz.probe.tagging import TAGS
+from viz.views import hierarchy as H
 
 WORDS = r"(edge|grating|colour|curve|corner|other|\w+-\w+ boundary)\b"  # viz.probe.words
 

@@ -11,10 +11,10 @@ from torch import nn
 
 import models
 from viz.core.export import figure_bytes
-from viz.zf.audit import deconv_audit
-from viz.zf.figures import figure2, unit_panel
 from viz.core.receptive_field import crop_field
+from viz.zf.audit import deconv_audit
 from viz.zf.display import DISPLAY_LABEL, DISPLAYS, blur_sigma, magnitude
+from viz.zf.figures import figure2, unit_panel
 from viz.zf.projection import to_display
 from viz.zf.topk import top_examples
 

@@ -8,9 +8,9 @@ from support.deconv_nets import chain_model
 
 import models
 from models.errors import UserError
-from viz.serving.cache import DiskCache
 from viz.core.images import to_batch, to_pil
 from viz.core.receptive_field import Box
+from viz.serving.cache import DiskCache
 from viz.zf.topk import top_examples
 
 

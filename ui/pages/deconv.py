@@ -6,8 +6,8 @@ import viz
 from ui.common import current_index, current_model, download_buttons, model_parts, shared_result
 from viz.core.export import figure_bytes
 from viz.zf.display import DISPLAY_NOTE, DISPLAYS
-from viz.zf.projection import METHODS
 from viz.zf.figures import figure2, projection_note, unit_panel
+from viz.zf.projection import METHODS
 
 SMOOTH_SAMPLES = 16
 

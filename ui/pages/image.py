@@ -3,8 +3,15 @@
 import streamlit as st
 
 import viz
-from ui.common import (choose_image, choose_layer, current_model, download_buttons, photo_parts, shared_result,
-                       view_params)
+from ui.common import (
+    choose_image,
+    choose_layer,
+    current_model,
+    download_buttons,
+    photo_parts,
+    shared_result,
+    view_params,
+)
 from viz.core.export import figure_bytes
 from viz.core.images import to_pil
 from viz.views import image_view

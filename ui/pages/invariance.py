@@ -4,8 +4,8 @@ import streamlit as st
 
 import viz
 from ui.common import choose_image, current_model, download_buttons, photo_parts, shared_result
-from viz.zf.invariance import DEFAULT_AMOUNTS, KINDS
 from viz.zf.figures import default_layers, invariance_figure
+from viz.zf.invariance import DEFAULT_AMOUNTS, KINDS
 
 model = current_model()
 st.title("What stays the same when the photo moves?")

@@ -9,8 +9,17 @@ import time
 
 import streamlit as st
 
-from ui.common import (as_markdown, choose_image, current_model, current_quality, download_buttons, photo_parts,
-                       shared_result, unit_href, view_params)
+from ui.common import (
+    as_markdown,
+    choose_image,
+    current_model,
+    current_quality,
+    download_buttons,
+    photo_parts,
+    shared_result,
+    unit_href,
+    view_params,
+)
 from viz.core.images import fit_square, to_pil
 from viz.views import evidence, hierarchy
 from viz.zf.display import DISPLAY_NOTE

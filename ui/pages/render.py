@@ -4,9 +4,9 @@ import streamlit as st
 
 import viz
 from ui.common import current_model, download_buttons, model_parts, shared_result
-from viz.core.export import figure_bytes
 from viz.actmax import PRESETS
 from viz.actmax.figures import render_figure
+from viz.core.export import figure_bytes
 
 model = current_model()
 st.title("What does a unit want to see?")

@@ -29,9 +29,9 @@ import torch.nn.functional as F
 from models import LoadedModel
 from models.errors import UserError
 
-from ..serving.cache import DiskCache
 from ..core.images import GREY
 from ..core.receptive_field import Box, field_map
+from ..serving.cache import DiskCache
 from . import objectives as obj
 
 CANVAS_STEP = 8  # canvas sides tried when searching the smallest one that holds a centre field uncut

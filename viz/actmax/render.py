@@ -20,20 +20,20 @@ import torch
 from models import LoadedModel
 from models.errors import UserError
 
-from ..serving.cache import DiskCache
 from ..core.checks import check_channel
 from ..core.hooks import Capture
 from ..core.progress import Progress
-from ..core.threads import intra_op_threads
 from ..core.rectifiers import RectifierRule
+from ..core.streams import UnitStreams, unit_seeds
+from ..core.threads import intra_op_threads
+from ..core.transforms import TRANSFORM_SETS, RandomCrop, Resize, compose
+from ..serving.cache import DiskCache
 from . import objectives as obj
 from .compiled import compile_mode, compiled_forward, is_out_of_memory
 from .field import FieldPlan, as_seen, paste, plan_fields
 from .param import PARAMETERIZATIONS
 from .regularizers import ImagePrior, total_variation
 from .settings import RenderSettings, resolve
-from ..core.streams import UnitStreams, unit_seeds
-from ..core.transforms import TRANSFORM_SETS, RandomCrop, Resize, compose
 
 Unit = tuple | obj.Objective
 

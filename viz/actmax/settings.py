@@ -13,8 +13,8 @@ from dataclasses import dataclass
 
 from models.errors import UserError
 
-from .param import PARAMETERIZATIONS
 from ..core.transforms import TRANSFORM_SETS
+from .param import PARAMETERIZATIONS
 
 SIZE_RANGE = (16, 1024)
 STEPS_RANGE = (1, 10000)

@@ -13,8 +13,8 @@ import models
 from viz.actmax import QUALITY, quality_settings
 from viz.jobs.atlas import atlas_units, unit_key, unit_pictures
 from viz.jobs.atlas_site import is_done, write_index, write_unit
-from viz.serving.cache import DiskCache
 from viz.jobs.distributed import world
+from viz.serving.cache import DiskCache
 
 from .options import parse_channels, progress_bar
 

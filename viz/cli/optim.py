@@ -14,15 +14,18 @@ from pathlib import Path
 import models
 from viz.core.export import check_output_path, save_figure
 from viz.optim.batchnorm import batchnorm_study, channel_shift
-from viz.views.evolution import DEFAULT_EPOCHS, digits_evolution, features_over_training
-from viz.views.figures import evolution_figure
 from viz.optim.figures import (
-    batchnorm_figure, interpolation_figure, net2net_figure, steps_to_target,
+    batchnorm_figure,
+    interpolation_figure,
+    net2net_figure,
+    steps_to_target,
 )
 from viz.optim.interpolation import alphas_between, digits_line
 from viz.optim.net2net import Net2NetSettings, net2net_study
 from viz.optim.network import Architecture
 from viz.optim.training import TrainSettings, train
+from viz.views.evolution import DEFAULT_EPOCHS, digits_evolution, features_over_training
+from viz.views.figures import evolution_figure
 
 from .options import add_figure_options, progress_bar
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import models
 from viz.actmax import QUALITY
-from viz.serving.cache import entry_count
 from viz.jobs.index import IndexRun
 from viz.jobs.precompute import classroom_tasks
+from viz.serving.cache import entry_count
 
 from .options import progress_bar
 

@@ -4,10 +4,10 @@ trained beside untrained (Figure 1.2 measured)."""
 from __future__ import annotations
 
 import models
-from viz.serving.cache import DiskCache
 from viz.core.export import check_output_path, save_figure
-from viz.probe.tagging import TAGS, probe
 from viz.probe.figures import shares_figure
+from viz.probe.tagging import TAGS, probe
+from viz.serving.cache import DiskCache
 
 from .options import add_figure_options, progress_bar
 

@@ -5,13 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import models
-from viz.core import sidecar
-from viz.core.threads import intra_op_threads, torch_threads
 from viz.actmax import PRESETS, RenderSettings, render
 from viz.actmax.figures import render_figure
 from viz.actmax.settings import COMPILE, resolve
-from viz.serving.cache import DiskCache
+from viz.core import sidecar
 from viz.core.export import check_output_path, save_figure
+from viz.core.threads import intra_op_threads, torch_threads
+from viz.serving.cache import DiskCache
 
 from .options import add_figure_options, parse_channels, progress_bar
 

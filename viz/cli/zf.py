@@ -5,13 +5,13 @@ from __future__ import annotations
 import sys
 
 import models
-from viz.serving.cache import DiskCache
 from viz.core.export import check_output_path, save_figure
 from viz.core.images import load_image, to_batch
+from viz.serving.cache import DiskCache
+from viz.zf.figures import figure2, filters_figure, occlusion_figure, projection_note
 from viz.zf.occlusion import occlusion
 from viz.zf.projection import METHODS
 from viz.zf.topk import top_examples
-from viz.zf.figures import figure2, filters_figure, occlusion_figure, projection_note
 
 from .options import add_figure_options, parse_channels, progress_bar
 

@@ -19,8 +19,8 @@ from models import LoadedModel
 from models.errors import UserError
 
 from ..actmax import RenderSettings, render
-from ..actmax.render import cache_parts
 from ..actmax.objectives import Channel
+from ..actmax.render import cache_parts
 from ..core.progress import Progress
 from ..serving.cache import DiskCache
 

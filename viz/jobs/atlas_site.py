@@ -13,9 +13,9 @@ from pathlib import Path
 
 from PIL import Image, PngImagePlugin
 
-from .atlas import UnitPicture
 from ..core.files import write_atomic
 from ..core.images import to_pil
+from .atlas import UnitPicture
 
 KEY = "viz-unit-key"
 

@@ -18,14 +18,14 @@ import models
 from models import LoadedModel
 
 from ..actmax import quality_settings
-from .atlas import atlas_units, unit_pictures
-from .index import build_index
-from .index_store import index_root
 from ..core.images import gallery_dir, image_files, load_image
 from ..core.progress import Progress
 from ..views import hierarchy
 from ..views.tour import landing
 from ..zf.topk import top_examples
+from .atlas import atlas_units, unit_pictures
+from .index import build_index
+from .index_store import index_root
 
 
 @dataclass(frozen=True)

@@ -12,9 +12,9 @@ import torch
 
 from models import LoadedModel
 
-from ..core.hooks import Capture
 from ..actmax.objectives import OUTPUT
 from ..actmax.render import Unit, run_to_layers, unit_objective, unit_scores
+from ..core.hooks import Capture
 from ..core.transforms import Jitter, RandomScale, Resize, compose
 
 JUDGE_SHIFT = 0.10  # largest shift, as a fraction of the view's side (22 px at 224): a photo is framed loosely

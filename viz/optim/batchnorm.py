@@ -19,9 +19,9 @@ import torch.nn.functional as F
 
 from models.errors import UserError
 
+from ..core.progress import Progress
 from .data import digits
 from .network import DigitsCNN, with_weights
-from ..core.progress import Progress
 from .training import Curve, TrainingRun, TrainSettings, one_thread, train
 
 VARIANTS = {"without batch norm": False, "with batch norm": True}

@@ -23,10 +23,10 @@ from torch.func import functional_call
 
 from models.errors import UserError
 
+from ..core.progress import Progress
 from ..serving.cache import DiskCache
 from .data import Digits, digits
 from .network import with_weights
-from ..core.progress import Progress
 from .training import TrainingRun, one_thread
 
 ALPHA_RANGE = (-0.5, 1.5)

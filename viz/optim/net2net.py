@@ -26,10 +26,10 @@ import torch
 
 from models.errors import UserError
 
+from ..core.progress import Progress
 from ..serving.cache import DiskCache
 from .data import INPUT_SIZE, digits
 from .network import Architecture, build, with_weights
-from ..core.progress import Progress
 from .training import Curve, TrainSettings, evaluate, fit, train
 
 State = dict[str, torch.Tensor]

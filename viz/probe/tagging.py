@@ -34,12 +34,12 @@ import torch
 from models import LoadedModel
 from models.errors import UserError
 
-from ..serving.cache import DiskCache
 from ..core.checks import check_channel
 from ..core.hooks import Capture
 from ..core.images import GREY
 from ..core.progress import Progress
 from ..core.receptive_field import Box
+from ..serving.cache import DiskCache
 from .words import describe
 
 KINDS = ("edge", "colour", "curve")

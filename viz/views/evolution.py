@@ -22,12 +22,12 @@ from models import LoadedModel
 from models.errors import UserError
 
 from ..actmax import render
+from ..core.progress import Progress
 from ..core.receptive_field import crop_field
-from ..zf.topk import top_examples
 from ..optim.data import digits
 from ..optim.network import Grey, as_model
-from ..core.progress import Progress
 from ..optim.training import TrainSettings, check_epochs, one_thread, train
+from ..zf.topk import top_examples
 
 DEFAULT_EPOCHS = (1, 2, 5, 10, 20)
 # What reads well for 16-px digits: the picture at the network's own input size, no jitter (a shift of a few

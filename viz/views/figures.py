@@ -7,8 +7,8 @@ import torch.nn.functional as F
 from matplotlib.figure import Figure
 from matplotlib.patches import ConnectionPatch
 
-from ..core.figures import tile
 from ..circuits import Circuit
+from ..core.figures import tile
 from .evolution import Evolution
 
 

@@ -45,14 +45,14 @@ from models.errors import UserError
 from ..actmax import Rendering, quality_settings, render
 from ..actmax.field import sees_whole_field
 from ..circuits import contributions, make_circuit
-from ..serving.cache import DiskCache
 from ..core.digest import tensor_digest
 from ..core.figures import colorize
 from ..core.hooks import HookScope, resolve_modules
 from ..core.images import fit_square
+from ..core.receptive_field import Box, crop_field, field_map
+from ..serving.cache import DiskCache
 from ..zf.display import show
 from ..zf.projection import project
-from ..core.receptive_field import Box, crop_field, field_map
 
 HIDDEN_TIERS = TIERS[:-1]  # Figure 1.2's hidden layers, bottom to top; its top tier, objects, is shown as the class
 PER_TIER = 3  # units shown per tier

@@ -16,22 +16,21 @@ from dataclasses import dataclass
 
 import torch
 
-from models import LoadedModel
-from models import TIERS
+from models import TIERS, LoadedModel
 
 from ..actmax import objectives as O
 from ..actmax import quality_settings, render
 from ..actmax.settings import CLASSIC_LR
-from ..core.activations import activations
 from ..circuits import Circuit, circuit_on, contributions
+from ..core.activations import activations
+from ..core.digest import tensor_digest
+from ..core.images import fit_square, gallery_dir, image_files, load_image, to_batch
+from ..core.receptive_field import field_map
 from ..serving.cache import DiskCache
+from ..zf.topk import files_identity
 from .circuit import pictures as field_pictures
 from .evidence import Evidence, evidence
 from .hierarchy import PER_TIER, field_projection, heat_overlay, strongest, tier_layers
-from ..core.images import fit_square, gallery_dir, image_files, load_image, to_batch
-from ..core.digest import tensor_digest
-from ..zf.topk import files_identity
-from ..core.receptive_field import field_map
 
 Fraction = Callable[[float], None]  # progress as a fraction in [0, 1]
 SET_LIMIT = 256  # images read from a folder for the statistics

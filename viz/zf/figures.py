@@ -16,14 +16,14 @@ from matplotlib.figure import Figure
 
 from models import LoadedModel
 
-from .audit import deconv_audit
 from ..core.figures import colorize, grid_figure, tile
+from ..core.receptive_field import WHITE, crop_field
+from .audit import deconv_audit
+from .display import DISPLAY_LABEL, show
 from .filters import first_layer_filters
 from .invariance import Invariance
 from .occlusion import OcclusionMaps
-from .display import DISPLAY_LABEL, show
 from .projection import project
-from ..core.receptive_field import WHITE, crop_field
 from .topk import TopExamples
 
 INVARIANCE_UNITS = {"translate": "shift (px, + = right)", "scale": "scale factor",

@@ -21,9 +21,9 @@ import torch
 from models import LoadedModel
 from models.errors import UserError
 
-from ..core.transforms import Geometric, compose
 from ..core.hooks import Capture
 from ..core.images import to_batch
+from ..core.transforms import Geometric, compose
 
 KINDS = ("translate", "scale", "rotate")
 DEFAULT_AMOUNTS = {

@@ -41,10 +41,10 @@ import torch
 from models import LoadedModel
 from models.errors import UserError
 
-from .audit import deconv_audit
 from ..core.checks import check_channel, check_position
 from ..core.hooks import Capture
 from ..core.rectifiers import RectifierRule
+from .audit import deconv_audit
 
 METHODS = ("deconvnet", "guided", "gradient")
 MAX_SAMPLES = 256  # SmoothGrad copies per image at most

@@ -30,12 +30,12 @@ from models import LoadedModel
 from models.errors import UserError
 
 from ..core.activations import activations
-from ..serving.cache import DiskCache
 from ..core.checks import check_channel
 from ..core.hooks import resolve_modules
 from ..core.images import FIT_MODES, IMAGE_SUFFIXES, ImageError, fit_square, gallery_dir, image_files, load_image
 from ..core.progress import Progress
 from ..core.receptive_field import Box, FieldMap, field_map
+from ..serving.cache import DiskCache
 
 
 @dataclass(frozen=True)
