@@ -21,7 +21,7 @@ from ui.common import (
     view_params,
 )
 from viz.core.images import fit_square, to_pil
-from viz.views import evidence, hierarchy
+from viz.views import evidence, figures, hierarchy
 from viz.zf.display import DISPLAY_NOTE
 
 # On a session's first run a new browser is still loading the page's scripts when the photo arrives; if the rest
@@ -143,5 +143,5 @@ if image is not None:
         "the three inputs carrying most of its excitation on this photo, and the ones inhibiting it most.",
         help=evidence.ENLARGING_NOTE,
     )
-    download_buttons(lambda: hierarchy.hierarchy_figure(model, found, views, renders, named, circuits, pictures),
+    download_buttons(lambda: figures.hierarchy_figure(model, found, views, renders, named, circuits, pictures),
                      f"{model.name}-hierarchy-{name}", "layers")

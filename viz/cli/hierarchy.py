@@ -7,7 +7,7 @@ from viz.actmax import QUALITY
 from viz.core import sidecar
 from viz.core.export import check_output_path, save_figure
 from viz.core.images import load_image
-from viz.views import evidence, hierarchy
+from viz.views import evidence, figures, hierarchy
 
 from .options import add_figure_options
 
@@ -39,7 +39,7 @@ def _hierarchy(args) -> None:
                               cache=cache)
     circuits = hierarchy.tier_circuits(model, found, cache=cache)
     pictures = hierarchy.input_pictures(model, circuits, args.quality, cache=cache, steps=args.steps)
-    save_figure(hierarchy.hierarchy_figure(model, found, views, renders, named, circuits, pictures), out, args.dpi)
+    save_figure(figures.hierarchy_figure(model, found, views, renders, named, circuits, pictures), out, args.dpi)
     path = sidecar.write(out, strip_record(model, found, named, circuits, args))
     label, probability = found.predictions[0]
     print(f"wrote {out} and {path.name} ({label} {probability:.2f}; units by {args.by})")
