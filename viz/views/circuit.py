@@ -44,9 +44,11 @@ def circuit(model: LoadedModel, layer: str, channel: int, source: str, image: to
 
 
 def pictures(model: LoadedModel, layer: str, channels: list[int], quality: str = "fast", cache: bool = True,
-             progress=None) -> torch.Tensor:
-    """(N,3,S,S): the field renders of `layer`'s `channels` (what each wants, at its field's scale), one batch."""
+             progress=None, **overrides) -> torch.Tensor:
+    """(N,3,S,S): the field renders of `layer`'s `channels` (what each wants, at its field's scale), one batch;
+    `overrides` change RenderSettings fields of the quality level (e.g. `steps=1`)."""
     if not channels:
         return torch.zeros(0, 3, 1, 1)
     units = [(layer, c) for c in channels]
-    return render(model, units, settings=quality_settings(quality, field=True), progress=progress, cache=cache).images
+    settings = quality_settings(quality, field=True, **overrides)
+    return render(model, units, settings=settings, progress=progress, cache=cache).images

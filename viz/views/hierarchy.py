@@ -51,6 +51,7 @@ from ..core.receptive_field import Box, crop_field, field_map
 from ..serving.cache import DiskCache
 from ..zf.display import show
 from ..zf.projection import project
+from .circuit import pictures as field_pictures
 
 HIDDEN_TIERS = TIERS[:-1]  # Figure 1.2's hidden layers, bottom to top; its top tier, objects, is shown as the class
 PER_TIER = 3  # units shown per tier
@@ -314,8 +315,7 @@ def input_pictures(model: LoadedModel, circuits: dict, quality: str = "fast", pr
         channels.extend(c for c, v in found.inputs if v > 0 and c not in channels)
     shown = {}
     for source, channels in wanted.items():
-        units = [(source, c) for c in sorted(channels)]
-        images = render(model, units, settings=quality_settings(quality, field=True, **overrides), progress=progress,
-                        cache=cache).images
-        shown.update(zip(units, images))
+        channels = sorted(channels)
+        images = field_pictures(model, source, channels, quality, cache, progress, **overrides)
+        shown.update(zip([(source, c) for c in channels], images))
     return shown
