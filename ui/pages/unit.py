@@ -38,7 +38,7 @@ def over_the_set(images):
     def compute(progress):
         found = viz.top_examples(model, images, layer.name, k=9, per_image=True, progress=progress)
         panel = unit_panel(model, found, channel, "guided", None if isinstance(images, list) else images)
-        patches = unit_card.named(model, layer.name, channel, images).patches
+        patches = unit_card.set_patches(model, found, channel, images)
         return found.skipped_message(), panel, patches, unit_card.statistics(model, images, layer.name, channel)
     return compute
 

@@ -90,9 +90,10 @@ def enlarge(pictures: torch.Tensor, scale: int) -> torch.Tensor:
     return pictures if scale == 1 else F.interpolate(pictures, scale_factor=scale, mode="nearest")
 
 
-def _patch_panel(model: LoadedModel, found: TopExamples, channels: list[int], images, cache: bool) -> dict:
-    """{channel: panel or None} for one layer; for the gallery (`images` None) cached under the examples they
-    are cut from (a folder's files may change under the same names)."""
+def patch_panels(model: LoadedModel, found: TopExamples, channels: list[int], images=None, cache: bool = True) -> dict:
+    """{channel: panel or None} for one layer, cut from a sweep already made (`found` over `images`); for the
+    gallery (`images` None) cached under the examples they are cut from (a folder's files may change under
+    the same names)."""
     store = DiskCache("hierarchy", enabled=cache and images is None)
     tensor = images if isinstance(images, torch.Tensor) else None
     key = {"stage": "patches", "model": model.name, "weights": model.weights_id, "layer": found.layer,
@@ -124,7 +125,7 @@ def evidence(model: LoadedModel, units: Iterable[tuple[str, int]], images=None, 
         channels = [c for name, c in units if name == layer]
         found = top_examples(model, images, layer, k=PATCHES, per_image=True,
                              cache=None if cache else DiskCache("topk", enabled=False))
-        panels = _patch_panel(model, found, channels, images, cache)
+        panels = patch_panels(model, found, channels, images, cache)
         fields = field_map(model, layer).size
         for c in channels:
             verdict = verdicts[layer].unit(c)

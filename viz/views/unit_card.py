@@ -1,6 +1,7 @@
 """A unit's evidence card: the computations behind the app's Unit page (and nothing the landing needs).
 
-`named` (its probe verdict in words, best stimulus drawn crisp, top real patches), `on_photo` (its activation
+`named` (its probe verdict in words, best stimulus drawn crisp, top real patches), `set_patches` (its top
+patches in another image set), `on_photo` (its activation
 map and projection on one photo), `connections` (the units of the landing's tier below that it is built from,
 and those of the tier above it feeds into, on the photo), `pictures` (its channel and its receptive-field
 renders), `more_pictures` (a diversity set of 4, and the same unit by three methods), `statistics` (how it
@@ -27,9 +28,9 @@ from ..core.digest import tensor_digest
 from ..core.images import fit_square, gallery_dir, image_files, load_image, to_batch
 from ..core.receptive_field import field_map
 from ..serving.cache import DiskCache
-from ..zf.topk import files_identity
+from ..zf.topk import TopExamples, files_identity
 from .circuit import pictures as field_pictures
-from .evidence import Evidence, evidence
+from .evidence import Evidence, evidence, patch_panels
 from .hierarchy import PER_TIER, field_projection, heat_overlay, strongest, tier_layers
 
 Fraction = Callable[[float], None]  # progress as a fraction in [0, 1]
@@ -60,10 +61,14 @@ class MorePictures:
     methods: dict[str, torch.Tensor]  # method name -> render
 
 
-def named(model: LoadedModel, layer: str, channel: int, images=None) -> Evidence:
-    """The unit named by its probe, with its best stimulus over its field and its top patches in `images`
-    (None: the gallery; a folder; an (N,3,H,W) batch)."""
-    return evidence(model, [(layer, channel)], images)[(layer, channel)]
+def named(model: LoadedModel, layer: str, channel: int) -> Evidence:
+    """The unit named by its probe, with its best stimulus over its field and its top patches in the gallery."""
+    return evidence(model, [(layer, channel)])[(layer, channel)]
+
+
+def set_patches(model: LoadedModel, found: TopExamples, channel: int, images=None) -> torch.Tensor | None:
+    """Its top patches in an image set already swept (`found` over `images`), enlarged as on the landing."""
+    return patch_panels(model, found, [channel], images)[channel]
 
 
 def on_photo(model: LoadedModel, image: torch.Tensor, layer: str, channel: int) -> PhotoView:
