@@ -45,7 +45,7 @@ def explicit_projection(net: ChainNet, x: torch.Tensor, channel: int, method: st
             return signal * mask
         if method == "deconvnet":
             return signal.clamp(min=0)
-        return signal.clamp(min=0) * mask
+        return signal.clamp(min=0) * (output > 0)  # guided: where it fired, a saturated ReLU6 too
 
     a1 = F.conv2d(x, net.conv1.weight, net.conv1.bias, padding=1)
     r1 = a1.clamp(min=0)

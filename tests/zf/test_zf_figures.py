@@ -47,7 +47,7 @@ def tile_at(block: torch.Tensor, i: int) -> torch.Tensor:
 @pytest.mark.parametrize("display", DISPLAYS)
 def test_a_unit_panel_is_its_projections_3x3_beside_its_patches_3x3(chain, images, found, display):
     channel = 1
-    panel = unit_panel(chain, found, channel, "deconvnet", images, display=display)
+    panel = unit_panel(chain, found, channel, "deconvnet", images, display=display, extent="neuron")
     side = 3 * FIELD + 2 * PAD
     gap = panel.shape[2] - 2 * side
     assert panel.shape == (3, side, 2 * side + gap) and gap >= 4
@@ -77,6 +77,9 @@ def test_figure2_draws_one_panel_per_unit_with_caption_and_the_verdict_in_the_ti
     title = " ".join(fig._suptitle.get_text().split("\n"))
     assert verdict.startswith("exact") and verdict in title
     assert f"shown: {DISPLAY_LABEL['magnitude']}" in title  # what was done to the raw signal
+    assert "sent down: the unit over the neuron's field" in title  # and what was projected
+    neuron = unit_panel(chain, found, channels[0], "deconvnet", images, extent="neuron")
+    assert (neuron - unit_panel(chain, found, channels[0], "deconvnet", images)).abs().amax() > 0.05
 
 
 def batch_norm_model() -> models.LoadedModel:

@@ -13,6 +13,7 @@ from support.helpers import count_hooks
 
 import models
 from models.errors import UserError
+from viz.core.receptive_field import receptive_field
 from viz.zf.projection import METHODS, project, to_display
 
 CAPTUM = {"deconvnet": NeuronDeconvolution, "guided": NeuronGuidedBackprop, "gradient": NeuronGradient}
@@ -157,3 +158,35 @@ def test_display_at_the_default_percentile_clips_the_top_half_percent_per_image(
         assert np.allclose(out, np.clip(0.5 + 0.5 * image / scale, 0, 1), atol=1e-5)
         assert 0 < (np.abs(image) > scale).sum() <= 0.005 * image.size + 1  # about 0.5% clip, no more
     assert (shown[0, 0, :2, :2] == 1).all()
+
+
+def test_field_extent_sends_down_the_units_activations_around_the_neuron(chain, images):
+    """Plain gradients are linear in what is sent down: the field's projection is the sum of each neuron's
+    projection in the window, weighted by its activation over the window's strongest. The window is found
+    here from the receptive-field boxes, independently of `field_windows`."""
+    channel, size = 2, images.shape[-1]
+    activation = chain.net(images)[:, channel]
+    height, width = activation.shape[1:]
+    y, x = divmod(int(activation[0].flatten().argmax()), width)
+    box = receptive_field(chain, "top", (y, x), size)
+    weights = torch.zeros(height, width, dtype=images.dtype)
+    for j in range(height):
+        for i in range(width):
+            other = receptive_field(chain, "top", (j, i), size)
+            if box.top <= (other.top + other.bottom) / 2 < box.bottom and box.left <= (other.left + other.right) / 2 < box.right:
+                weights[j, i] = activation[0, j, i].clamp(min=0)
+    weights /= weights.max()
+    assert 1 < (weights > 0).sum() < height * width  # the window holds several active neurons, not the whole map
+    expected = sum(w * project(chain, images[:1], "top", channel, "gradient", position=(j, i))
+                   for (j, i), w in ((divmod(k, width), w) for k, w in enumerate(weights.flatten())) if w > 0)
+    field = project(chain, images[:1], "top", channel, "gradient", position=(y, x), extent="field")
+    torch.testing.assert_close(field, expected, rtol=1e-9, atol=1e-12)
+    neuron = project(chain, images[:1], "top", channel, "gradient", position=(y, x))
+    assert (field - neuron).abs().amax() > 1e-3
+
+
+def test_field_extent_needs_square_images_and_a_known_extent(chain, images):
+    with pytest.raises(UserError, match="neuron, field"):
+        project(chain, images, "top", 0, extent="map")
+    with pytest.raises(UserError, match="square images"):
+        project(chain, images[..., :12], "top", 0, extent="field")

@@ -39,19 +39,20 @@ def test_equals_captum_noise_tunnel_with_the_same_seed(method):
 
 
 def test_the_averaged_projection_agrees_better_with_the_patch_edges(lite0):
-    """The criterion behind the option, on a low layer whose single guided projections are speckled."""
+    """The criterion behind the option, on a low layer whose single guided projections are speckled (sent down
+    over the neuron's field, as the app does: 0.16 single, 0.25 averaged when written)."""
     found = viz.top_examples(lite0, None, "_blocks.2", k=3, per_image=False)
     single_scores, smooth_scores = [], []
     for channel in (0, 3):
         examples = found.examples(channel)
         pictures = torch.stack([found.image(e.image) for e in examples])
-        where = dict(position=[e.position for e in examples])
+        where = dict(position=[e.position for e in examples], extent="field")
         boxes = [e.box for e in examples]
         single = viz.project(lite0, pictures, "_blocks.2", channel, "guided", **where)
         smooth = viz.project(lite0, pictures, "_blocks.2", channel, "guided", samples=8, **where)
         single_scores.append(edge_agreement(single, pictures, boxes))
         smooth_scores.append(edge_agreement(smooth, pictures, boxes))
-    assert torch.cat(smooth_scores).mean() > torch.cat(single_scores).mean() + 0.03
+    assert torch.cat(smooth_scores).mean() > torch.cat(single_scores).mean() + 0.05
 
 
 def test_edge_agreement_is_one_for_the_edges_themselves_and_low_for_noise():

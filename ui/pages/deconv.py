@@ -7,7 +7,7 @@ from ui.common import current_index, current_model, download_buttons, model_part
 from viz.core.export import figure_bytes
 from viz.zf.display import DISPLAY_NOTE, DISPLAYS
 from viz.zf.figures import figure2, projection_note, unit_panel
-from viz.zf.projection import METHODS
+from viz.zf.projection import EXTENT_NOTE, EXTENTS, METHODS
 
 SMOOTH_SAMPLES = 16
 
@@ -40,7 +40,12 @@ smooth = st.toggle(
     "single projection cancels and the edges of the patch remain (slower).",
 )
 samples = SMOOTH_SAMPLES if smooth else 0
-display = st.radio(
+extent_column, display_column = st.columns(2)
+extent = extent_column.radio(
+    "Send down", EXTENTS, index=EXTENTS.index("field"), horizontal=True, key="deconv_extent",
+    help=" ".join(f"{name}: {note}." for name, note in EXTENT_NOTE.items()),
+)
+display = display_column.radio(
     "Show the projection as", DISPLAYS, horizontal=True, key="deconv_display",
     help=" ".join(f"{name}: {note}" for name, note in DISPLAY_NOTE.items()),
 )
@@ -60,21 +65,22 @@ def top9(progress):
         found = index.top_examples(layer.name)
     else:
         found = viz.top_examples(model, None, layer.name, k=9, per_image=True, progress=progress)
-    panels = [unit_panel(model, found, unit, method, samples=samples, display=display) for unit in units]
-    figure = figure2(model, found, units, method, panels=panels, samples=samples, display=display)
+    panels = [unit_panel(model, found, unit, method, samples=samples, display=display, extent=extent)
+              for unit in units]
+    figure = figure2(model, found, units, method, panels=panels, samples=samples, display=display, extent=extent)
     return found, panels, figure_bytes(figure)
 
 
 parts = {"page": "top9", **model_parts(model), "layer": layer.name, "units": units, "method": method,
-         "samples": samples, "display": display, "index": index.header["identity"] if index is not None else None}
+         "samples": samples, "display": display, "extent": extent, "index": index.header["identity"] if index is not None else None}
 result = shared_result("Searching the gallery and projecting", parts, top9)
 if result is not None:
     found, panels, png = result
     if found.skipped:
         st.info(found.skipped_message())
     st.image(png, width="stretch")
-    st.caption(f"Left of each unit: {DISPLAY_NOTE[display][0].lower()}{DISPLAY_NOTE[display][1:]}")
+    st.caption(f"Left of each unit: sent down, {EXTENT_NOTE[extent]}. {DISPLAY_NOTE[display]}")
     download_buttons(
-        lambda: figure2(model, found, units, method, panels=panels, samples=samples, display=display),
+        lambda: figure2(model, found, units, method, panels=panels, samples=samples, display=display, extent=extent),
         f"{model.name}-{layer.name}-{method}{'-smoothgrad' if samples else ''}", "deconv",
     )

@@ -23,6 +23,7 @@ from ui.common import (
 from viz.core.images import fit_square, to_pil
 from viz.views import evidence, figures, hierarchy
 from viz.zf.display import DISPLAY_NOTE
+from viz.zf.projection import EXTENT_NOTE
 
 # On a session's first run a new browser is still loading the page's scripts when the photo arrives; if the rest
 # of the page follows at once (from a warm cache the server sends it within 0.3 s), the browser builds every
@@ -83,7 +84,7 @@ if image is not None:
     for column, (tier, units) in zip(columns[1:-1], found.units.items()):
         column.subheader(tier.capitalize())
         column.caption(f"{hierarchy.TIER_SENTENCES[tier]} Layer `{units[0].layer}`." if units else "",
-                       help=f"In the photo: {DISPLAY_NOTE['magnitude']}")
+                       help=f"In the photo: sent down, {EXTENT_NOTE['field']}. {DISPLAY_NOTE['magnitude']}")
         for unit in units:
             key = (unit.layer, unit.channel)
             words = column.empty()
@@ -137,7 +138,7 @@ if image is not None:
         f"Renders: {quality} quality, each unit's centre neuron optimized over its receptive field only, then "
         "enlarged. Best stimulus: of the probe's edges, gratings, colours, curves and corners, the one that drives "
         "the unit most, drawn sharp over its field. Top photo patches: its field in the gallery photos where it "
-        "fires hardest. In the photo: guided backprop of the unit's strongest activation, cropped to its field. "
+        "fires hardest. In the photo: guided backprop of the unit over its strongest neuron's field, cropped to it. "
         "Where: the unit's activation map over the photo, its field outlined. Built from: gradient x activation of "
         "the unit's strongest neuron with respect to the tier below, summed over each input's map (`viz.circuit`): "
         "the three inputs carrying most of its excitation on this photo, and the ones inhibiting it most.",

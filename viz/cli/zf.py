@@ -10,7 +10,8 @@ from viz.core.images import load_image, to_batch
 from viz.serving.cache import DiskCache
 from viz.zf.figures import figure2, filters_figure, occlusion_figure, projection_note
 from viz.zf.occlusion import occlusion
-from viz.zf.projection import METHODS
+from viz.zf.display import DISPLAYS
+from viz.zf.projection import EXTENTS, METHODS
 from viz.zf.topk import top_examples
 
 from .options import add_figure_options, parse_channels, progress_bar
@@ -30,6 +31,10 @@ def register(commands, model_options) -> None:
     p.add_argument("--any-position", action="store_true", help="allow several examples from one image")
     p.add_argument("--smooth", type=int, default=0, metavar="N",
                    help="SmoothGrad: average each projection over N noisy copies (the app uses 16; default 0: off)")
+    p.add_argument("--extent", default="field", choices=EXTENTS,
+                   help="send down the unit over the neuron's field (default, legible) or the one neuron (the paper)")
+    p.add_argument("--display", default="magnitude", choices=DISPLAYS,
+                   help="draw the projection's strength (default) or its raw signed colours")
     p.add_argument("--batch-size", type=int, default=32, help="images per forward pass in the sweep")
     p.add_argument("--no-cache", action="store_true", help="recompute the sweep instead of reading the disk cache")
     add_figure_options(p)
@@ -72,7 +77,9 @@ def _deconv(args) -> None:
     if found.skipped:
         print(found.skipped_message(), file=sys.stderr)
     print(f"{args.method} projection through {args.layer}: {projection_note(model, args.layer, args.method)}")
-    path = save_figure(figure2(model, found, channels, method=args.method, samples=args.smooth), args.out, dpi=args.dpi)
+    figure = figure2(model, found, channels, method=args.method, samples=args.smooth, display=args.display,
+                     extent=args.extent)
+    path = save_figure(figure, args.out, dpi=args.dpi)
     print(f"wrote {path}")
 
 

@@ -54,7 +54,8 @@ def grid_figure(
     columns = max(1, min(columns or min(len(images), 8), len(images)))
     rows = -(-len(images) // columns)
     aspect = images[0].shape[1] / images[0].shape[2]
-    height = rows * panel_inches * aspect + 0.35 * rows + (0.4 if title else 0)
+    title_inches = 0.15 + 0.2 * (title.count("\n") + 1) if title else 0  # a wrapped title takes its lines' height
+    height = rows * panel_inches * aspect + 0.35 * rows + title_inches
     fig = Figure(figsize=(columns * panel_inches, height))
     axes = fig.subplots(rows, columns, squeeze=False)
     for ax in axes.flat:

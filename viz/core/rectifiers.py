@@ -4,7 +4,12 @@ Rules, for the signal g = dL/dy arriving at a rectifier whose output is y:
 
 - "gradient":  g * mask        (plain autograd; mask = 1 where the rectifier is linear: 0 < y (< 6 for ReLU6))
 - "deconvnet": relu(g)         (Zeiler & Fergus: rectify the signal going down, ignore the forward pass)
-- "guided":    relu(g) * mask  (Springenberg et al.: both)
+- "guided":    relu(g) * on    (Springenberg et al.: both; on = 1 where the rectifier fired going up, y > 0)
+
+Guided backprop masks by whether a rectifier was *on*, and a ReLU6 at its ceiling of 6 fired as hard as it can:
+it passes the signal. Its plain gradient is zero there, and masking with it (as the gradient does) stopped the
+projection exactly at the stem units driven hardest by a photo's strongest edges (3.4% of Lite0's stem outputs
+on the gallery): the projections lost the edges they were meant to show (docs/projections.md, measured).
 - "redirect":  g * mask, but for an image whose whole gradient through this rectifier is zero, let g through
                wherever it would not push a saturated input further out (Lucid's redirected ReLU, so that a
                unit silent on the starting image still gets a gradient). Sign convention: L is *minimized*.
@@ -60,7 +65,7 @@ class _RuleRectifier(torch.autograd.Function):
         if ctx.rule == "deconvnet":
             grad = g.clamp(min=0)
         elif ctx.rule == "guided":
-            grad = g.clamp(min=0) * ((y > 0) & (y < ctx.upper))
+            grad = g.clamp(min=0) * (y > 0)
         else:
             grad = torch.ops.aten.hardtanh_backward(g, y, 0.0, ctx.upper)  # g where 0 < y < upper, one pass
             if ctx.rule == "redirect":

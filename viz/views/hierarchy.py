@@ -95,8 +95,8 @@ class Hierarchy:
 class UnitView:
     """Stage 2 for one unit: what in the photo drove it, and where it fires."""
 
-    projection: torch.Tensor  # (3, h, w) guided projection of its strongest activation, cropped to the field,
-    # shown as its blurred magnitude (viz.zf.display; black where the photo's border cuts the field)
+    projection: torch.Tensor  # (3, h, w) guided projection of the unit over its strongest neuron's field, cropped
+    # to that field, shown as its blurred magnitude (viz.zf.display; black where the photo's border cuts the field)
     heat: torch.Tensor  # (3, S, S) the photo with the unit's activation map overlaid and the field outlined
 
 
@@ -209,10 +209,11 @@ def strongest(amap: torch.Tensor) -> tuple[int, int]:
 
 def field_projection(model: LoadedModel, photo: torch.Tensor, layer: str, channel: int, position: tuple[int, int],
                      method: str = "guided") -> torch.Tensor:
-    """What in `photo` (3,S,S) drove the unit at `position`: its projection, shown legibly (`viz.zf.display`:
-    strength, black where there is none), cropped to that receptive field."""
+    """What in `photo` (3,S,S) drove the unit at `position`: the projection of the unit over that neuron's
+    receptive field (`project(..., extent="field")`), shown legibly (`viz.zf.display`: strength, black where
+    there is none), cropped to the field."""
     fields = field_map(model, layer)
-    signal = project(model, photo[None], layer, channel, method, position=position)
+    signal = project(model, photo[None], layer, channel, method, position=position, extent="field")
     return crop_field(show(signal, model, "magnitude")[0], fields.box(*position), fields.size, fill=0.0)
 
 
@@ -240,7 +241,7 @@ def unit_views(model: LoadedModel, hierarchy: Hierarchy, method: str = "guided",
     """Stage 2 (see the module docstring): `{(layer, channel): UnitView}` for every chosen unit."""
     store = DiskCache("hierarchy", enabled=cache)
     key = {"stage": "views", "model": model.name, "weights": model.weights_id, "photo": tensor_digest(hierarchy.image),
-           "method": method, "display": "magnitude",
+           "method": method, "extent": "field", "display": "magnitude",
            "units": [(u.layer, u.channel, u.position) for us in hierarchy.units.values() for u in us]}
 
     def compute() -> dict:

@@ -51,7 +51,8 @@ PLAIN = dict(param="pixel", decorrelate=False, squash=False, optimizer="sgd", lr
 class PhotoView:
     photo: torch.Tensor  # (3,S,S) the photo as the network sees it
     heat: torch.Tensor  # (3,S,S) the photo under the unit's activation map, its strongest field outlined
-    projection: torch.Tensor  # (3,h,w) guided projection of its strongest activation, cropped to its field
+    projection: torch.Tensor  # (3,h,w) guided projection of the unit over its strongest neuron's field, cropped
+    # to that field
     peak: float  # its strongest activation on the photo
 
 

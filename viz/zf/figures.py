@@ -23,7 +23,7 @@ from .display import DISPLAY_LABEL, show
 from .filters import first_layer_filters
 from .invariance import Invariance
 from .occlusion import OcclusionMaps
-from .projection import project
+from .projection import EXTENT_NOTE, project
 from .topk import TopExamples
 
 INVARIANCE_UNITS = {"translate": "shift (px, + = right)", "scale": "scale factor",
@@ -32,17 +32,19 @@ INVARIANCE_UNITS = {"translate": "shift (px, + = right)", "scale": "scale factor
 
 def unit_panel(
     model: LoadedModel, found: TopExamples, channel: int, method: str = "deconvnet", images: torch.Tensor | None = None,
-    samples: int = 0, display: str = "magnitude",
+    samples: int = 0, display: str = "magnitude", extent: str = "field",
 ) -> torch.Tensor:
     """One unit of Figure 2: its top-k projections (3 columns) left of the matching image patches.
 
     `samples` > 0 averages each projection over that many noisy copies (SmoothGrad, `project`); `display`:
-    how a projection is drawn (`viz.zf.display`: "magnitude", legible, or "signed", the raw colours).
+    how a projection is drawn (`viz.zf.display`: "magnitude", legible, or "signed", the raw colours);
+    `extent`: what is sent down (`project`: "field", legible, or "neuron", the paper's single activation).
     """
     examples = found.examples(channel)
     pictures = torch.stack([found.image(e.image, images) for e in examples])
     positions = [e.position for e in examples] if examples[0].position is not None else None
-    signal = project(model, pictures, found.layer, channel, method, position=positions, samples=samples)
+    signal = project(model, pictures, found.layer, channel, method, position=positions, samples=samples,
+                     extent=extent)
     shown = show(signal, model, display)
     size = found.fields.size if found.fields is not None else (found.input_size, found.input_size)
     projections = tile(torch.stack([crop_field(s, e.box, size) for s, e in zip(shown, examples)]), 3)
@@ -61,20 +63,21 @@ def figure2(
     panels: list[torch.Tensor] | None = None,
     samples: int = 0,
     display: str = "magnitude",
+    extent: str = "field",
 ) -> Figure:
     """Zeiler & Fergus's Figure 2 for one layer: per unit, projections beside patches; the audit in the title.
 
     `panels` (from `unit_panel`, one per channel) skips the projections when the same figure is drawn again;
-    `samples` > 0: SmoothGrad projections (the mean over that many noisy copies); `display`: see `unit_panel`
-    (the title says what was done to the raw signal).
+    `samples` > 0: SmoothGrad projections (the mean over that many noisy copies); `display`, `extent`: see
+    `unit_panel` (the title says what was sent down and what was done to the raw signal).
     """
     panels = panels if panels is not None else [
-        unit_panel(model, found, c, method, images, samples, display) for c in channels
+        unit_panel(model, found, c, method, images, samples, display, extent) for c in channels
     ]
     captions = [f"unit {c}  (top activation {found.examples(c)[0].value:.3g})" for c in channels]
     smooth = f" · SmoothGrad over {samples} noisy copies" if samples else ""
     title = f"{model.name} · {found.layer} · {method}{smooth}: {projection_note(model, found.layer, method)}"
-    title = f"{title} · shown: {DISPLAY_LABEL[display]}"
+    title = f"{title} · sent down: {EXTENT_NOTE[extent].split(' (')[0]} · shown: {DISPLAY_LABEL[display]}"
     return grid_figure(panels, captions, textwrap.fill(title, 110), columns=min(columns, len(panels)), panel_inches=3.2)
 
 

@@ -20,6 +20,16 @@ reused modules come out wrong, see tests/test_deconv_projection.py), run the who
 index for the whole batch, and their hooks act on every thread's forward pass while registered; the model
 here is shared. On networks where captum is right, the results are equal (tested).
 
+What is sent down (`extent`):
+- "neuron": Zeiler & Fergus's choice, the one activation (the strongest, or the one at `position`).
+- "field": the unit's activations at every position whose receptive field is centred inside that neuron's
+  field, each weighted by its value (the window's strongest = 1): the unit's feature wherever it occurs in
+  the patch the neuron sees. One neuron of a network of small kernels (EfficientNet's 3x3 depthwise
+  convolutions) is driven mostly by the few pixels at its field's centre (its effective field is far smaller
+  than its field), so its projection is a blob there whatever the patch holds; the field's projection
+  follows the patch's own lines and contours, the picture Zeiler & Fergus's Figure 2 shows for their
+  large-kernel network (edge agreement 0.15 -> 0.32 on Lite0's Top-9 view, docs/projections.md).
+
 The projection is the signal that reaches the network's input, i.e. in normalized input space, before the
 [0,1] -> network normalization; it is signed and has no natural scale. `to_display` maps it to [0,1].
 
@@ -43,10 +53,18 @@ from models.errors import UserError
 
 from ..core.checks import check_channel, check_position
 from ..core.hooks import Capture
+from ..core.receptive_field import field_map
 from ..core.rectifiers import RectifierRule
 from .audit import deconv_audit
 
 METHODS = ("deconvnet", "guided", "gradient")
+EXTENTS = ("neuron", "field")
+EXTENT_NOTE = {  # what was sent down, for a figure's title and the app's help
+    "field": "the unit over the neuron's field (its activations at every position centred in that field, "
+    "weighted by their values), so the picture follows the patch's lines rather than the neuron's small centre",
+    "neuron": "the one strongest neuron alone (Zeiler & Fergus); in a network of small kernels it is driven "
+    "mostly by the centre of its field, so its projection is a blob there",
+}
 MAX_SAMPLES = 256  # SmoothGrad copies per image at most
 SMOOTH_BATCH = 64  # noisy copies per forward/backward pass
 
@@ -75,10 +93,13 @@ def _positions(position: Position | Sequence[Position] | None, n: int) -> list[P
     return listed
 
 
-def unit_seed(activation: torch.Tensor, channel: int, positions: list[Position] | None) -> torch.Tensor:
+def unit_seed(activation: torch.Tensor, channel: int, positions: list[Position] | None,
+              windows: tuple[torch.Tensor, torch.Tensor] | None = None) -> torch.Tensor:
     """The layer's signal with every activation zeroed except, per image, the chosen one of `channel` (set to 1).
 
-    The chosen one is the strongest of the channel's map, or the one at the image's position.
+    The chosen one is the strongest of the channel's map, or the one at the image's position. `windows`
+    (`field_windows`: which rows are around each row, which columns around each column) widens each image's
+    seed to the channel's positive activations around the chosen one, scaled so the strongest of them is 1.
     """
     n, channels = activation.shape[:2]
     check_channel(channel, channels)
@@ -93,9 +114,35 @@ def unit_seed(activation: torch.Tensor, channel: int, positions: list[Position] 
         for position in positions:
             check_position(position, height, width)
         flat = torch.tensor([y * width + x for y, x in positions], device=activation.device)
+    rows = torch.arange(n, device=activation.device)
     seed = torch.zeros_like(activation).reshape(n, channels, -1)
-    seed[torch.arange(n, device=activation.device), channel, flat] = 1.0
+    seed[rows, channel, flat] = 1.0
+    if windows is not None:
+        around_rows, around_cols = (w.to(activation.device) for w in windows)
+        ys, xs = flat // spatial[1], flat % spatial[1]
+        spread = maps.clamp(min=0) * (around_rows[ys][:, :, None] & around_cols[xs][:, None, :]).reshape(n, -1)
+        peak = spread.amax(dim=1, keepdim=True)
+        seed[:, channel] = torch.where(peak > 0, spread / peak.clamp(min=1e-30), seed[:, channel])
     return seed.reshape(activation.shape)
+
+
+def field_windows(model: LoadedModel, layer: str, map_size: tuple[int, ...],
+                  input_size: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """((H, H), (W, W)) bool: [i, j] says whether row (column) j's field centre lies inside row (column) i's
+    field; position (y, x)'s window for the "field" extent is rows[y] x cols[x]. The fields are measured for a
+    square input."""
+    if len(map_size) != 2:
+        raise UserError(f"this layer's output has shape {map_size}; extent 'field' needs a 2-D map")
+    fields = field_map(model, layer, input_size)
+    if (len(fields.rows), len(fields.cols)) != tuple(map_size):
+        raise UserError(f"extent 'field' needs square images; got a {map_size[0]}x{map_size[1]} map")
+
+    def inside(spans) -> torch.Tensor:  # (n, n): span j's centre within span i
+        bounds = torch.tensor(spans, dtype=torch.float64)
+        centres = bounds.mean(dim=1)
+        return (centres[None] >= bounds[:, :1]) & (centres[None] < bounds[:, 1:])
+
+    return inside(fields.rows), inside(fields.cols)
 
 
 def project(
@@ -108,6 +155,7 @@ def project(
     samples: int = 0,
     noise: float = 0.15,
     seed: int = 0,
+    extent: str = "neuron",
 ) -> torch.Tensor:
     """Signed (N,3,H,W) projections of one unit per image down to pixel space, all images in one batch.
 
@@ -115,10 +163,13 @@ def project(
     strongest activation of `channel`), one (y, x) for all images, or one (y, x) per image. The forward pass
     stops at `layer`. Warns (UserWarning) when the network has rectifiers no hook can reach.
     `samples` > 0: SmoothGrad, the mean over that many noisy copies (noise: std as a fraction of each image's
-    range; seed: of the noise), see the module docstring.
+    range; seed: of the noise), see the module docstring. `extent`: "neuron" (the one activation) or "field" (the
+    unit's activations over that neuron's field, weighted by their values; module docstring).
     """
     if method not in METHODS:
         raise UserError(f"unknown projection method {method!r}; choose one of {', '.join(METHODS)}")
+    if extent not in EXTENTS:
+        raise UserError(f"unknown projection extent {extent!r}; choose one of {', '.join(EXTENTS)}")
     if isinstance(samples, bool) or not isinstance(samples, int) or not 0 <= samples <= MAX_SAMPLES:
         raise UserError(f"samples {samples!r} is out of range; choose 0 (one projection) to {MAX_SAMPLES}")
     if not 0 < noise <= 1:
@@ -126,7 +177,7 @@ def project(
     batch = _as_batch(images).to(model.device)
     positions = _positions(position, len(batch))
     if not samples:
-        return _project(model, batch, layer, int(channel), method, positions)
+        return _project(model, batch, layer, int(channel), method, positions, extent)
     if positions is None:
         positions = _strongest(model, batch, layer, int(channel))
     noisy = noisy_copies(batch, samples, noise, seed)
@@ -134,7 +185,7 @@ def project(
     total = torch.zeros_like(batch)
     for start in range(0, len(noisy), SMOOTH_BATCH):
         chunk = slice(start, start + SMOOTH_BATCH)
-        signal = _project(model, noisy[chunk], layer, int(channel), method, repeated and repeated[chunk])
+        signal = _project(model, noisy[chunk], layer, int(channel), method, repeated and repeated[chunk], extent)
         owners = torch.arange(start, start + len(signal), device=batch.device) // samples
         total.index_add_(0, owners, signal)
     return total / samples
@@ -165,13 +216,18 @@ def _strongest(model: LoadedModel, batch: torch.Tensor, layer: str, channel: int
     return [divmod(i, activation.shape[-1]) for i in flat]
 
 
-def _project(model, batch, layer, channel, method, positions) -> torch.Tensor:
+def _project(model, batch, layer, channel, method, positions, extent) -> torch.Tensor:
     x = model.normalize(batch).detach().requires_grad_(True)
     with torch.enable_grad(), RectifierRule(model, method), Capture(model, [layer], stop=True) as capture:
         activation = capture.run(x)[layer]
         if not activation.requires_grad:
             raise UserError(f"layer {layer!r} does not depend on the input image; pick another layer")
-        seed = unit_seed(activation, channel, positions)
+        windows = None
+        if extent == "field":
+            if batch.shape[-2] != batch.shape[-1]:
+                raise UserError(f"extent 'field' needs square images; got {batch.shape[-2]}x{batch.shape[-1]}")
+            windows = field_windows(model, layer, tuple(activation.shape[2:]), batch.shape[-1])
+        seed = unit_seed(activation, channel, positions, windows)
         (signal,) = torch.autograd.grad(activation, x, grad_outputs=seed)
     if method != "gradient":
         _warn_if_unhookable(model, layer)
