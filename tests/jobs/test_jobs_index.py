@@ -11,12 +11,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-import torch
+from support.helpers import make_photos
 
 import models
 from models.errors import UserError
 from viz import Index
-from viz.core.images import to_pil
 from viz.jobs.index import build_index
 from viz.jobs.index_store import find_indexes
 from viz.serving.cache import DiskCache
@@ -30,18 +29,6 @@ LAYERS = ["_blocks.1", "_blocks.4"]  # edges (24 units, 56x56 map) and contours 
 @pytest.fixture(scope="module")
 def untrained():
     return models.load("efficientnet_lite0", weights="none", device="cpu")
-
-
-def make_photos(folder: Path, count: int, seed: int = 0) -> Path:
-    """`count` small smooth random photos in two subfolders (the index searches recursively)."""
-    generator = torch.Generator().manual_seed(seed)
-    for i in range(count):
-        coarse = torch.rand(1, 3, 6, 6, generator=generator)
-        image = torch.nn.functional.interpolate(coarse, size=(40, 48), mode="bilinear", align_corners=False)[0]
-        where = folder / ("sub" if i % 3 == 0 else "") / f"photo{i:02d}.png"
-        where.parent.mkdir(parents=True, exist_ok=True)
-        to_pil(image).save(where)
-    return folder
 
 
 @pytest.fixture(scope="module")

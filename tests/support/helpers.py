@@ -2,8 +2,12 @@
 
 import re
 import zlib
+from pathlib import Path
 
+import torch
 from torch import nn
+
+from viz.core.images import to_pil
 
 APP_STEPS = {"VIZ_MAX_STEPS": "4"}  # the app tests' environment: a few steps per render (none judges quality)
 
@@ -33,3 +37,15 @@ def pdf_text(data: bytes) -> list[str]:
             pieces = re.findall(rb"\(((?:\\.|[^\\)])*)\)", block)
             lines.append(b"".join(re.sub(rb"\\(.)", rb"\1", p) for p in pieces).decode("latin-1"))
     return lines
+
+
+def make_photos(folder: Path, count: int, seed: int = 0) -> Path:
+    """`count` small smooth random photos in two subfolders (an index searches recursively)."""
+    generator = torch.Generator().manual_seed(seed)
+    for i in range(count):
+        coarse = torch.rand(1, 3, 6, 6, generator=generator)
+        image = torch.nn.functional.interpolate(coarse, size=(40, 48), mode="bilinear", align_corners=False)[0]
+        where = folder / ("sub" if i % 3 == 0 else "") / f"photo{i:02d}.png"
+        where.parent.mkdir(parents=True, exist_ok=True)
+        to_pil(image).save(where)
+    return folder

@@ -5,14 +5,17 @@ Beside a render of an 11-px field (a few coloured squares) a student sees the sa
 name ("edge, 90° (vertical), dark-to-light"), the clean stimulus that drives it most (the probe's, re-drawn at
 display resolution over exactly the input pixels the unit sees), and the field-sized patches of real photos
 where it fires hardest. Probes and top-k sweeps are cached on disk by `viz.probe` and `viz.top_examples`; the
-cropped patches by `DiskCache("hierarchy")`, keyed by the examples they come from.
+cropped patches by `DiskCache("hierarchy")`, keyed by the examples they come from and those files' size and
+modification time. A dataset index (`viz.Index`) that covers a layer gives that layer's examples without a sweep.
 """
 
 from __future__ import annotations
 
 import math
+import os
 from collections.abc import Iterable
 from dataclasses import dataclass
+from pathlib import Path
 
 import torch
 import torch.nn.functional as F
@@ -25,11 +28,12 @@ from ..core.receptive_field import Box, crop_field, field_map
 from ..probe import probe
 from ..probe.tagging import UnitProbe, draw_field
 from ..serving.cache import DiskCache
-from ..zf.topk import TopExamples, top_examples
+from ..zf.topk import TopExamples, files_identity, top_examples
 
 DISPLAY = 96  # display pixels a field is drawn at, at least: the stimulus of an 11-px field is drawn at 99
 PATCHES = 9  # top patches per unit (a 3x3 panel, as in Zeiler & Fergus's Figure 2)
 PATCH_COLUMNS = 3
+GALLERY = "the bundled gallery"
 ENLARGING_NOTE = (
     "How the small pictures are enlarged. A render and a photo patch of a small field (11x11 input pixels "
     "for the edges tier of EfficientNet-Lite0) are shown with each input pixel as a sharp square (nearest "
@@ -53,6 +57,8 @@ class Evidence:
     patches: torch.Tensor | None  # (3, H, W) its top real patches, field-sized, enlarged, 3 to a row
     # (None when the image set has no example)
     field: tuple[int, int]  # the field's size in input pixels (height, width)
+    image_set: str = GALLERY  # the images the patches come from, in words: the gallery, a folder, the given
+    # images, or a dataset index (its `describe()`)
 
 
 def display_scale(field: tuple[int, int]) -> int:
@@ -91,14 +97,19 @@ def enlarge(pictures: torch.Tensor, scale: int) -> torch.Tensor:
 
 
 def patch_panels(model: LoadedModel, found: TopExamples, channels: list[int], images=None, cache: bool = True) -> dict:
-    """{channel: panel or None} for one layer, cut from a sweep already made (`found` over `images`); for the
-    gallery (`images` None) cached under the examples they are cut from (a folder's files may change under
-    the same names)."""
+    """{channel: panel or None} for one layer, cut from a sweep already made (`found` over `images`, or a dataset
+    index's examples). When the pictures are read from the files `found.sources` names (`images` None: the
+    gallery, or an index's folder) they are cached under those examples, the fit, and each file's size and
+    modification time, so a file rewritten under the same name is cut again. Patches of a folder, a list of
+    files or a tensor the caller gives are not cached."""
     store = DiskCache("hierarchy", enabled=cache and images is None)
     tensor = images if isinstance(images, torch.Tensor) else None
+    examples = {c: found.examples(c)[:PATCHES] for c in channels}
+    files = sorted({e.source for shown in examples.values() for e in shown})
     key = {"stage": "patches", "model": model.name, "weights": model.weights_id, "layer": found.layer,
-           "examples": {c: [(e.source, e.position) for e in found.examples(c)[:PATCHES]] for c in channels},
-           "display": DISPLAY}
+           "examples": {c: [(e.source, e.position) for e in shown] for c, shown in examples.items()},
+           "files": files_identity([Path(f) for f in files]) if store.enabled else files,
+           "fit": found.fit, "input_size": found.input_size, "display": DISPLAY}
 
     def compute() -> dict:
         panels = {}
@@ -113,24 +124,42 @@ def patch_panels(model: LoadedModel, found: TopExamples, channels: list[int], im
     return {c: panels.get(str(c)) for c in channels}
 
 
-def evidence(model: LoadedModel, units: Iterable[tuple[str, int]], images=None, cache: bool = True,
+def image_set(images) -> str:
+    """`images` (None, a folder, a list of files or an (N,3,H,W) tensor) in words, for captions."""
+    if images is None:
+        return GALLERY
+    if isinstance(images, (str, os.PathLike)):
+        return f"the images of {images}"
+    return "the given images" if isinstance(images, torch.Tensor) else f"the {len(images)} given files"
+
+
+def evidence(model: LoadedModel, units: Iterable[tuple[str, int]], images=None, index=None, cache: bool = True,
              progress=None) -> dict[tuple[str, int], Evidence]:
     """{(layer, channel): Evidence} for `units`; `images` is the image set of the patches (None: the gallery,
-    a folder, or an (N,3,H,W) tensor). One probe pass for all the layers, one top-k sweep per layer."""
+    a folder, or an (N,3,H,W) tensor). One probe pass for all the layers, one top-k sweep per layer.
+
+    `index` is a dataset index (a `viz.Index`: anything with `covers(model, layer)`, `top_examples(layer)` and
+    `describe()`). A layer it covers takes its patches from the index's examples, read from the index's folder,
+    with no sweep; the other layers are swept over `images`. Each Evidence's `image_set` says which it was.
+    """
     units = list(dict.fromkeys(units))
     layers = list(dict.fromkeys(layer for layer, _ in units))
     verdicts = probe(model, layers, cache=cache)
     out = {}
     for i, layer in enumerate(layers):
         channels = [c for name, c in units if name == layer]
-        found = top_examples(model, images, layer, k=PATCHES, per_image=True,
-                             cache=None if cache else DiskCache("topk", enabled=False))
-        panels = patch_panels(model, found, channels, images, cache)
+        if index is not None and index.covers(model, layer):
+            found, read_from, shown = index.top_examples(layer), None, index.describe()
+        else:
+            found = top_examples(model, images, layer, k=PATCHES, per_image=True,
+                                 cache=None if cache else DiskCache("topk", enabled=False))
+            read_from, shown = images, image_set(images)
+        panels = patch_panels(model, found, channels, read_from, cache)
         fields = field_map(model, layer).size
         for c in channels:
             verdict = verdicts[layer].unit(c)
             out[(layer, c)] = Evidence(verdict.words, verdict.tag, verdict.orientation,
-                                       stimulus_picture(model, layer, verdict), panels[c], fields)
+                                       stimulus_picture(model, layer, verdict), panels[c], fields, shown)
         if progress is not None:
             progress(i + 1, len(layers))
     return out

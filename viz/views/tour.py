@@ -52,8 +52,10 @@ class Landing:
     evidence: dict  # (layer, channel) -> evidence.Evidence: its name in words, best stimulus, top patches
 
 
-def landing(model: LoadedModel, image: torch.Tensor, quality: str = "fast", progress: Progress | None = None) -> Landing:
-    """Stages 1-3 of `viz.hierarchy` for the photo, every tier, then the units' evidence; each is cached."""
+def landing(model: LoadedModel, image: torch.Tensor, quality: str = "fast", progress: Progress | None = None,
+            index=None) -> Landing:
+    """Stages 1-3 of `viz.hierarchy` for the photo, every tier, then the units' evidence; each is cached. The
+    top patches of a layer a dataset `index` covers come from the index (`viz.views.evidence.evidence`)."""
     found = hierarchy.choose_units(model, image)
     views = hierarchy.unit_views(model, found)
     renders = {}
@@ -61,7 +63,8 @@ def landing(model: LoadedModel, image: torch.Tensor, quality: str = "fast", prog
         renders[tier] = hierarchy.tier_renders(model, found, tier, quality)
         if progress is not None:
             progress(done + 1, len(found.units) + 1)
-    named = evidence.evidence(model, [(u.layer, u.channel) for units in found.units.values() for u in units])
+    named = evidence.evidence(model, [(u.layer, u.channel) for units in found.units.values() for u in units],
+                              index=index)
     if progress is not None:
         progress(len(found.units) + 1, len(found.units) + 1)
     return Landing(found, views, renders, named)
