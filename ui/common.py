@@ -123,6 +123,36 @@ def current_index(model: models.LoadedModel, layer: str) -> tuple[Index | None, 
     return index, ""
 
 
+def covering_index(model: models.LoadedModel, layers) -> tuple[Index | None, str]:
+    """(the sidebar's dataset index if it covers at least one of `layers` of this model, else None; a note when
+    an index is chosen but covers none). The landing and the tour pass it to the engine, which reads it for the
+    layers it covers and sweeps the gallery for the others."""
+    layers = list(layers)
+    for layer in layers:
+        index, _ = current_index(model, layer)
+        if index is not None:
+            return index, ""
+    name = st.session_state.get("index", "none")
+    chosen = available_indexes().get(name)
+    if chosen is None:
+        return None, ""
+    return None, (f"The dataset index {name!r} covers none of {', '.join(layers)} of {model.name} ({model.weights}): "
+                  f"it holds {', '.join(chosen.layers)} of {chosen.header.get('model')} "
+                  f"({chosen.header.get('weights')}). The top patches come from the gallery.")
+
+
+def index_parts(index: Index | None) -> dict:
+    """What identifies a dataset index in the key of shared work (nothing without one): its name, which the
+    captions show, and its identity (the model, the rule and the images it was built from)."""
+    return {} if index is None else {"index": index.name, "index identity": index.header["identity"]}
+
+
+def patches_caption(image_set: str, index: Index | None) -> str:
+    """The caption of a unit's top patches: which image set they come from (`Evidence.image_set`)."""
+    return f"top patches · index {index.name!r}" if index is not None and image_set == index.describe() else \
+        "top photo patches"
+
+
 @st.cache_data(max_entries=256, show_spinner="Projecting the unit's top examples…")
 def _index_panel(folder: str, identity: str, _index: Index, _model: models.LoadedModel, model_key: tuple, layer: str,
                  channel: int):

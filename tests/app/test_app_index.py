@@ -1,13 +1,17 @@
-"""The Unit card and the Top-9 page read a dataset index chosen in the sidebar (or the URL), say which image
-set they show, and fall back to the live gallery where the index does not cover the layer."""
+"""The Unit card, the Top-9 page and the landing's patches read a dataset index chosen in the sidebar (or the
+URL), say which image set they show, and fall back to the live gallery where the index does not cover the layer."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
+from support.helpers import make_photos
 
+import models
+from viz import Index
 from viz.core.images import gallery_dir
 from viz.jobs.index import build_index
 
@@ -56,3 +60,24 @@ def test_an_uncovered_layer_falls_back_to_live_and_a_bad_index_name_warns(index_
     at.switch_page("ui/pages/deconv.py").run()
     assert not at.exception
     assert "'../../etc'" in at.warning[0].value and at.sidebar.selectbox(key="index").value == "none"
+
+
+def test_the_landing_takes_the_patches_of_a_layer_the_index_covers_from_it_and_the_others_from_the_gallery(
+        tmp_path, monkeypatch):
+    untrained = models.load("efficientnet_lite0", weights="none", device="cpu")
+    root = tmp_path / "indexes"
+    build_index(untrained, make_photos(tmp_path / "photos", 5), root / "random", ["_blocks.4"], batch_size=5)
+    monkeypatch.setenv("VIZ_INDEX_DIR", str(root))
+    at = AppTest.from_file(APP, default_timeout=600)
+    at.query_params.update({"weights": "none", "index": "random"})  # the landing of the untrained network
+    at.run()
+    assert not at.exception and not at.warning
+    # each unit's render caption, then its patches' caption, in page order (edges, contours, parts)
+    shown = [c for element in at.image for c in element.captions
+             if re.fullmatch(r"_blocks\.\d+ · unit \d+ · \w+", c) or c.startswith("top ")]
+    pairs = [(render.split(" · ")[0], patches) for render, patches in zip(shown[::2], shown[1::2])]
+    assert pairs == [("_blocks.1", "top photo patches")] * 3 + [("_blocks.4", "top patches · index 'random'")] * 3 + [
+        ("_blocks.7", "top photo patches")] * 3
+    (footer,) = [c.value for c in at.caption if c.value.startswith("Renders:")]
+    sets = "for `_blocks.1`, `_blocks.7`: the bundled gallery; for `_blocks.4`: " + Index(root / "random").describe()
+    assert sets in footer and "the 5 images of" in footer

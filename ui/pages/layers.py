@@ -2,7 +2,8 @@
 
 Cheap parts first (the photo, the classes, the chosen units with their projections and maps), then each
 tier's renders fill in as they finish, the low tiers (fastest) first, then each unit's name in words, best
-probe stimulus and top photo patches (viz.views.evidence: a probe and top-k sweeps, cached).
+probe stimulus and top photo patches (viz.views.evidence: a probe and top-k sweeps, cached). A layer the
+sidebar's dataset index covers takes its patches from the index, the others from the gallery; captions say which.
 """
 
 import time
@@ -12,9 +13,12 @@ import streamlit as st
 from ui.common import (
     as_markdown,
     choose_image,
+    covering_index,
     current_model,
     current_quality,
     download_buttons,
+    index_parts,
+    patches_caption,
     photo_parts,
     shared_result,
     unit_href,
@@ -44,6 +48,17 @@ def built_from(slot, found, pictures: dict) -> None:
     inhibit = [(c, v) for c, v in found.inputs if v < 0]
     if inhibit:
         box.caption("inhibited most by " + ", ".join(f"unit {c} ({100 * found.share(v):+.0f}%)" for c, v in inhibit))
+
+
+def image_sets(named: dict) -> str:
+    """Which image set each layer's patches come from, in words (`Evidence.image_set`)."""
+    layers_of: dict[str, list[str]] = {}
+    for (layer, _), shown in named.items():
+        if layer not in layers_of.setdefault(shown.image_set, []):
+            layers_of[shown.image_set].append(layer)
+    if len(layers_of) == 1:
+        return f"in {next(iter(layers_of))}"
+    return "; ".join(f"for {', '.join(f'`{layer}`' for layer in layers)}: {where}" for where, layers in layers_of.items())
 
 
 model = current_model()
@@ -112,8 +127,11 @@ if image is not None:
         for unit, picture in zip(found.units[tier], renders[tier].images):
             slots[(unit.layer, unit.channel)].image(to_pil(picture), caption=unit.caption, width="stretch",
                                                     link=unit_href(unit.layer, unit.channel))
-    named = shared_result("Naming the units (probe, top patches)", {**photo, "evidence": True},
-                          lambda progress: evidence.evidence(model, list(slots)))
+    index, note = covering_index(model, dict.fromkeys(layer for layer, _ in slots))
+    if note:
+        st.caption(note)
+    named = shared_result("Naming the units (probe, top patches)", {**photo, "evidence": True, **index_parts(index)},
+                          lambda progress: evidence.evidence(model, list(slots), index=index))
     if named is None:  # the error is shown
         st.stop()
     for key, (words, stimulus, patches) in named_slots.items():
@@ -124,7 +142,7 @@ if image is not None:
         else:
             stimulus.caption("no probe stimulus drives it")
         if shown.patches is not None:
-            patches.image(to_pil(shown.patches), caption="top photo patches", width="stretch")
+            patches.image(to_pil(shown.patches), caption=patches_caption(shown.image_set, index), width="stretch")
     circuits = shared_result("Finding what each unit is built from", {**photo, "circuits": True},
                              lambda progress: hierarchy.tier_circuits(model, found))
     pictures = None if circuits is None else shared_result(
@@ -137,8 +155,9 @@ if image is not None:
     st.caption(
         f"Renders: {quality} quality, each unit's centre neuron optimized over its receptive field only, then "
         "enlarged. Best stimulus: of the probe's edges, gratings, colours, curves and corners, the one that drives "
-        "the unit most, drawn sharp over its field. Top photo patches: its field in the gallery photos where it "
-        "fires hardest. In the photo: guided backprop of the unit over its strongest neuron's field, cropped to it. "
+        "the unit most, drawn sharp over its field. Top photo patches: its field in the photos where it fires "
+        f"hardest, {image_sets(named)}. In the photo: guided backprop of the unit over its strongest neuron's "
+        "field, cropped to it. "
         "Where: the unit's activation map over the photo, its field outlined. Built from: gradient x activation of "
         "the unit's strongest neuron with respect to the tier below, summed over each input's map (`viz.circuit`): "
         "the three inputs carrying most of its excitation on this photo, and the ones inhibiting it most.",

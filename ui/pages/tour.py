@@ -1,13 +1,24 @@
 """Guided tour: Next/Back up the layers for one photo, large type, the untrained network one click away.
 
 Everything comes from `viz.tour.landing` through the compute budget; after `python -m viz precompute` it is
-read from the disk cache, so each step appears at once.
+read from the disk cache, so each step appears at once. Like the landing, a layer the sidebar's dataset index
+covers takes its top patches from the index.
 """
 
 import streamlit as st
 
-from ui.common import current_model, current_quality, load_model, model_parts, shared_result
+from ui.common import (
+    covering_index,
+    current_model,
+    current_quality,
+    index_parts,
+    load_model,
+    model_parts,
+    patches_caption,
+    shared_result,
+)
 from viz.core.images import gallery_dir, image_files, load_image, to_pil
+from viz.views.hierarchy import tier_layers
 from viz.views.tour import STEPS, landing
 
 
@@ -34,18 +45,20 @@ current = STEPS[step]
 
 nets = [model] + ([load_model(model.name, "none")] if contrast and not model.untrained else [])
 image = load_image(photos[name])
-shown = []
+shown, indexes = [], []
 for net in nets:
-    parts = {"page": "tour", **model_parts(net), "photo": name, "quality": quality}
+    indexes.append(covering_index(net, tier_layers(net).values())[0])  # the untrained net's: none, unless built for it
+    parts = {"page": "tour", **model_parts(net), "photo": name, "quality": quality, **index_parts(indexes[-1])}
     shown.append(shared_result("Preparing the tour", parts,
-                               lambda progress, net=net: landing(net, image, quality, progress)))
+                               lambda progress, net=net, index=indexes[-1]: landing(net, image, quality, progress,
+                                                                                    index)))
 if any(view is None for view in shown):  # the error is shown
     st.stop()
 
 st.header(current.title)
 st.markdown(f'<p class="tour-text">{current.text.format(label=shown[0].found.predictions[0][0])}</p>',
             unsafe_allow_html=True)
-for column, net, view in zip(st.columns(len(nets)), nets, shown):
+for column, net, view, index in zip(st.columns(len(nets)), nets, shown, indexes):
     column.subheader("untrained (random weights)" if net.untrained else "trained")
     if current.tier is None and step == 0:
         column.image(to_pil(view.found.image), width="stretch")
@@ -67,6 +80,7 @@ for column, net, view in zip(st.columns(len(nets)), nets, shown):
             else:
                 cells[1].caption("no probe stimulus drives it")
             if named.patches is not None:
-                cells[2].image(to_pil(named.patches), caption="top photo patches", width="stretch")
+                cells[2].image(to_pil(named.patches), caption=patches_caption(named.image_set, index),
+                               width="stretch")
             cells[3].image(to_pil(unit_view.projection), caption="in the photo", width="stretch")
             cells[4].image(to_pil(unit_view.heat), caption="where", width="stretch")
