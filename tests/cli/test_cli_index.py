@@ -1,6 +1,9 @@
-"""`python -m viz index`: writes an index `viz.Index` reads, resumes, and answers bad input in one line."""
+"""`python -m viz index`: writes an index `viz.Index` reads, resumes, and answers bad input in one line; a bad
+`hierarchy --index` is one line too (the strip with an index: tests/views/test_views_hierarchy.py)."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import pytest
 
@@ -56,3 +59,20 @@ def test_bad_input_is_one_line_and_exit_2(tmp_path, capsys, case, message):
     assert main(["index", str(folder), "--out", str(out), "--layers", layers, *BASE]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and message in err[0]
+
+
+def test_a_bad_hierarchy_index_is_one_line_and_exit_2(tmp_path, capsys):
+    photo = str(sorted(gallery_dir().iterdir())[0])
+    strip = ["hierarchy", photo, "--out", str(tmp_path / "strip.png"), *BASE]
+    assert main([*strip, "--index", str(tmp_path / "nowhere")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("error: ") and "holds no index (index.json is missing)" in err[0]
+    folder = tmp_path / "photos"
+    folder.mkdir()
+    (folder / "one.png").write_bytes(Path(photo).read_bytes())
+    assert main(["index", str(folder), "--out", str(tmp_path / "i"), "--layers", "_blocks.2", *BASE]) == 0
+    capsys.readouterr()
+    assert main([*strip, "--index", str(tmp_path / "i")]) == 2  # a layer the strip does not show
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "covers none of the strip's layers (_blocks.1, _blocks.4, _blocks.7" in err[0]
+    assert not (tmp_path / "strip.png").exists()

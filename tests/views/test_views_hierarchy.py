@@ -6,10 +6,12 @@ import json
 import re
 
 import torch
-from support.helpers import pdf_text, svg_text
+from support.helpers import make_photos, pdf_text, svg_text
 
+import models
 import viz
 from viz.cli import main
+from viz.jobs.index import build_index
 from viz.probe.tagging import TAGS
 from viz.views import hierarchy as H
 
@@ -73,4 +75,22 @@ def test_cli_writes_the_strip_for_the_untrained_network(tmp_path, capsys):
             assert all(v > 0 for _, v in unit["inputs"]) and all(v < 0 for _, v in unit["inhibitory"])
             assert [v for _, v in unit["inputs"]] == sorted((v for _, v in unit["inputs"]), reverse=True)
     assert "inputs" not in tiers["edges"][0] and len(tiers["contours"][0]["inputs"]) >= 1
+    assert {unit["patches"] for units in tiers.values() for unit in units} == {"the bundled gallery"}
+    assert record["index"] is None
+
+    # --index: the layers a dataset index covers take their patches from it (the rest of the strip is cached)
+    untrained = models.load("efficientnet_lite0", weights="none", device="cpu")
+    build_index(untrained, make_photos(tmp_path / "photos", 4), tmp_path / "idx", ["_blocks.4"], batch_size=4)
+    index = viz.Index(tmp_path / "idx")
+    capsys.readouterr()
+    assert main(["hierarchy", CAT, "--weights", "none", "--steps", "1", "--device", "cpu", "--index",
+                 str(tmp_path / "idx"), "--out", str(tmp_path / "indexed.svg")]) == 0
+    assert "top patches of _blocks.4 from index 'idx'" in capsys.readouterr().out
+    record = json.loads((tmp_path / "indexed.svg.json").read_text())
+    assert record["index"] == {"folder": str(tmp_path / "idx"), "identity": index.header["identity"]}
+    patches = {unit["layer"]: unit["patches"] for entry in record["tiers"] for unit in entry["units"]}
+    assert patches == {"_blocks.1": "the bundled gallery", "_blocks.4": index.describe(),
+                       "_blocks.7": "the bundled gallery"}
+    footnote = f"top patches: _blocks.1, _blocks.7 from the bundled gallery; _blocks.4 from {index.describe()}"
+    assert footnote in svg_text((tmp_path / "indexed.svg").read_bytes())
 

@@ -52,10 +52,7 @@ def built_from(slot, found, pictures: dict) -> None:
 
 def image_sets(named: dict) -> str:
     """Which image set each layer's patches come from, in words (`Evidence.image_set`)."""
-    layers_of: dict[str, list[str]] = {}
-    for (layer, _), shown in named.items():
-        if layer not in layers_of.setdefault(shown.image_set, []):
-            layers_of[shown.image_set].append(layer)
+    layers_of = evidence.by_image_set(named)
     if len(layers_of) == 1:
         return f"in {next(iter(layers_of))}"
     return "; ".join(f"for {', '.join(f'`{layer}`' for layer in layers)}: {where}" for where, layers in layers_of.items())

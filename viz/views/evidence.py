@@ -133,6 +133,15 @@ def image_set(images) -> str:
     return "the given images" if isinstance(images, torch.Tensor) else f"the {len(images)} given files"
 
 
+def by_image_set(named: dict) -> dict[str, list[str]]:
+    """{image set: its layers, in order} for an `evidence` result: which images each layer's patches come from."""
+    layers: dict[str, list[str]] = {}
+    for (layer, _), shown in named.items():
+        if layer not in layers.setdefault(shown.image_set, []):
+            layers[shown.image_set].append(layer)
+    return layers
+
+
 def evidence(model: LoadedModel, units: Iterable[tuple[str, int]], images=None, index=None, cache: bool = True,
              progress=None) -> dict[tuple[str, int], Evidence]:
     """{(layer, channel): Evidence} for `units`; `images` is the image set of the patches (None: the gallery,

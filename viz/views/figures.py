@@ -13,6 +13,7 @@ from models import LoadedModel
 from ..actmax import Rendering
 from ..circuits import Circuit
 from ..core.figures import tile
+from .evidence import by_image_set
 from .evolution import Evolution
 from .hierarchy import Hierarchy, TierUnit
 
@@ -147,6 +148,10 @@ def hierarchy_figure(model: LoadedModel, hierarchy: Hierarchy, views: dict, rend
     ax.set_title("output (object identity)", fontsize=9)
     fig.suptitle(f"{model.name} ({'untrained' if model.untrained else 'trained'}): the units that matter "
                  f"for this photo, by {hierarchy.by}", fontsize=10, y=1.06)
+    if evidence:
+        sets = by_image_set(evidence)
+        fig.text(0.5, -0.02, "top patches: " + "; ".join(f"{', '.join(layers)} from {where}" for where, layers in
+                                                         sets.items()), ha="center", fontsize=6)
     return fig
 
 
