@@ -100,6 +100,25 @@ def test_an_interrupted_index_continues_and_ends_equal_to_an_uninterrupted_one(u
     assert again.up_to_date and again.computed == 0
 
 
+def test_a_damaged_part_is_computed_again_never_trusted(untrained, photos, tmp_path):
+    whole, out = tmp_path / "whole", tmp_path / "out"
+    build_index(untrained, photos, whole, LAYERS, batch_size=2, chunk=4)
+
+    def stop(done, total):
+        if done >= 6:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        build_index(untrained, photos, out, LAYERS, batch_size=2, chunk=4, progress=stop)
+    (part,) = out.glob("parts/*/chunk-*.npz")
+    data = part.read_bytes()
+    part.write_bytes(data[:len(data) // 2])  # what a writer killed halfway, or a full disk, would leave
+    run = build_index(untrained, photos, out, LAYERS, batch_size=2, chunk=4)
+    assert (run.resumed, run.computed) == (0, 12)
+    a, b = arrays(whole), arrays(out)
+    assert list(a) == list(b) and all(np.array_equal(a[name], b[name], equal_nan=True) for name in a)
+
+
 def test_changed_content_or_rule_starts_a_new_index_never_a_mixed_one(untrained, tmp_path):
     folder, out = make_photos(tmp_path / "photos", 6), tmp_path / "index"
 

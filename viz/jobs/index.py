@@ -22,6 +22,7 @@ import json
 import os
 import shutil
 import time
+import zipfile
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
@@ -126,18 +127,26 @@ def _sweep_chunk(model: LoadedModel, files: Sequence[Path], first: int, rule: Ru
 
 
 def _load_part(path: Path) -> dict | None:
-    """A saved chunk, or None when missing or unreadable (then it is computed again; never fatal)."""
+    """A saved chunk, or None when missing, unreadable or incomplete (then it is computed again; never fatal).
+
+    `_save_part` writes a part whole (a temporary file beside it, renamed over the name), so a run killed while
+    saving leaves only its hidden temporary file, never a partial part under the name; a part damaged
+    otherwise (cut short by a full disk, a machine crash or a half copy) fails to load here."""
     if not path.is_file():
         return None
     try:
         with np.load(path, allow_pickle=False) as data:
-            return {key: data[key] for key in data.files}
-    except (OSError, ValueError, EOFError):
+            part = {key: data[key] for key in data.files}
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile):  # a cut zip is a BadZipFile, not an OSError
+        part = None
+    if part is None or not {"read", "skipped"} <= part.keys():
         path.unlink(missing_ok=True)
         return None
+    return part
 
 
 def _save_part(path: Path, part: dict) -> None:
+    """The chunk's arrays as one .npz, written atomically (`write_atomic`)."""
     buffer = io.BytesIO()
     np.savez(buffer, **part)
     write_atomic(path, buffer.getvalue())
