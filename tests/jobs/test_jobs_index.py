@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import numpy as np
@@ -16,6 +18,7 @@ from support.helpers import make_photos
 import models
 from models.errors import UserError
 from viz import Index
+from viz.cli import main
 from viz.jobs.index import build_index
 from viz.jobs.index_store import find_indexes
 from viz.serving.cache import DiskCache
@@ -98,6 +101,41 @@ def test_an_interrupted_index_continues_and_ends_equal_to_an_uninterrupted_one(u
     assert list(a) == list(b) and all(np.array_equal(a[name], b[name], equal_nan=True) for name in a)
     again = build_index(untrained, photos, broken, LAYERS, batch_size=2, chunk=4)
     assert again.up_to_date and again.computed == 0
+
+
+def test_a_killed_index_run_continues_from_its_saved_chunks_and_ends_equal_to_an_uninterrupted_one(
+        untrained, tmp_path, capsys):
+    folder = make_photos(tmp_path / "photos", 30, seed=2)
+    out = tmp_path / "killed"
+    # chunks of 3 images, one image per batch: ten chunks, so the run is caught between its first and its last
+    args = ["index", str(folder), "--out", str(out), "--layers", "_blocks.4", "--weights", "none", "--device", "cpu",
+            "--batch-size", "1", "--chunk", "3"]
+    with open(tmp_path / "stderr.txt", "w") as err:
+        job = subprocess.Popen([sys.executable, "-m", "viz", *args], cwd=ROOT, stdout=subprocess.DEVNULL, stderr=err,
+                               env={**os.environ, "OMP_NUM_THREADS": "1"})
+        try:
+            deadline = time.monotonic() + 240  # the child's start (importing torch) takes seconds on a busy machine
+            while not list(out.glob("parts/*/chunk-*.npz")):
+                assert job.poll() is None, (tmp_path / "stderr.txt").read_text()[-2000:]
+                assert time.monotonic() < deadline, "no chunk saved in 240 s"
+                time.sleep(0.01)
+        finally:
+            job.send_signal(signal.SIGKILL)  # no handler runs, no `finally`: the process just stops
+            job.wait(timeout=60)
+    assert job.returncode == -signal.SIGKILL
+    assert not (out / "index.json").exists()  # nothing half-done is offered as an index
+    saved = len(list(out.glob("parts/*/chunk-*.npz")))
+    assert 1 <= saved < 10
+    assert main(args) == 0  # the same command again
+    said = capsys.readouterr().out
+    assert "indexed 30 images of 30 files (_blocks.4) in " in said
+    assert f", {3 * saved} found done by an earlier run -> {out}" in said
+    assert not (out / "parts").exists()  # the saved chunks (and a temporary file the kill left) are gone
+    whole = tmp_path / "whole"
+    build_index(untrained, folder, whole, ["_blocks.4"], batch_size=1, chunk=3)
+    a, b = arrays(whole), arrays(out)
+    assert len(a) == 8 and list(a) == list(b) and all(np.array_equal(a[name], b[name], equal_nan=True) for name in a)
+    assert (whole / "sources.json").read_text() == (out / "sources.json").read_text()
 
 
 def test_a_damaged_part_is_computed_again_never_trusted(untrained, photos, tmp_path):
