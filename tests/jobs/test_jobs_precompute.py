@@ -36,6 +36,7 @@ def test_precompute_fills_the_cache_once_and_the_tour_runs_from_it(monkeypatch, 
     loop = sys.modules["viz.actmax.render"]  # the module (its package exports the function of the same name)
     monkeypatch.setattr(loop, "_optimize_splitting", lambda *a, **k: pytest.fail("the tour rendered"))
     monkeypatch.setattr("viz.views.hierarchy.layer_scores", lambda *a, **k: pytest.fail("the tour chose units"))
+    monkeypatch.setattr("viz.views.hierarchy.contributions", lambda *a, **k: pytest.fail("the tour measured inputs"))
     at = AppTest.from_file(APP, default_timeout=120)
     at.switch_page("ui/pages/tour.py").run()
     assert not at.exception
@@ -45,7 +46,12 @@ def test_precompute_fills_the_cache_once_and_the_tour_runs_from_it(monkeypatch, 
     # (every unit fires somewhere in the gallery) and a best stimulus unless the probe tags it "other"
     named = [m.value for m in at.markdown if "tour-text" in m.value and "_blocks.1 unit" in m.value]
     assert len(named) == 3 and all(re.search(WORDS, m) for m in named)
-    for _ in range(3):
+    at.button[1].click().run()  # contours: each unit with the edge units it is built from, pictures and shares
+    assert at.header[0].value == "Corners and contours"
+    built = [c.value for c in at.caption if c.value.startswith("built from `_blocks.1`")]
+    shares = [c for image in at.image for c in image.captions if re.fullmatch(r"unit \d+ · \d+%", c)]
+    assert len(built) == 3 and 3 <= len(shares) <= 9  # each input's picture, captioned with its share
+    for _ in range(2):
         at.button[1].click().run()
     assert at.header[0].value == "The class" and at.button[1].disabled
     assert "Egyptian cat" in " ".join(m.value for m in at.markdown)
@@ -53,4 +59,6 @@ def test_precompute_fills_the_cache_once_and_the_tour_runs_from_it(monkeypatch, 
     assert not at.exception
     assert [s.value for s in at.subheader] == ["trained", "untrained (random weights)"] and len(at.table) == 2
     at.button[0].click().run()  # Back
-    assert at.header[0].value == "Object parts" and 24 <= len(at.get("image")) <= 30
+    inputs = [c for image in at.image for c in image.captions if re.fullmatch(r"unit \d+ · \d+%", c)]
+    assert at.header[0].value == "Object parts" and 24 <= len(at.get("image")) - len(inputs) <= 30
+    assert 6 <= len(inputs) <= 18  # both networks' part units with the contour units they are built from

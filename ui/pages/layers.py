@@ -12,6 +12,7 @@ import streamlit as st
 
 from ui.common import (
     as_markdown,
+    built_from,
     choose_image,
     covering_index,
     current_model,
@@ -35,19 +36,6 @@ from viz.zf.projection import EXTENT_NOTE
 # 1 s sooner on the 2-core CPU, the classes and renders about as before; a computation that takes this long anyway
 # costs nothing extra (README, "Speed of the landing").
 PHOTO_HEAD_START_S = 0.8
-
-
-def built_from(slot, found, pictures: dict) -> None:
-    """Under a contour or part unit: its 3 strongest inputs of the tier below (pictures, shares, links)."""
-    box = slot.container()
-    box.caption(f"built from `{found.source}` (share of its excitation, on this photo):")
-    excite = [(c, v) for c, v in found.inputs if v > 0]
-    for cell, (channel, value) in zip(box.columns(max(1, len(excite)), gap="small"), excite):
-        cell.image(to_pil(pictures[(found.source, channel)]), width="stretch", link=unit_href(found.source, channel),
-                   caption=f"unit {channel} · {100 * found.share(value):.0f}%")
-    inhibit = [(c, v) for c, v in found.inputs if v < 0]
-    if inhibit:
-        box.caption("inhibited most by " + ", ".join(f"unit {c} ({100 * found.share(v):+.0f}%)" for c, v in inhibit))
 
 
 def image_sets(named: dict) -> str:

@@ -8,6 +8,7 @@ covers takes its top patches from the index.
 import streamlit as st
 
 from ui.common import (
+    built_from,
     covering_index,
     current_model,
     current_quality,
@@ -84,3 +85,5 @@ for column, net, view, index in zip(st.columns(len(nets)), nets, shown, indexes)
                                width="stretch")
             cells[3].image(to_pil(unit_view.projection), caption="in the photo", width="stretch")
             cells[4].image(to_pil(unit_view.heat), caption="where", width="stretch")
+            if (unit.layer, unit.channel) in view.circuits:
+                built_from(column, view.circuits[(unit.layer, unit.channel)], view.inputs)

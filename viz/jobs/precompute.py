@@ -47,7 +47,7 @@ def classroom_tasks(model: LoadedModel, quality: str = "fast") -> list[Task]:
     def photo(net: LoadedModel, path) -> Task:
         label = "untrained" if net.untrained else "trained"
         return Task(f"landing and tour of {path.name} ({label})",
-                    lambda progress: chain(net, landing(net, load_image(path), quality, progress).found))
+                    lambda progress: landing(net, load_image(path), quality, progress))
 
     def atlas(progress):
         units = atlas_units(model, [hierarchy.default_layer(model)])
@@ -56,10 +56,6 @@ def classroom_tasks(model: LoadedModel, quality: str = "fast") -> list[Task]:
     def index(progress):
         return build_index(model, gallery_dir(), index_root() / gallery_index_name(model),
                            [layer.name for layer in model.layers], progress=progress)
-
-    def chain(net: LoadedModel, found):
-        """The landing's "built from" rows: circuits and their inputs' pictures, filled in after the renders."""
-        return hierarchy.input_pictures(net, hierarchy.tier_circuits(net, found), quality)
 
     photos = image_files(gallery_dir())
     return [*(sweep(layer.name) for layer in model.layers),

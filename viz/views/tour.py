@@ -34,8 +34,10 @@ STEPS = (
          "most. Left to right: what the unit wants to see, at the scale it sees; that stimulus, drawn sharp; the "
          "patches of real photos that drive it most; the part of this photo that drove it; where it fires."),
     Step("Corners and contours", "contours", hierarchy.TIER_SENTENCES["contours"] + " These units never saw a "
-         "pixel: they combine the edge units below them."),
-    Step("Object parts", "parts", hierarchy.TIER_SENTENCES["parts"]),
+         "pixel: they combine the edge units below them. Under each unit: the three edge units it is built "
+         "from on this photo, with their share of its excitation."),
+    Step("Object parts", "parts", hierarchy.TIER_SENTENCES["parts"] + " Under each unit: the three contour units "
+         "it is built from on this photo."),
     Step("The class", None, "At the top the network names the object: {label}. Nobody told it what an edge or a "
          "part is; training on labelled photos made these detectors. Switch to the untrained network to see "
          "the same layers with random weights: no edges, no parts, no answer."),
@@ -50,21 +52,29 @@ class Landing:
     views: dict  # (layer, channel) -> hierarchy.UnitView
     renders: dict  # tier -> Rendering of its chosen units
     evidence: dict  # (layer, channel) -> evidence.Evidence: its name in words, best stimulus, top patches
+    circuits: dict  # (layer, channel) -> Circuit: a contour or part unit's strongest inputs in the tier below
+    inputs: dict  # (source layer, channel) -> the field render of each excitatory input of a circuit
 
 
 def landing(model: LoadedModel, image: torch.Tensor, quality: str = "fast", progress: Progress | None = None,
             index=None) -> Landing:
-    """Stages 1-3 of `viz.hierarchy` for the photo, every tier, then the units' evidence; each is cached. The
-    top patches of a layer a dataset `index` covers come from the index (`viz.views.evidence.evidence`)."""
+    """Every stage of `viz.hierarchy` for the photo (units, views, each tier's renders, what each unit is built
+    from and its inputs' pictures), then the units' evidence; each is cached. The top patches of a layer a
+    dataset `index` covers come from the index (`viz.views.evidence.evidence`)."""
     found = hierarchy.choose_units(model, image)
     views = hierarchy.unit_views(model, found)
+    stages = len(found.units) + 2
     renders = {}
     for done, tier in enumerate(found.units):
         renders[tier] = hierarchy.tier_renders(model, found, tier, quality)
         if progress is not None:
-            progress(done + 1, len(found.units) + 1)
+            progress(done + 1, stages)
+    circuits = hierarchy.tier_circuits(model, found)
+    inputs = hierarchy.input_pictures(model, circuits, quality)
+    if progress is not None:
+        progress(stages - 1, stages)
     named = evidence.evidence(model, [(u.layer, u.channel) for units in found.units.values() for u in units],
                               index=index)
     if progress is not None:
-        progress(len(found.units) + 1, len(found.units) + 1)
-    return Landing(found, views, renders, named)
+        progress(stages, stages)
+    return Landing(found, views, renders, named, circuits, inputs)
