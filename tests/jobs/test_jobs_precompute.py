@@ -51,6 +51,8 @@ def test_precompute_fills_the_cache_once_and_the_tour_runs_from_it(monkeypatch, 
     built = [c.value for c in at.caption if c.value.startswith("built from `_blocks.1`")]
     shares = [c for image in at.image for c in image.captions if re.fullmatch(r"unit \d+ · \d+%", c)]
     assert len(built) == 3 and 3 <= len(shares) <= 9  # each input's picture, captioned with its share
+    names = [c.value for c in at.caption if re.match(WORDS.removeprefix("<b>"), c.value)]
+    assert len(names) == len(shares)  # and named in words
     for _ in range(2):
         at.button[1].click().run()
     assert at.header[0].value == "The class" and at.button[1].disabled

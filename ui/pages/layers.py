@@ -89,7 +89,7 @@ if image is not None:
             key = (unit.layer, unit.channel)
             words = column.empty()
             words.caption("naming the unit…")
-            render_slot, probed, on_photo = column.columns([2, 1, 1], gap="small")  # the render large
+            render_slot, probed, on_photo = column.columns([1.5, 1, 1], gap="small")  # the render largest
             slots[key] = render_slot.empty()
             slots[key].caption("rendering…")
             named_slots[key] = (words, probed.empty(), probed.empty())
@@ -130,13 +130,15 @@ if image is not None:
             patches.image(to_pil(shown.patches), caption=patches_caption(shown.image_set, index), width="stretch")
     circuits = shared_result("Finding what each unit is built from", {**photo, "circuits": True},
                              lambda progress: hierarchy.tier_circuits(model, found))
-    pictures = None if circuits is None else shared_result(
+    inputs = None if circuits is None else shared_result(
         f"Rendering the inputs ({quality})", {**photo, "input pictures": quality},
-        lambda progress: hierarchy.input_pictures(model, circuits, quality))
-    if pictures is None:  # the error is shown
+        lambda progress: (hierarchy.input_pictures(model, circuits, quality),
+                          evidence.unit_words(model, hierarchy.input_units(circuits))))
+    if inputs is None:  # the error is shown
         st.stop()
+    pictures, input_words = inputs
     for unit_key, found_circuit in circuits.items():
-        built_from(inputs_slots[unit_key], found_circuit, pictures)
+        built_from(inputs_slots[unit_key], found_circuit, pictures, input_words)
     st.caption(
         f"Renders: {quality} quality, each unit's centre neuron optimized over its receptive field only, then "
         "enlarged. Best stimulus: of the probe's edges, gratings, colours, curves and corners, the one that drives "

@@ -86,4 +86,5 @@ for column, net, view, index in zip(st.columns(len(nets)), nets, shown, indexes)
             cells[3].image(to_pil(unit_view.projection), caption="in the photo", width="stretch")
             cells[4].image(to_pil(unit_view.heat), caption="where", width="stretch")
             if (unit.layer, unit.channel) in view.circuits:
-                built_from(column, view.circuits[(unit.layer, unit.channel)], view.inputs)
+                built_from(column, view.circuits[(unit.layer, unit.channel)], view.inputs, view.input_words,
+                           per_row=len(cells) + 1)  # each input a little smaller than the unit's own pictures

@@ -124,6 +124,14 @@ def patch_panels(model: LoadedModel, found: TopExamples, channels: list[int], im
     return {c: panels.get(str(c)) for c in channels}
 
 
+def unit_words(model: LoadedModel, units: Iterable[tuple[str, int]], cache: bool = True) -> dict[tuple[str, int], str]:
+    """{(layer, channel): its probe verdict in words}, without pictures or patches: how the inputs of a "built
+    from" row are named (the probe is cached, so this costs a probe pass once per layer)."""
+    units = list(dict.fromkeys(units))
+    verdicts = probe(model, list(dict.fromkeys(layer for layer, _ in units)), cache=cache)
+    return {(layer, c): verdicts[layer].unit(c).words for layer, c in units}
+
+
 def image_set(images) -> str:
     """`images` (None, a folder, a list of files or an (N,3,H,W) tensor) in words, for captions."""
     if images is None:

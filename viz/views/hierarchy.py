@@ -304,6 +304,12 @@ def tier_circuits(model: LoadedModel, hierarchy: Hierarchy, k: int = PER_TIER, c
             for tier, _ in pairs for u in hierarchy.units[tier]}
 
 
+def input_units(circuits: dict) -> list[tuple[str, int]]:
+    """[(source layer, channel)]: every input that excites at least one circuit's unit, once, in first-seen
+    order: the inputs a "built from" row draws."""
+    return list(dict.fromkeys((found.source, c) for found in circuits.values() for c, v in found.inputs if v > 0))
+
+
 def input_pictures(model: LoadedModel, circuits: dict, quality: str = "fast", progress=None, cache: bool = True,
                    **overrides) -> dict:
     """Stage 5: `{(source layer, channel): picture}`, the field render of every excitatory input, one batch per layer.
@@ -311,9 +317,8 @@ def input_pictures(model: LoadedModel, circuits: dict, quality: str = "fast", pr
     `overrides` change RenderSettings fields of the quality level, as in `tier_renders`.
     """
     wanted: dict[str, list[int]] = {}
-    for found in circuits.values():
-        channels = wanted.setdefault(found.source, [])
-        channels.extend(c for c, v in found.inputs if v > 0 and c not in channels)
+    for source, channel in input_units(circuits):
+        wanted.setdefault(source, []).append(channel)
     shown = {}
     for source, channels in wanted.items():
         channels = sorted(channels)
