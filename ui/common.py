@@ -118,8 +118,7 @@ def current_index(model: models.LoadedModel, layer: str) -> tuple[Index | None, 
         return None, ""
     if not index.covers(model, layer):
         return None, (f"The dataset index {name!r} does not cover {model.name} ({model.weights}) {layer}; "
-                      f"it holds {', '.join(index.layers)} of {index.header.get('model')} "
-                      f"({index.header.get('weights')}). Showing the live gallery instead.")
+                      f"it holds {index.holdings()}. Showing the live gallery instead.")
     return index, ""
 
 
@@ -128,17 +127,12 @@ def covering_index(model: models.LoadedModel, layers) -> tuple[Index | None, str
     an index is chosen but covers none). The landing and the tour pass it to the engine, which reads it for the
     layers it covers and sweeps the gallery for the others."""
     layers = list(layers)
-    for layer in layers:
-        index, _ = current_index(model, layer)
-        if index is not None:
-            return index, ""
     name = st.session_state.get("index", "none")
-    chosen = available_indexes().get(name)
-    if chosen is None:
-        return None, ""
+    index = available_indexes().get(name)
+    if index is None or index.covers_any(model, layers):
+        return index, ""
     return None, (f"The dataset index {name!r} covers none of {', '.join(layers)} of {model.name} ({model.weights}): "
-                  f"it holds {', '.join(chosen.layers)} of {chosen.header.get('model')} "
-                  f"({chosen.header.get('weights')}). The top patches come from the gallery.")
+                  f"it holds {index.holdings()}. The top patches come from the gallery.")
 
 
 def index_parts(index: Index | None) -> dict:

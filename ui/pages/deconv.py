@@ -3,7 +3,7 @@
 import streamlit as st
 
 import viz
-from ui.common import current_index, current_model, download_buttons, model_parts, shared_result
+from ui.common import current_index, current_model, download_buttons, index_parts, model_parts, shared_result
 from viz.core.export import figure_bytes
 from viz.zf.display import DISPLAY_NOTE, DISPLAYS
 from viz.zf.figures import figure2, projection_note, unit_panel
@@ -72,7 +72,7 @@ def top9(progress):
 
 
 parts = {"page": "top9", **model_parts(model), "layer": layer.name, "units": units, "method": method,
-         "samples": samples, "display": display, "extent": extent, "index": index.header["identity"] if index is not None else None}
+         "samples": samples, "display": display, "extent": extent, **index_parts(index)}
 result = shared_result("Searching the gallery and projecting", parts, top9)
 if result is not None:
     found, panels, png = result

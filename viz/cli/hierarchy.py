@@ -61,11 +61,10 @@ def _hierarchy(args) -> None:
 def check_covers(index: Index, model) -> None:
     """Refuse an index that covers none of the strip's layers (another model or weights, other layers)."""
     layers = list(dict.fromkeys(hierarchy.tier_layers(model).values()))
-    if not any(index.covers(model, layer) for layer in layers):
+    if not index.covers_any(model, layers):
         raise models.UserError(
             f"the index in {index.folder} covers none of the strip's layers ({', '.join(layers)} of {model.name}, "
-            f"weights {model.weights}): it holds {', '.join(index.layers)} of {index.header.get('model')}, weights "
-            f"{index.header.get('weights')}")
+            f"weights {model.weights}): it holds {index.holdings()}")
 
 
 def strip_record(model, found, named: dict, circuits: dict, args, index: Index | None = None) -> dict:

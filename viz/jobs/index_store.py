@@ -171,6 +171,14 @@ class Index:
         return (h.get("model"), h.get("weights_id"), h.get("input_size")) == (
             model.name, model.weights_id, model.input_size) and layer in self.layers
 
+    def covers_any(self, model: LoadedModel, layers) -> bool:
+        """Whether this index covers at least one of `layers` of `model` (`covers`)."""
+        return any(self.covers(model, layer) for layer in layers)
+
+    def holdings(self) -> str:
+        """What this index holds, for messages that say why it does not cover a layer."""
+        return f"{', '.join(self.layers)} of {self.header.get('model')} ({self.header.get('weights')})"
+
     def _layer(self, layer: str) -> tuple[Path, int, tuple]:
         if layer not in self.layers:
             raise UserError(f"index {self.name!r} has no layer {layer!r}; it has {', '.join(self.layers)}")

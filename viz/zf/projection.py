@@ -135,7 +135,8 @@ def field_windows(model: LoadedModel, layer: str, map_size: tuple[int, ...],
         raise UserError(f"this layer's output has shape {map_size}; extent 'field' needs a 2-D map")
     fields = field_map(model, layer, input_size)
     if (len(fields.rows), len(fields.cols)) != tuple(map_size):
-        raise UserError(f"extent 'field' needs square images; got a {map_size[0]}x{map_size[1]} map")
+        raise UserError(f"{layer}'s {map_size[0]}x{map_size[1]} map does not match its fields measured for a "
+                        f"{input_size}-px input; extent 'field' needs square images of one size")
 
     def inside(spans) -> torch.Tensor:  # (n, n): span j's centre within span i
         bounds = torch.tensor(spans, dtype=torch.float64)
