@@ -42,9 +42,13 @@ def test_declared_layers_exist_with_their_channel_counts(name):
     assert {layer.name: outputs[layer.name].shape[1] for layer in model.layers} == {
         layer.name: layer.channels for layer in model.layers
     }
+    x = model.normalize(x)
+    assert x.is_contiguous(memory_format=torch.channels_last)  # the layout the convolutions run fastest on
     if model.labels is not None:
         with torch.no_grad():
-            assert model.net(model.normalize(x)).shape == (1, len(model.labels))
+            logits, plain = model.net(x), model.net(x.contiguous())
+        assert logits.shape == (1, len(model.labels))
+        torch.testing.assert_close(logits, plain, rtol=1e-4, atol=1e-4)  # the layout changes no value
     _check_pre_activations(model)
 
 

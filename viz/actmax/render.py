@@ -175,8 +175,6 @@ def _optimize(
             for _ in range(count):
                 image = problem.image_fn()
                 x = model.normalize(transform(image, generator))
-                if device.type == "cuda":
-                    x = x.contiguous(memory_format=torch.channels_last)
                 with precision():
                     scores = unit_scores(objectives, forward(x))
                 if settings.tv:
