@@ -12,7 +12,9 @@ warmed by an untimed visit of every view, so the figures count serving, not firs
 - (b) different views: N sessions open the N views at the same moment;
 - browser only: 1 tab, then N tabs at once, of a trivial one-picture Streamlit page. On this machine the N
   browsers share the server's cores, where students' browsers run on their own laptops, so this cost is
-  measured here and reported apart.
+  measured here and reported apart;
+- the app's frame: 1 tab, then N tabs at once, of the app's lightest page (the first-layer filters, ready),
+  which carries the sidebar and navigation every page of the app has and the trivial page lacks.
 
 Phase (a) also splits the machine's CPU time over the run between the server process and the browsers (read
 from /proc on Linux): where the time goes when all wait at once.
@@ -40,6 +42,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from tests.support.headless import TRIVIAL_PAGE, AppServer, chromium, lower_priority, time_to_picture  # noqa: E402
+
+# The app's lightest page: the frame every page carries (sidebar, navigation), a title, one picture (drawn once,
+# in the untimed visit that loads the model). What a browser costs on this app before any page's own content.
+FRAME_PAGE = "filters"
 
 
 def at_once(drivers, urls: list[str], timeout: float) -> list[tuple[float, str]]:
@@ -114,7 +120,8 @@ def main() -> None:
     phases = set(args.phases.split(","))
     n, work = args.sessions, Path(tempfile.mkdtemp(prefix="sessions-"))
     paths = views(args.page, n)
-    print(f"{n} sessions, page {args.page}, browsers at nice {args.browser_nice}; load before: {os.getloadavg()}", flush=True)
+    print(f"{n} sessions, page {args.page}, browsers at nice {args.browser_nice}; load before: {os.getloadavg()}",
+          flush=True)
     def browsers(k: int) -> list:
         """k new Chromiums (empty caches: each session is a student's first visit), reniced."""
         made = [chromium() for _ in range(k)]
@@ -144,7 +151,7 @@ def main() -> None:
 
     def fresh() -> AppServer:
         server = AppServer("app.py", work / "app.log")
-        at_once_cold([f"{server.url}/filters"])  # loads the model, untimed
+        at_once_cold([f"{server.url}/{FRAME_PAGE}"])  # loads the model, untimed
         return server
 
     server = fresh()  # untimed: every view once, so the disk cache holds their gallery sweeps
@@ -176,17 +183,26 @@ def main() -> None:
         one_tab = at_once_cold([trivial.url])[0]
         tabs = at_once_cold([trivial.url] * n)
     print(f"browser only, trivial page: 1 tab {one_tab[0]:.1f} s; {n} tabs at once: {fmt(tabs)}", flush=True)
+    server = fresh()  # its untimed visit drew the filters: the page is ready
+    frame_one = at_once_cold([f"{server.url}/{FRAME_PAGE}"])[0]
+    frame_tabs = at_once_cold([f"{server.url}/{FRAME_PAGE}"] * n)
+    server.close()
+    print(f"the app's lightest page ({FRAME_PAGE}, its picture ready): 1 tab {frame_one[0]:.1f} s; {n} tabs at once: "
+          f"{fmt(frame_tabs)}", flush=True)
 
     browser_cost = max(t for t, _ in tabs) - one_tab[0]
+    frame_cost = max(t for t, _ in frame_tabs) - frame_one[0]
     if same:
         solo_a, worst_a, page_cost = solo[0][0], max(t for t, _ in same), max(t for t, _ in ready)
         allowed = 2 * solo_a + browser_cost
         print(f"(a) slowest {worst_a:.1f} s = {worst_a / solo_a:.2f}x solo {solo_a:.1f} s; target 2x solo + the "
               f"browsers' cost of the trivial page ({browser_cost:.1f} s) = {allowed:.1f} s: "
               f"{'met' if worst_a <= allowed else 'not met'}. With the result ready the same browsers took "
-              f"{page_cost:.1f} s. The server used {server_cpu[0]:.1f} s of CPU for the {n} sessions: with the "
-              f"browsers on students' own machines the slowest would wait about solo + that / {os.cpu_count()} "
-              f"cores = {solo_a + server_cpu[0] / os.cpu_count():.1f} s "
+              f"{page_cost:.1f} s. Against the app's lightest page instead (its frame: sidebar, navigation), 2x solo + "
+              f"{frame_cost:.1f} s = {2 * solo_a + frame_cost:.1f} s: "
+              f"{'met' if worst_a <= 2 * solo_a + frame_cost else 'not met'}. The server used "
+              f"{server_cpu[0]:.1f} s of CPU for the {n} sessions: with the browsers on students' own machines the "
+              f"slowest would wait about solo + that / {os.cpu_count()} cores = {solo_a + server_cpu[0] / os.cpu_count():.1f} s "
               f"({(solo_a + server_cpu[0] / os.cpu_count()) / solo_a:.2f}x solo; an estimate)")
     if different:
         worst_b, solo_sum = max(t for t, _ in different), sum(t for t, _ in solo)

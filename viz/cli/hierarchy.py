@@ -44,7 +44,8 @@ def _hierarchy(args) -> None:
     cache = not args.no_cache
     found = hierarchy.choose_units(model, load_image(args.image), by=args.by, cache=cache)
     views = hierarchy.unit_views(model, found, cache=cache)
-    renders = {tier: hierarchy.tier_renders(model, found, tier, args.quality, cache=cache, steps=args.steps) for tier in found.units}
+    renders = {tier: hierarchy.tier_renders(model, found, tier, args.quality, cache=cache, steps=args.steps)
+               for tier in found.units}
     named = evidence.evidence(model, [(u.layer, u.channel) for units in found.units.values() for u in units],
                               index=index, cache=cache)
     circuits = hierarchy.tier_circuits(model, found, cache=cache)
