@@ -194,7 +194,7 @@ def main() -> None:
     frame_cost = max(t for t, _ in frame_tabs) - frame_one[0]
     if same:
         solo_a, worst_a, page_cost = solo[0][0], max(t for t, _ in same), max(t for t, _ in ready)
-        allowed = 2 * solo_a + browser_cost
+        allowed, estimate = 2 * solo_a + browser_cost, solo_a + server_cpu[0] / os.cpu_count()
         print(f"(a) slowest {worst_a:.1f} s = {worst_a / solo_a:.2f}x solo {solo_a:.1f} s; target 2x solo + the "
               f"browsers' cost of the trivial page ({browser_cost:.1f} s) = {allowed:.1f} s: "
               f"{'met' if worst_a <= allowed else 'not met'}. With the result ready the same browsers took "
@@ -202,8 +202,8 @@ def main() -> None:
               f"{frame_cost:.1f} s = {2 * solo_a + frame_cost:.1f} s: "
               f"{'met' if worst_a <= 2 * solo_a + frame_cost else 'not met'}. The server used "
               f"{server_cpu[0]:.1f} s of CPU for the {n} sessions: with the browsers on students' own machines the "
-              f"slowest would wait about solo + that / {os.cpu_count()} cores = {solo_a + server_cpu[0] / os.cpu_count():.1f} s "
-              f"({(solo_a + server_cpu[0] / os.cpu_count()) / solo_a:.2f}x solo; an estimate)")
+              f"slowest would wait about solo + that / {os.cpu_count()} cores = {estimate:.1f} s "
+              f"({estimate / solo_a:.2f}x solo; an estimate)")
     if different:
         worst_b, solo_sum = max(t for t, _ in different), sum(t for t, _ in solo)
         print(f"(b) all done in {worst_b:.1f} s = {worst_b / solo_sum:.2f}x the solo times added up "
