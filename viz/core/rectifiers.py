@@ -114,4 +114,8 @@ class RectifierRule(HookScope):
         pre = self._pending[module].pop()
         if not pre.requires_grad:
             return output
-        return _RuleRectifier.apply(pre, output.detach(), self.rule, _upper(module))
+        ruled = _RuleRectifier.apply(pre, output.detach(), self.rule, _upper(module))
+        # For a batch of one, autograd's view of the returned output resets the batch stride, and the next
+        # convolution then reads a channels-last output as plain NCHW: another kernel, other rounding, and a
+        # unit's picture that would depend on its batch mates. The view keeps the output's own strides.
+        return ruled.as_strided(output.size(), output.stride(), output.storage_offset())
