@@ -138,9 +138,9 @@ class LoadedModel:
     def normalize(self, x: torch.Tensor) -> torch.Tensor:
         """[0,1] NCHW image batch -> network input, laid out channels-last (NHWC in memory).
 
-        The layout is the speed lever: every registered network's convolutions run faster on it, on a CPU as on
-        a GPU (Lite0's render step 1.4x, its forward pass 1.8x on the 2-core CPU; docs/benchmarks.md). Values
-        and shape are unchanged.
+        The layout is a speed lever on the CPU: Lite0's render step runs 1.4x faster on it and its forward 1.8x,
+        AlexNet's and VGG16's forward 1.2x, ResNet-18's about as fast (docs/benchmarks.md). Values and shape are
+        unchanged.
         """
         x = x if self.normalizer is None else self.normalizer(x)
         return x.contiguous(memory_format=torch.channels_last) if x.dim() == 4 else x
