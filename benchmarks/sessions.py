@@ -177,21 +177,21 @@ def main() -> None:
         server.close()
         print(f"(b) {n} sessions on {n} different views (s): {fmt(different)}", flush=True)
 
+    def tabs_cost(what: str, server: AppServer, url: str) -> float:
+        """1 tab, then n tabs at once, of a ready page: what n browsers add to one (the slowest less the one)."""
+        with server:
+            one = at_once_cold([url])[0]
+            tabs = at_once_cold([url] * n)
+        print(f"{what}: 1 tab {one[0]:.1f} s; {n} tabs at once: {fmt(tabs)}", flush=True)
+        return max(t for t, _ in tabs) - one[0]
+
     trivial_script = work / "trivial.py"
     trivial_script.write_text(TRIVIAL_PAGE)
-    with AppServer(trivial_script, work / "trivial.log") as trivial:
-        one_tab = at_once_cold([trivial.url])[0]
-        tabs = at_once_cold([trivial.url] * n)
-    print(f"browser only, trivial page: 1 tab {one_tab[0]:.1f} s; {n} tabs at once: {fmt(tabs)}", flush=True)
+    trivial = AppServer(trivial_script, work / "trivial.log")
+    browser_cost = tabs_cost("browser only, trivial page", trivial, trivial.url)
     server = fresh()  # its untimed visit drew the filters: the page is ready
-    frame_one = at_once_cold([f"{server.url}/{FRAME_PAGE}"])[0]
-    frame_tabs = at_once_cold([f"{server.url}/{FRAME_PAGE}"] * n)
-    server.close()
-    print(f"the app's lightest page ({FRAME_PAGE}, its picture ready): 1 tab {frame_one[0]:.1f} s; {n} tabs at once: "
-          f"{fmt(frame_tabs)}", flush=True)
-
-    browser_cost = max(t for t, _ in tabs) - one_tab[0]
-    frame_cost = max(t for t, _ in frame_tabs) - frame_one[0]
+    frame_cost = tabs_cost(f"the app's lightest page ({FRAME_PAGE}, its picture ready)", server,
+                           f"{server.url}/{FRAME_PAGE}")
     if same:
         solo_a, worst_a, page_cost = solo[0][0], max(t for t, _ in same), max(t for t, _ in ready)
         allowed, estimate = 2 * solo_a + browser_cost, solo_a + server_cpu[0] / os.cpu_count()
