@@ -50,6 +50,8 @@ def _index(args) -> None:
         if run.up_to_date:
             print(f"{args.out} already holds this index of {run.files} files; nothing to do")
             return
+        if run.note:
+            print(run.note)
         names = ", ".join(layers or default_layers(model))
         resumed = f", {run.resumed} found done by an earlier run" if run.resumed else ""
         speed = f", {run.files / run.seconds:.1f} files/s" if not run.resumed and run.seconds else ""

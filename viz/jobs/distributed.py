@@ -37,6 +37,14 @@ class World:
         if self.size > 1:
             dist.barrier()
 
+    def broadcast(self, value):
+        """The leader's `value` on every rank (the others' `value` is ignored); sent through the process group."""
+        if self.size == 1:
+            return value
+        box = [value]
+        dist.broadcast_object_list(box, src=0)
+        return box[0]
+
     def gather(self, value) -> list | None:
         """Every rank's `value`, in rank order, on the leader (None elsewhere); sent through the process group."""
         if self.size == 1:

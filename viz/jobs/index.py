@@ -6,12 +6,16 @@ with the pieces of `viz.zf.topk` (the same rules as `viz.top_examples`: one posi
 `per_image=False`, equal values to the first image) plus what the statistics need (per-image maxima, sums,
 active positions). A finished chunk is saved at once under `DIR/parts/<identity>/`, so an interrupted run
 continues where it stopped; the identity hashes the model, weights, the rule and every file's path, size
-and modification time, so a change to any of them starts a new index instead of mixing two.
+and modification time, so a change to any of them starts a new index instead of mixing two. The work folder
+also records the arithmetic its chunks were computed at (device type, and on the CPU torch's intra-op thread
+count, which changes the last bits of every sum): a resumed run computes at the recorded count, and on another
+device type it starts afresh, so an index never mixes two roundings either (docs/index.md).
 
 Under torchrun each rank takes every K-th chunk (by position), and the leader merges the chunks of all
 ranks, gathered through the process group, in chunk order. Top-k of a union does not depend on how it was
 split (`select_top` breaks ties by image), so the merged index equals the one-process one; within a chunk
-the batches are the same whatever the rank count, so the values are too.
+the batches are the same whatever the rank count, and every rank computes at the leader's recorded thread
+count, so the values are too.
 """
 
 from __future__ import annotations
@@ -40,12 +44,14 @@ from ..core.hooks import resolve_modules
 from ..core.images import FIT_MODES
 from ..core.progress import Progress
 from ..core.receptive_field import field_map
+from ..core.threads import intra_op_threads, torch_threads
 from ..views.hierarchy import tier_layers
 from ..zf.topk import RunningTopK, files_identity, list_sources, prefetched, read_batch
 from .distributed import World
 from .index_store import BINS, HEADER, PARTS, check_folder, read_header, write_index
 
 CHUNK = 512  # images per saved piece of work: what an interruption can lose, and the unit of sharding
+ARITHMETIC = "arithmetic.json"  # in the work folder: the device type and thread count its chunks were computed at
 
 
 @dataclass(frozen=True)
@@ -70,6 +76,7 @@ class IndexRun:
     resumed: int  # images of this process found done by an earlier run
     seconds: float
     up_to_date: bool  # the folder already held this very index
+    note: str | None = None  # one line when saved work was resumed at another thread count or dropped (why)
 
 
 def default_layers(model: LoadedModel) -> list[str]:
@@ -81,6 +88,51 @@ def _identity(model: LoadedModel, files: Sequence[Path], rule: Rule) -> str:
     parts = dict(model=model.name, weights=model.weights_id, input_size=model.input_size, rule=asdict(rule),
                  files=files_identity(files))
     return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()[:24]
+
+
+def _arithmetic(model: LoadedModel) -> dict:
+    """What decides an index's last bits besides its identity: on the CPU torch's kernels split their sums by
+    the intra-op thread count (docs/reproducibility.md); a GPU's arithmetic does not follow that count."""
+    return {"device": model.device.type, "threads": intra_op_threads() if model.device.type == "cpu" else None}
+
+
+def _settle_arithmetic(work: Path, here: dict) -> tuple[dict, str | None]:
+    """The arithmetic this run computes at, and a line saying why when it is not this process's own.
+
+    Saved chunks were computed at the recorded arithmetic. On the same device type the run takes the recorded
+    thread count, so the saved work is kept and matches; on another device type, or when the record is
+    missing or unreadable, the saved chunks are dropped and the run starts afresh at its own arithmetic."""
+    recorded, chunks = _recorded_arithmetic(work), sorted(work.glob("chunk-*.npz"))
+    valid = (isinstance(recorded, dict) and recorded.get("device") == here["device"]
+             and (recorded.get("threads") is None if here["threads"] is None
+                  else isinstance(recorded.get("threads"), int) and recorded["threads"] >= 1))
+    if chunks and valid:
+        if recorded == here:
+            return here, None
+        return recorded, (f"resumed at the torch thread count its saved chunks were computed at ({recorded['threads']}; "
+                          f"this process has {here['threads']}), so the index holds one arithmetic")
+    note = None
+    if chunks:
+        why = (f"were computed on {recorded['device']}, this run is on {here['device']}"
+               if isinstance(recorded, dict) and recorded.get("device") not in (None, here["device"])
+               else "do not say what thread count computed them")
+        note = f"started afresh, dropping {len(chunks)} saved chunk(s): they {why}"
+    _start_afresh(work, here)
+    return here, note
+
+
+def _recorded_arithmetic(work: Path):
+    try:
+        return json.loads((work / ARITHMETIC).read_text())
+    except (OSError, ValueError):
+        return None
+
+
+def _start_afresh(work: Path, arithmetic: dict) -> None:
+    """Drop the saved chunks and record the arithmetic the new ones will be computed at."""
+    for chunk in work.glob("chunk-*.npz"):
+        chunk.unlink(missing_ok=True)
+    write_atomic(work / ARITHMETIC, json.dumps(arithmetic).encode())
 
 
 def _sweep_chunk(model: LoadedModel, files: Sequence[Path], first: int, rule: Rule, batch_size: int,
@@ -232,13 +284,17 @@ def build_index(
             if stale != work:
                 shutil.rmtree(stale, ignore_errors=True)
         work.mkdir(parents=True, exist_ok=True)
-    world.barrier()
+        arithmetic, note = _settle_arithmetic(work, _arithmetic(model))
+    arithmetic, note = world.broadcast((arithmetic, note) if world.leader else None)
     work.mkdir(parents=True, exist_ok=True)  # another node's first look at a folder that is not shared
+    if not world.leader and _recorded_arithmetic(work) != arithmetic:  # a node whose folder is not shared
+        _start_afresh(work, arithmetic)
+    world.barrier()
 
     numbers = world.share(range(0, len(files), rule.chunk))
     total = sum(len(files[s:s + rule.chunk]) for s in numbers)
     parts, done, computed, resumed = [], 0, 0, 0
-    with ThreadPoolExecutor(int(workers)) as decoders:
+    with ThreadPoolExecutor(int(workers)) as decoders, torch_threads(arithmetic["threads"]):
         mapper = decoders.map if int(workers) > 1 else map
         for start in numbers:
             chunk_files = files[start:start + rule.chunk]
@@ -260,7 +316,7 @@ def build_index(
             done += len(chunk_files)
     gathered = world.gather(parts)
     if not world.leader:
-        return IndexRun(len(files), 0, [], computed, resumed, time.perf_counter() - started, False)
+        return IndexRun(len(files), 0, [], computed, resumed, time.perf_counter() - started, False, note)
     ordered = [part for _, part in sorted((item for rank in gathered for item in rank), key=lambda item: item[0])]
     sources, skipped, merged = _merge(model, ordered, rule, files, folder)
     seconds = time.perf_counter() - started
@@ -271,8 +327,9 @@ def build_index(
         files=len(files), images=len(sources), skipped=len(skipped),
         layers={layer: {"tier": tiers.get(layer), "channels": int(arrays["values"].shape[0]), "map_size": map_size}
                 for layer, (arrays, map_size) in merged.items()},
-        built={"processes": world.size, "device": str(model.device), "seconds": round(seconds, 2)},
+        built={"processes": world.size, "device": str(model.device), "threads": arithmetic["threads"],
+               "seconds": round(seconds, 2)},
     )
     write_index(out, header, sources, skipped, {layer: arrays for layer, (arrays, _) in merged.items()})
     shutil.rmtree(out / PARTS, ignore_errors=True)
-    return IndexRun(len(files), len(sources), [tuple(s) for s in skipped], computed, resumed, seconds, False)
+    return IndexRun(len(files), len(sources), [tuple(s) for s in skipped], computed, resumed, seconds, False, note)
