@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import io
 import struct
-import time
-import tracemalloc
 import zlib
 
 import numpy as np
 import pytest
 import torch
-from PIL import Image
+from PIL import Image, ImageFile
 
 from models.errors import UserError
 from viz.core.images import ImageError, fit_square, image_files, load_image, to_batch
@@ -134,16 +132,12 @@ def _png_claiming(width: int, height: int) -> bytes:
     return bytes(data)
 
 
-def test_decompression_bombs_are_refused_before_decoding():
-    tracemalloc.start()
-    start = time.perf_counter()
+def test_decompression_bombs_are_refused_before_decoding(monkeypatch):
+    decoded = []
+    monkeypatch.setattr(ImageFile.ImageFile, "load", lambda image: decoded.append(image.size))
     with pytest.raises(ImageError, match="megapixel"):
         load_image(_png_claiming(40_000, 40_000))
-    elapsed = time.perf_counter() - start
-    _, peak = tracemalloc.get_traced_memory()
-    tracemalloc.stop()
-    assert peak < 20e6, "the pixels must not be decoded"
-    assert elapsed < 1.0
+    assert decoded == [], "the pixels must not be decoded: the header's size alone refuses it"
 
 
 def test_the_pixel_limit_is_adjustable():

@@ -60,24 +60,39 @@ def test_a_failing_leader_fails_its_followers_and_the_next_call_retries(tmp_path
 PROCESS = """
 import sys, time, torch
 from viz.serving.cache import DiskCache
-log = sys.argv[2]
-def compute():
+root, log, peers = sys.argv[1], sys.argv[2], int(sys.argv[3])
+def write(line):
     with open(log, "a") as f:
-        f.write("computed\\n")
+        f.write(line + "\\n")
+write("ready")
+while open(log).read().count("ready") < peers:  # start together: importing torch takes seconds, unevenly
+    time.sleep(0.01)
+def compute():
+    write(f"computing {time.time()}")
     time.sleep(1.5)
+    write(f"computed {time.time()}")
     return {"v": torch.tensor([7.0])}
-print(float(DiskCache("t", root=sys.argv[1]).get_or_compute({"shared": True}, compute)["v"]))
+write(f"asked {time.time()}")
+print(float(DiskCache("t", root=root).get_or_compute({"shared": True}, compute)["v"]))
 """
 
 
 def test_processes_sharing_the_cache_folder_compute_once(tmp_path):
+    """Once, and not because they came one after the other (then the disk entry alone would do it): every
+    process asks while the first one is still computing."""
     log = tmp_path / "log.txt"
-    procs = [subprocess.Popen([sys.executable, "-c", PROCESS, str(tmp_path / "cache"), str(log)], cwd=ROOT,
+    procs = [subprocess.Popen([sys.executable, "-c", PROCESS, str(tmp_path / "cache"), str(log), "3"], cwd=ROOT,
                               stdout=subprocess.PIPE, text=True) for _ in range(3)]
     outputs = [p.communicate(timeout=120)[0].strip() for p in procs]
     assert [p.returncode for p in procs] == [0, 0, 0]
     assert outputs == ["7.0"] * 3
-    assert log.read_text().count("computed") == 1
+    times = {}
+    for line in log.read_text().split("\n"):
+        word, _, when = line.partition(" ")
+        if when:
+            times.setdefault(word, []).append(float(when))
+    assert len(times["computing"]) == len(times["computed"]) == 1
+    assert len(times["asked"]) == 3 and max(times["asked"]) < times["computed"][0]
 
 
 def _blocking_job(started: threading.Event, release: threading.Event, runs: list):
