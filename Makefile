@@ -7,7 +7,7 @@ PORT ?= 8501
 HOST ?= 127.0.0.1
 ARGS ?=
 
-.PHONY: run serve-class test browser clean-venv bench-actmax gpu-wheels
+.PHONY: run serve-class test test-fast browser clean-venv bench-actmax gpu-wheels
 
 $(VENV)/.runtime: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -36,6 +36,10 @@ serve-class:
 
 test: $(VENV)/.testtools browser
 	$(PY) -m pytest
+
+# The loop while working: no browser set-up and no test marked `slow` (subprocesses, torchrun, browsers, long renders).
+test-fast: $(VENV)/.testtools
+	$(PY) -m pytest -m "not slow"
 
 clean-venv:
 	rm -rf $(VENV)
