@@ -50,8 +50,14 @@ def check_param(key: str, valid) -> None:
 def _weights_status() -> str:
     lines = []
     for name in models.list_models():
+        entry = models.user_models().get(name)
+        if entry is not None:
+            lines.append(f"- `{name}`: from the models file `{entry.file.name}`")
+            continue
         path = models.get_spec(name).weights.local_path()
         lines.append(f"- `{name}`: " + ("on disk" if path else f"not downloaded (`python -m viz fetch {name}`)"))
+    lines.append(f"- `{models.TIMM_PREFIX}NAME`: any timm model, typed in the Model box (pretrained once its weights are "
+                 f"fetched: `python -m viz fetch {models.TIMM_PREFIX}NAME`)")
     return "\n".join(lines)
 
 
@@ -59,10 +65,15 @@ def draw_sidebar() -> None:
     """The frame's sidebar: model, weights, quality, device in use, and which weights are on disk."""
     names = models.list_models()
     bar = st.sidebar
-    check_param("model", names)
+    for problem in models.models_file_problems():  # set by the server's owner: the other models still work
+        bar.warning(problem)
+    typed = st.query_params.get("model", "")
+    check_param("model", names + ([typed] if typed.startswith(models.TIMM_PREFIX) else []))
     check_param("weights", WEIGHTS)
     check_param("quality", QUALITY)
-    bar.selectbox("Model", names, index=names.index(DEFAULT_MODEL), key="model", bind="query-params")
+    bar.selectbox("Model", names, index=names.index(DEFAULT_MODEL), key="model", bind="query-params",
+                  accept_new_options=True, help=f"or type {models.TIMM_PREFIX}NAME for any timm model, e.g. "
+                  f"{models.TIMM_PREFIX}resnet18; the server's owner adds their own with VIZ_MODELS (docs/models.md)")
     bar.radio("Weights", list(WEIGHTS), captions=list(WEIGHTS.values()), key="weights", horizontal=True,
               bind="query-params", help="untrained: the same network with random weights, the classroom contrast")
     bar.radio("Quality", list(QUALITY), captions=[QUALITY_HELP[q] for q in QUALITY], key="quality",
