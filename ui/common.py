@@ -26,7 +26,7 @@ from viz.zf.figures import unit_panel
 UPLOAD_TYPES = ["png", "jpg", "jpeg", "gif", "bmp", "tif", "tiff", "webp"]
 DEFAULT_MODEL = "efficientnet_lite0"
 DEFAULT_IMAGE = "chelsea.png"
-WEIGHTS = {"default": "pretrained (ImageNet)", "none": "untrained (random init)"}
+WEIGHTS = {"default": "pretrained (the model's own weights)", "none": "untrained (random init)"}
 QUALITY_HELP = {
     "fast": "seconds per render on a laptop CPU",
     "balanced": "about 3x the steps of fast",
