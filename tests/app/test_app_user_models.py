@@ -63,3 +63,19 @@ def test_a_bad_models_file_is_a_message_and_the_app_goes_on(tmp_path, monkeypatc
     assert [w.value for w in at.sidebar.warning] == [
         f"models file {broken}: cannot import it (ZeroDivisionError: division by zero)"]
     assert at.sidebar.selectbox(key="model").value == "efficientnet_lite0"
+
+
+def test_pages_that_need_classes_say_so_for_a_network_without_them(tmp_path, monkeypatch):
+    path = write_models_file(tmp_path, "maps.py", (
+        "from torch import nn\n"
+        "MODELS = {'maps': lambda: nn.Sequential(nn.Conv2d(3, 4, 3), nn.ReLU(), nn.MaxPool2d(2), nn.Conv2d(4, 4, 3),\n"
+        "                                        nn.ReLU(), nn.Conv2d(4, 4, 3), nn.ReLU(), nn.Conv2d(4, 4, 3))}\n"))
+    monkeypatch.setenv("VIZ_MODELS", str(path))
+    at = AppTest.from_file(APP, default_timeout=600)
+    at.query_params["model"] = "maps"
+    at.run()
+    assert not at.exception
+    assert [e.value for e in at.error] == ["maps's output is not a class score vector; the hierarchy needs a classifier"]
+    at.switch_page("ui/pages/image.py").run()
+    assert not at.exception and not at.error
+    assert any(c.value.startswith("maps has no class labels, so no classes to show") for c in at.caption)
