@@ -128,8 +128,9 @@ def get_spec(name: str) -> ModelSpec:
     try:
         return _REGISTRY[name]
     except KeyError:
-        raise UnknownModelError(f"unknown model {name!r}; known models: {', '.join(list_models())}, "
-                                f"or {TIMM_PREFIX}<name> for a timm model") from None
+        raise UnknownModelError(f"unknown model {name!r}; known models: {', '.join(list_models())}; also "
+                                f"{TIMM_PREFIX}<name> for a timm model, or a models file's (VIZ_MODELS, --models-file)"
+                                ) from None
 
 
 @dataclass(eq=False)

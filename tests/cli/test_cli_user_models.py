@@ -35,6 +35,10 @@ def test_a_32px_network_from_a_models_file_lists_renders_projects_and_occludes(t
     sidecar = json.loads((tmp_path / "field.png.json").read_text())
     assert sidecar["model"] == "cifar_net" and sidecar["tier"] == "contours" and sidecar["settings"]["field"]
     assert out.read_bytes()[:8] == PNG
+    again = tmp_path / "again.png"
+    assert main(["reproduce", str(tmp_path / "field.png.json"), "--models-file", str(path), "--no-cache",
+                 "--out", str(again)]) == 0
+    assert again.read_bytes() == out.read_bytes()
 
     out = tmp_path / "fig2.png"
     assert main(["deconv", *given, "--layer", "features.8", "--channels", "0-1", "--k", "3",
