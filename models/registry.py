@@ -128,9 +128,8 @@ def get_spec(name: str) -> ModelSpec:
     try:
         return _REGISTRY[name]
     except KeyError:
-        raise UnknownModelError(f"unknown model {name!r}; known models: {', '.join(list_models())}; also "
-                                f"{TIMM_PREFIX}<name> for a timm model, or a models file's (VIZ_MODELS, --models-file)"
-                                ) from None
+        raise UnknownModelError(f"unknown model {name!r}; known models: {', '.join(list_models())}, "
+                                f"{TIMM_PREFIX}<name>, or a models file's (--models-file)") from None
 
 
 @dataclass(eq=False)
