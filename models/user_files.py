@@ -15,6 +15,7 @@ is a `UserError` when the model is loaded.
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import functools
 import hashlib
@@ -134,6 +135,8 @@ def load_user_model(entry: UserModel, weights: str | os.PathLike = "default", de
     if not isinstance(made, (nn.Module, LoadedModel)):
         raise UserError(f"{where}() returned a {type(made).__name__}; return an nn.Module or a models.LoadedModel")
     net = made.net if isinstance(made, LoadedModel) else made
+    if str(weights) != "default":  # the callable may hand out one shared module: its weights stay as they are
+        net = copy.deepcopy(net)
     if str(weights) == "none":
         _untrain(net, where)
     elif str(weights) != "default":

@@ -116,3 +116,15 @@ def test_a_parameter_that_cannot_be_reset_has_no_untrained_version(tmp_path, mon
     assert models.load("scaled", device="cpu").layers
     with pytest.raises(models.UserError, match=r"module '1' \(Scale\) has parameters but no reset_parameters"):
         models.load("scaled", weights="none")
+
+
+def test_a_shared_module_keeps_its_weights_when_its_untrained_version_is_made(tmp_path, monkeypatch):
+    path = write_models_file(tmp_path, "shared.py", (
+        "import torch\nfrom torch import nn\n"
+        "NET = nn.Sequential(nn.Conv2d(3, 4, 3), nn.ReLU())\n"
+        "torch.nn.init.constant_(NET[0].weight, 0.5)\n"
+        "MODELS = {'shared': lambda: NET}\n"))
+    monkeypatch.setenv("VIZ_MODELS", str(path))
+    untrained = models.load("shared", weights="none", device="cpu")
+    trained = models.load("shared", device="cpu")
+    assert torch.all(trained.net[0].weight == 0.5) and not torch.all(untrained.net[0].weight == 0.5)
