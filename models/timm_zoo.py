@@ -23,7 +23,8 @@ import torch
 from torch import nn
 
 from .errors import UnknownModelError, UserError, WeightsUnavailableError
-from .registry import TIERS, Layer, ModelSpec, Normalizer, imagenet_labels, probe_layers, tier_by_depth
+from .registry import (IMAGENET_NORMALIZER, TIERS, Layer, ModelSpec, Normalizer, imagenet_labels, probe_layers,
+                       tier_by_depth)
 
 TIMM_PREFIX = "timm/"
 HF_FILES = ("model.safetensors", "pytorch_model.bin")  # what timm looks for in a hub repository, in its order
@@ -156,7 +157,8 @@ def timm_spec(name: str) -> ModelSpec:
         name=name,
         build=build,
         weights=TimmWeights(name, cfg.get("hf_hub_id") or "", cfg.get("hf_hub_filename") or "", cfg.get("url") or ""),
-        normalizer=Normalizer(tuple(cfg.get("mean", (0.485, 0.456, 0.406))), tuple(cfg.get("std", (0.229, 0.224, 0.225)))),
+        normalizer=Normalizer(tuple(cfg.get("mean", IMAGENET_NORMALIZER.mean)),
+                              tuple(cfg.get("std", IMAGENET_NORMALIZER.std))),
         layers=layers,
         input_size=input_size,
         labels=_labels(net, int(getattr(net, "num_classes", 0) or 0)),

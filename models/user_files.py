@@ -6,8 +6,8 @@ its input size, normalization, labels and layers). Each name then is a model lik
 `list_models()`, `load(name, weights=...)`, the CLI's `--model` and the app's sidebar; it is built on first use,
 its tiers spread by depth as `from_module` does. Only files named in the environment or on the command line are
 read, never one a browser names. A file that cannot be read, a name that clashes, a value that is not callable
-is one line of `models_file_problems()` and the other models still work; a callable that fails or returns something else
-is a `UserError` when the model is loaded.
+is one line of `models_file_problems()` and the other models still work; a callable that fails or returns
+something else is a `UserError` when the model is loaded.
 
 `weights`: "default" is what the callable returns; "none" the same architecture re-initialized
 (`reset_parameters()` of every module, seed 0), the untrained contrast; a path a state dict for it.
@@ -116,10 +116,9 @@ def _untrain(net: nn.Module, where: str, seed: int = 0) -> None:
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
         for name, module in net.named_modules():
-            own = any(True for _ in module.parameters(recurse=False))
             if callable(getattr(module, "reset_parameters", None)):
                 module.reset_parameters()
-            elif own:
+            elif any(True for _ in module.parameters(recurse=False)):
                 raise UserError(f"{where}: module {name or 'the network'!r} ({type(module).__name__}) has parameters "
                                 "but no reset_parameters(), so it has no untrained version; add one to it")
 

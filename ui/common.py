@@ -56,8 +56,9 @@ def _weights_status() -> str:
             continue
         path = models.get_spec(name).weights.local_path()
         lines.append(f"- `{name}`: " + ("on disk" if path else f"not downloaded (`python -m viz fetch {name}`)"))
-    lines.append(f"- `{models.TIMM_PREFIX}NAME`: any timm model, typed in the Model box (pretrained once its weights are "
-                 f"fetched: `python -m viz fetch {models.TIMM_PREFIX}NAME`)")
+    timm = models.TIMM_PREFIX
+    lines.append(f"- `{timm}NAME`: any timm model, typed in the Model box (pretrained once its weights are fetched: "
+                 f"`python -m viz fetch {timm}NAME`)")
     return "\n".join(lines)
 
 
