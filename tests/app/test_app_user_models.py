@@ -43,6 +43,12 @@ def test_a_32px_network_shows_its_landing_unit_page_and_untrained_version(tmp_pa
     switch = next(link for link in at.get("page_link") if link.label.startswith("the same unit"))
     assert switch.label == "the same unit trained"  # the page knows it shows the untrained network
 
+    at.switch_page("ui/pages/occlusion.py").run()  # the square's range and step follow the 32-px input
+    assert not at.exception and not at.error
+    square = at.slider(key="occ_window")
+    assert (square.min, square.max, square.value, square.step) == (2, 16, 8, 1)
+    assert any(element.value for element in at.image)  # the maps
+
 
 def test_a_timm_model_typed_in_the_sidebar_shows_its_landing(monkeypatch):
     at = AppTest.from_file(APP, default_timeout=600)
