@@ -73,27 +73,27 @@ def _read(path: Path, stamp: tuple[int, int]) -> tuple[dict, str]:
     return found, ""
 
 
-def _scan() -> tuple[dict[str, UserModel], list[str]]:
-    """Every usable entry of every models file, and one line per problem."""
+def _scan() -> tuple[dict[str, UserModel], list[tuple[Path, str]]]:
+    """Every usable entry of every models file, and each problem as (file, what is wrong)."""
     entries: dict[str, UserModel] = {}
-    problems: list[str] = []
+    problems: list[tuple[Path, str]] = []
     taken = set(registered())
     for path in _files():
         if not path.is_file():
-            problems.append(f"models file {path}: no such file")
+            problems.append((path, "no such file"))
             continue
         stat = path.stat()
         found, problem = _read(path, (stat.st_mtime_ns, stat.st_size))
         if problem:
-            problems.append(f"models file {path}: {problem}")
+            problems.append((path, problem))
         for name, make in found.items():
             if not isinstance(name, str) or not name.strip() or name.startswith("timm/"):
-                problems.append(f"models file {path}: {name!r} is not a model name (a non-empty string, not timm/...)")
+                problems.append((path, f"{name!r} is not a model name (a non-empty string, not timm/...)"))
             elif name in taken:
-                where = entries[name].file if name in entries else "the registry"
-                problems.append(f"models file {path}: {name!r} is already a model of {where}; rename it")
+                where = entries[name].file.name if name in entries else "the registry"
+                problems.append((path, f"{name!r} is already a model of {where}; rename it"))
             elif not callable(make):
-                problems.append(f"models file {path}: MODELS[{name!r}] is a {type(make).__name__}, not a callable")
+                problems.append((path, f"MODELS[{name!r}] is a {type(make).__name__}, not a callable"))
             else:
                 entries[name] = UserModel(name, path, make)
                 taken.add(name)
@@ -105,9 +105,10 @@ def user_models() -> dict[str, UserModel]:
     return _scan()[0]
 
 
-def models_file_problems() -> list[str]:
-    """One line per problem with the models files (naming the file): for the CLI's stderr and the app's sidebar."""
-    return _scan()[1]
+def models_file_problems(full_paths: bool = True) -> list[str]:
+    """One line per problem with the models files, naming the file: for the CLI's stderr, and with the file's
+    name only (`full_paths=False`) for the app's sidebar, which shows no folder of the server's disk."""
+    return [f"models file {path if full_paths else path.name}: {what}" for path, what in _scan()[1]]
 
 
 def _untrain(net: nn.Module, where: str, seed: int = 0) -> None:

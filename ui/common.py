@@ -66,7 +66,7 @@ def draw_sidebar() -> None:
     """The frame's sidebar: model, weights, quality, device in use, and which weights are on disk."""
     names = models.list_models()
     bar = st.sidebar
-    for problem in models.models_file_problems():  # set by the server's owner: the other models still work
+    for problem in models.models_file_problems(full_paths=False):  # the server owner's: the other models work
         bar.warning(problem)
     typed = st.query_params.get("model", "")
     check_param("model", names + ([typed] if typed.startswith(models.TIMM_PREFIX) else []))
@@ -89,6 +89,7 @@ def draw_sidebar() -> None:
     if chosen in indexes:
         bar.caption(f"{indexes[chosen].images:,} images, {indexes[chosen].header.get('model')} "
                     f"({indexes[chosen].header.get('weights')}), layers {', '.join(indexes[chosen].layers)}")
+    st.session_state.pop("_model_note", None)  # a new run: say again why the model fell back, if it does
     model = current_model()
     bar.caption(f"{model.name} · weights {model.weights_id} · device **{model.device}**")
     with bar.expander("Models on this machine"):
@@ -102,10 +103,16 @@ def current_model() -> models.LoadedModel:
     try:
         return load_model(name, weights)
     except models.WeightsUnavailableError:  # its message names the server's cache folder: not for the page
-        st.sidebar.error(f"The pretrained weights of {name} are not on the server, showing {DEFAULT_MODEL}; the "
-                         f"person running the app can add them with `python -m viz fetch {name}`.")
+        note = (f"The pretrained weights of {name} are not on the server, showing {DEFAULT_MODEL}; the person "
+                f"running the app can add them with `python -m viz fetch {name}`.")
     except models.UserError as exc:
-        st.sidebar.error(str(exc))
+        entry = models.user_models().get(name)  # the message names the server's files: the sidebar says where to look
+        note = str(exc) if entry is None else (
+            f"{name} cannot be loaded, showing {DEFAULT_MODEL}; the person running the app sees why with "
+            f"`python -m viz layers {name} --models-file {entry.file.name}`.")
+    if st.session_state.get("_model_note") != note:  # the sidebar and the page both ask: say it once a run
+        st.session_state["_model_note"] = note
+        st.sidebar.error(note)
     return load_model(DEFAULT_MODEL, weights)
 
 

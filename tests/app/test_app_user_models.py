@@ -67,8 +67,19 @@ def test_a_bad_models_file_is_a_message_and_the_app_goes_on(tmp_path, monkeypatc
     at.switch_page("ui/pages/filters.py").run()
     assert not at.exception
     assert [w.value for w in at.sidebar.warning] == [
-        f"models file {broken}: cannot import it (ZeroDivisionError: division by zero)"]
+        "models file broken.py: cannot import it (ZeroDivisionError: division by zero)"]  # no folder of the server's
     assert at.sidebar.selectbox(key="model").value == "efficientnet_lite0"
+
+    failing = write_models_file(tmp_path, "failing.py", "MODELS = {'mine': lambda: 'not a network'}\n")
+    monkeypatch.setenv("VIZ_MODELS", str(failing))
+    at = AppTest.from_file(APP, default_timeout=600)
+    at.query_params["model"] = "mine"
+    at.switch_page("ui/pages/filters.py").run()
+    assert not at.exception and not at.sidebar.warning
+    assert [e.value for e in at.sidebar.error] == [
+        "mine cannot be loaded, showing efficientnet_lite0; the person running the app sees why with "
+        "`python -m viz layers mine --models-file failing.py`."]
+    assert "efficientnet_lite0" in at.sidebar.caption[0].value
 
 
 def test_pages_that_need_classes_say_so_for_a_network_without_them(tmp_path, monkeypatch):

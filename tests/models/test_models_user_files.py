@@ -82,10 +82,11 @@ def test_bad_files_are_one_line_each_and_the_other_models_still_work(cifar, tmp_
     assert problems[0].startswith(f"models file {broken}: cannot import it (SyntaxError")
     assert problems[1] == f"models file {empty}: it defines no top-level dict MODELS = {{name: callable}}"
     assert problems[2] == f"models file {clash}: 'resnet18' is already a model of the registry; rename it"
-    assert problems[3] == f"models file {clash}: 'cifar_net' is already a model of {good}; rename it"
+    assert problems[3] == f"models file {clash}: 'cifar_net' is already a model of {good.name}; rename it"
     assert "'timm/mine' is not a model name" in problems[4]
     assert problems[5] == f"models file {clash}: MODELS['number'] is a int, not a callable"
     assert problems[6] == f"models file {tmp_path / 'missing.py'}: no such file"
+    assert models.models_file_problems(full_paths=False)[6] == "models file missing.py: no such file"
     assert [n for n in models.list_models() if n in ("cifar_net", "text", "resnet18")] == ["resnet18", "cifar_net", "text"]
     assert models.load("cifar_net", device="cpu").input_size == 32  # the good file's model still works
     with pytest.raises(models.UserError, match=rf"models file {clash}: MODELS\['text'\]\(\) returned a str; return an "
