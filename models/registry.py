@@ -269,21 +269,22 @@ VISUALIZABLE_TYPES = (nn.Conv2d, nn.ReLU, nn.ReLU6, nn.LeakyReLU, nn.ELU, nn.GEL
 SATURATING_RECTIFIERS = (nn.ReLU, nn.ReLU6)  # rectifiers whose input `from_module` offers as "pre-ReLU"
 
 
-def probe_layers(net: nn.Module, names: Sequence[str], input_size: int) -> tuple[dict[str, int], dict[str, str]]:
-    """One forward on a blank image: each named layer's channel count, and for each layer that is a
-    rectifier module the module whose output was that rectifier's input (the layer's pre-activation).
+def probe_layers(net: nn.Module, names: Sequence[str], input_size: int
+                 ) -> tuple[dict[str, torch.Size], dict[str, str]]:
+    """One forward on a blank image: each named layer's output shape (channels second), and for each layer that
+    is a rectifier module the module whose output was that rectifier's input (the layer's pre-activation).
 
     The feeding module is the last one to return the very tensor the rectifier received; if that is a
     rectifier itself (an in-place chain) or nothing returned it (a functional step in between), none.
     """
     modules = dict(net.named_modules())
-    found: dict[str, int] = {}
+    found: dict[str, torch.Size] = {}
     produced: list[tuple[str, torch.Tensor]] = []  # (module, output) in completion order
     fed_by: dict[str, str] = {}
 
     def record(name: str, output) -> None:
         if name in wanted:
-            found.setdefault(name, output.shape[1])
+            found.setdefault(name, output.shape)
         if isinstance(output, torch.Tensor):
             produced.append((name, output))
 
@@ -350,13 +351,13 @@ def from_module(
     unknown = [n for n in names if n not in modules]
     if unknown:
         raise UserError(f"{name} has no module {unknown[0]!r}; module names: {', '.join(n for n in modules if n)}")
-    channels, fed_by = probe_layers(net, names, input_size)
-    silent = [n for n in names if n not in channels]
+    shapes, fed_by = probe_layers(net, names, input_size)
+    silent = [n for n in names if n not in shapes]
     if silent:
         raise UserError(f"layer {silent[0]!r} of {name} is never called in forward(); choose another layer")
     spread = [
         layer if isinstance(layer, Layer)
-        else Layer(layer, tier_by_depth(i, len(names)), channels[layer], pre=fed_by.get(layer, ""))
+        else Layer(layer, tier_by_depth(i, len(names)), shapes[layer][1], pre=fed_by.get(layer, ""))
         for i, layer in enumerate(layers)
     ]
     return LoadedModel(

@@ -2,9 +2,10 @@
 
 The entry is built from timm's own data: the architecture from `timm.create_model(name, pretrained=False)`, input
 size, mean and std from its `pretrained_cfg`, layers from its `feature_info` (the feature maps timm itself offers
-as a backbone's outputs). Tiers follow the stride of each map, as Lite0's do: stride 4 or less edges, 8 contours,
-16 parts, 32 and more objects, then the classifier (objects). A model whose maps do not reach every hidden tier
-that way (a vision transformer: stride 16 throughout) gets its maps' tiers by depth.
+as a backbone's outputs) laid out (N, C, H, W). Tiers follow the stride of each map, as Lite0's do: stride 4 or
+less edges, 8 contours, 16 parts, 32 and more objects, then the classifier (objects). A model whose maps do not
+reach every hidden tier that way (ConvMixer: stride 7 throughout) gets its maps' tiers by depth; one without
+such maps (a vision transformer's tokens) is refused with a message.
 
 Pretrained weights (`weights="default"`) are read only from timm's local cache (Hugging Face's hub cache, or
 torch hub's for timm's older URLs); `python -m viz fetch timm/<name>` downloads them when online. Nothing here
@@ -88,11 +89,12 @@ class TimmWeights:
         return self.fetch()
 
 
-def _feature_layers(net: nn.Module) -> list[tuple[str, int]]:
-    """(module name, stride) of each feature map timm's `feature_info` names that is a module of `net`."""
+def _feature_maps(net: nn.Module) -> list[tuple[str, int, int]]:
+    """(module name, channels, stride) of each feature map timm's `feature_info` names that is a module of `net`."""
     modules = dict(net.named_modules())
     info = getattr(net, "feature_info", None) or []
-    return [(f["module"], int(f["reduction"])) for f in info if isinstance(f, dict) and f.get("module") in modules]
+    return [(f["module"], int(f["num_chs"]), int(f["reduction"])) for f in info
+            if isinstance(f, dict) and f.get("module") in modules]
 
 
 def _classifier(net: nn.Module) -> str:
@@ -103,26 +105,30 @@ def _classifier(net: nn.Module) -> str:
     return next((name for name, module in net.named_modules() if module is head), "")
 
 
-def _layers(net: nn.Module, input_size: int) -> tuple[tuple[Layer, ...], str]:
-    """The visualizable layers with their tiers, and the note that says how the tiers were given."""
-    features = _feature_layers(net)
-    tiers = [tier_of_stride(reduction) for _, reduction in features]
-    if not features:
-        raise UserError("this timm model gives no feature_info to take layers from; wrap it with "
-                        "models.from_module(net, layers=[...]) in a models file instead")
+def _layers(name: str, net: nn.Module, input_size: int) -> tuple[tuple[Layer, ...], str]:
+    """The visualizable layers with their tiers, and the note that says how the tiers were given.
+
+    Only maps laid out (N, C, H, W) are kept, as the engine reads them: a vision transformer's blocks give
+    token sequences (N, tokens, C) and a Swin's stages (N, H, W, C), so they have none.
+    """
+    head = _classifier(net)
+    info = _feature_maps(net)
+    shapes, fed_by = probe_layers(net, [module for module, _, _ in info] + ([head] if head else []), input_size)
+    maps = [(module, stride) for module, channels, stride in info
+            if module in shapes and len(shapes[module]) == 4 and shapes[module][1] == channels]
+    if not maps:
+        raise UserError(f"{name} has no (N, C, H, W) feature maps in timm's feature_info (a transformer?); this tool "
+                        "shows convolutional networks: wrap it with models.from_module(net, layers=[...]) in a models file")
+    tiers = [tier_of_stride(stride) for _, stride in maps]
     note = "From timm's feature_info, by stride: 4 or less edges, 8 contours, 16 parts, 32 and more objects."
     if not set(TIERS[:3]) <= set(tiers):  # edges, contours, parts: the hidden tiers
-        tiers = [tier_by_depth(i, len(features)) for i in range(len(features))]
+        tiers = [tier_by_depth(i, len(maps)) for i in range(len(maps))]
         note = "From timm's feature_info; its strides do not separate the tiers, so they are spread by depth."
-    names = [name for name, _ in features]
-    head = _classifier(net)
-    if head:
-        names.append(head)
-        tiers.append("objects")
+    layers = [Layer(module, tier, shapes[module][1], pre=fed_by.get(module, "")) for (module, _), tier in zip(maps, tiers)]
+    if head in shapes and len(shapes[head]) == 2:
+        layers.append(Layer(head, "objects", shapes[head][1]))
         note += f" The classifier `{head}` is objects."
-    channels, fed_by = probe_layers(net, names, input_size)
-    layers = tuple(Layer(n, t, channels[n], pre=fed_by.get(n, "")) for n, t in zip(names, tiers) if n in channels)
-    return layers, note + " Pre-ReLU: a rectifier module is read at the module that feeds it."
+    return tuple(layers), note + " Pre-ReLU: a rectifier module is read at the module that feeds it."
 
 
 def _labels(net: nn.Module, classes: int):
@@ -152,7 +158,7 @@ def timm_spec(name: str) -> ModelSpec:
         net = build().eval()
     cfg = net.pretrained_cfg
     input_size = int(cfg.get("input_size", (3, 224, 224))[-1])
-    layers, note = _layers(net, input_size)
+    layers, note = _layers(name, net, input_size)
     return ModelSpec(
         name=name,
         build=build,

@@ -64,8 +64,15 @@ def test_only_names_timm_registers_are_models(name, message):
         models.load(name, weights="none")
 
 
-def test_a_transformer_whose_strides_do_not_separate_the_tiers_gets_them_by_depth():
-    spec = models.get_spec("timm/vit_tiny_patch16_224")
+def test_maps_whose_strides_do_not_separate_the_tiers_get_them_by_depth():
+    spec = models.get_spec("timm/convmixer_768_32")  # 32 blocks, all at stride 7
     tiers = [layer.tier for layer in spec.layers]
-    assert tiers[0] == "edges" and {"contours", "parts"} <= set(tiers) and tiers[-1] == "objects"
-    assert "spread by depth" in spec.tier_notes
+    assert len(tiers) == 33 and tiers[:8] == ["edges"] * 8 and tiers[8:16] == ["contours"] * 8
+    assert tiers[-1] == "objects" and spec.layers[-1].name == "head" and "spread by depth" in spec.tier_notes
+
+
+@pytest.mark.parametrize("name", ["timm/test_vit", "timm/swin_tiny_patch4_window7_224"])
+def test_a_transformer_without_channel_first_maps_is_refused_with_a_message(name):
+    """A ViT's blocks give tokens (N, tokens, C) and a Swin's stages (N, H, W, C): no maps the engine can read."""
+    with pytest.raises(models.UserError, match=r"has no \(N, C, H, W\) feature maps .*models.from_module"):
+        models.get_spec(name)
