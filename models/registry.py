@@ -3,7 +3,9 @@
 An entry is a `ModelSpec` (data: weights source, input size, normalization, labels, visualizable layers with
 their tier) attached to a small builder function by the `@register(...)` decorator. `load(name)` turns an
 entry into a `LoadedModel`, the object every part of the engine takes; `from_module` wraps a user's own
-`nn.Module` the same way.
+`nn.Module` the same way. Beyond the registry, `load` and `list_models` also know the models of the server
+owner's models files (`user_files`) and, by `timm/<name>`, any timm model (`timm_zoo`): both modules build on
+this one, so they are imported where they are used.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ import torch
 from torch import nn
 
 from .device import pick_device
-from .errors import CheckpointError, UnknownLayerError, UnknownModelError, UserError
+from .errors import CheckpointError, UnknownLayerError, UnknownModelError, UserError, first_line
 from .weights import PackageWeights, TorchvisionWeights, file_digest, read_state_dict
 
 TIERS = ("edges", "contours", "parts", "objects")  # the Deep Learning book's Figure 1.2, bottom to top
@@ -101,16 +103,33 @@ def register(**config) -> Callable[[Callable[[], nn.Module]], Callable[[], nn.Mo
     return decorate
 
 
-def list_models() -> list[str]:
-    """Names of the registered models, the embedded default first."""
+def registered() -> list[str]:
+    """Names of the models registered in code (`zoo`), the embedded default first."""
     return list(_REGISTRY)
 
 
+def list_models() -> list[str]:
+    """Names of the registered models, the embedded default first, then those of the models files."""
+    from .user_files import user_models
+
+    return [*_REGISTRY, *user_models()]
+
+
 def get_spec(name: str) -> ModelSpec:
+    """The registry entry of `name`: a registered model, or `timm/<name>` (built from timm's own data)."""
+    from .timm_zoo import TIMM_PREFIX, timm_spec
+    from .user_files import user_models
+
+    if name.startswith(TIMM_PREFIX):
+        return timm_spec(name)
+    if name in user_models():
+        raise UserError(f"{name} comes from models file {user_models()[name].file}: it has no registry entry (its "
+                        f"weights are what its callable loads); use models.load({name!r})")
     try:
         return _REGISTRY[name]
     except KeyError:
-        raise UnknownModelError(f"unknown model {name!r}; known models: {', '.join(_REGISTRY)}") from None
+        raise UnknownModelError(f"unknown model {name!r}; known models: {', '.join(list_models())}, "
+                                f"{TIMM_PREFIX}<name>, or a models file's (--models-file)") from None
 
 
 @dataclass(eq=False)
@@ -182,16 +201,36 @@ def _random_init(build: Callable[[], nn.Module], seed: int = 0) -> nn.Module:
         return build()
 
 
-def _finish(net: nn.Module, device) -> nn.Module:
+def finish(net: nn.Module, device) -> nn.Module:
+    """The network as every model holds it: eval mode, parameters frozen, on its device."""
     net.eval().requires_grad_(False)
     return net.to(pick_device(device))
 
 
-def load(name: str = "efficientnet_lite0", weights: str | os.PathLike = "default", device=None) -> LoadedModel:
-    """Build a registered model with `weights` = "default" (pretrained), "none" (random init) or a file path.
+def load_checkpoint(net: nn.Module, path: str | os.PathLike, name: str, state: dict | None = None) -> None:
+    """Load the state dict in `path` (`state` when already read) into `net`, strictly, or say in one line why it
+    does not fit model `name`."""
+    state = read_state_dict(path) if state is None else state
+    try:
+        net.load_state_dict(state, strict=True)
+    except RuntimeError as exc:
+        missing = sorted(set(net.state_dict()) - set(state))
+        unexpected = sorted(set(state) - set(net.state_dict()))
+        detail = f"missing {missing[:3]}, unexpected {unexpected[:3]}" if missing or unexpected else "shape mismatch"
+        raise CheckpointError(f"{Path(path).name} does not fit {name} ({detail}); pick the matching --model") from exc
 
-    A file path must hold a state dict for this architecture; it is read with `weights_only=True`.
+
+def load(name: str = "efficientnet_lite0", weights: str | os.PathLike = "default", device=None) -> LoadedModel:
+    """Build a model with `weights` = "default" (pretrained), "none" (random init) or a file path.
+
+    A file path must hold a state dict for this architecture; it is read with `weights_only=True`. `name` is a
+    registered model, a model of a models file (`user_files`) or `timm/<name>`.
     """
+    from .user_files import load_user_model, user_models
+
+    entry = user_models().get(name)
+    if entry is not None:
+        return load_user_model(entry, weights, device)
     spec = get_spec(name)
     net = _random_init(spec.build)
     prepared = False  # whether `after_load` has already shaped `net`
@@ -207,18 +246,12 @@ def load(name: str = "efficientnet_lite0", weights: str | os.PathLike = "default
             spec.after_load(shaped)
             if set(state) == set(shaped.state_dict()):
                 net, prepared = shaped, True
-        try:
-            net.load_state_dict(state, strict=True)
-        except RuntimeError as exc:
-            missing = sorted(set(net.state_dict()) - set(state))
-            unexpected = sorted(set(state) - set(net.state_dict()))
-            detail = f"missing {missing[:3]}, unexpected {unexpected[:3]}" if missing or unexpected else "shape mismatch"
-            raise CheckpointError(f"{Path(path).name} does not fit {name} ({detail}); pick the matching --model") from exc
+        load_checkpoint(net, path, name, state)
         weights_id = file_digest(path)
     if spec.after_load is not None and not prepared:
         spec.after_load(net)
     return LoadedModel(
-        net=_finish(net, device),
+        net=finish(net, device),
         name=name,
         normalizer=spec.normalizer,
         layers=spec.layers,
@@ -236,21 +269,22 @@ VISUALIZABLE_TYPES = (nn.Conv2d, nn.ReLU, nn.ReLU6, nn.LeakyReLU, nn.ELU, nn.GEL
 SATURATING_RECTIFIERS = (nn.ReLU, nn.ReLU6)  # rectifiers whose input `from_module` offers as "pre-ReLU"
 
 
-def _probe(net: nn.Module, names: Sequence[str], input_size: int) -> tuple[dict[str, int], dict[str, str]]:
-    """One forward on a blank image: each named layer's channel count, and for each layer that is a
-    rectifier module the module whose output was that rectifier's input (the layer's pre-activation).
+def probe_layers(net: nn.Module, names: Sequence[str], input_size: int
+                 ) -> tuple[dict[str, torch.Size], dict[str, str]]:
+    """One forward on a blank image: each named layer's output shape (channels second), and for each layer that
+    is a rectifier module the module whose output was that rectifier's input (the layer's pre-activation).
 
     The feeding module is the last one to return the very tensor the rectifier received; if that is a
     rectifier itself (an in-place chain) or nothing returned it (a functional step in between), none.
     """
     modules = dict(net.named_modules())
-    found: dict[str, int] = {}
+    found: dict[str, torch.Size] = {}
     produced: list[tuple[str, torch.Tensor]] = []  # (module, output) in completion order
     fed_by: dict[str, str] = {}
 
     def record(name: str, output) -> None:
         if name in wanted:
-            found.setdefault(name, output.shape[1])
+            found.setdefault(name, output.shape)
         if isinstance(output, torch.Tensor):
             produced.append((name, output))
 
@@ -268,13 +302,21 @@ def _probe(net: nn.Module, names: Sequence[str], input_size: int) -> tuple[dict[
         device, dtype = (first.device, first.dtype) if first is not None else (torch.device("cpu"), torch.float32)
         with torch.no_grad():
             net(torch.zeros(1, 3, input_size, input_size, device=device, dtype=dtype))
+    except RuntimeError as exc:  # e.g. a CIFAR net's flatten-and-linear head at 224 px
+        raise UserError(f"the network fails on a {input_size}-px input ({first_line(exc)}); give the size it was "
+                        "trained at: models.from_module(net, input_size=...)") from exc
     finally:
         for h in handles:
             h.remove()
     return found, fed_by
 
 
-def _state_digest(net: nn.Module) -> str:
+def tier_by_depth(i: int, count: int) -> str:
+    """The tier of the `i`-th of `count` layers when nothing better is known: the four tiers in equal shares."""
+    return TIERS[min(3, 4 * i // count)]
+
+
+def state_digest(net: nn.Module) -> str:
     """Identity of a user's module by its tensors, so cached results never outlive a change of weights."""
     h = hashlib.sha256()
     for key, tensor in net.state_dict().items():
@@ -300,7 +342,7 @@ def from_module(
     The module is put in eval mode and its parameters are frozen (visualization never trains).
     """
     modules = dict(net.named_modules())
-    net = _finish(net, device)
+    net = finish(net, device)
     if layers is None:
         layers = [n for n, m in modules.items() if n and isinstance(m, VISUALIZABLE_TYPES)]
         if not layers:
@@ -309,13 +351,13 @@ def from_module(
     unknown = [n for n in names if n not in modules]
     if unknown:
         raise UserError(f"{name} has no module {unknown[0]!r}; module names: {', '.join(n for n in modules if n)}")
-    channels, fed_by = _probe(net, names, input_size)
-    silent = [n for n in names if n not in channels]
+    shapes, fed_by = probe_layers(net, names, input_size)
+    silent = [n for n in names if n not in shapes]
     if silent:
         raise UserError(f"layer {silent[0]!r} of {name} is never called in forward(); choose another layer")
     spread = [
         layer if isinstance(layer, Layer)
-        else Layer(layer, TIERS[min(3, 4 * i // len(names))], channels[layer], pre=fed_by.get(layer, ""))
+        else Layer(layer, tier_by_depth(i, len(names)), shapes[layer][1], pre=fed_by.get(layer, ""))
         for i, layer in enumerate(layers)
     ]
     return LoadedModel(
@@ -326,5 +368,5 @@ def from_module(
         labels=list(labels) if labels is not None else None,
         input_size=input_size,
         weights="custom",
-        weights_id=_state_digest(net),
+        weights_id=state_digest(net),
     )

@@ -1,7 +1,11 @@
 """Where pretrained weights come from, and the one safe way to read a checkpoint file.
 
 Every file is read with `torch.load(..., weights_only=True)`: a pickle that would build arbitrary objects
-(and so could run code) is refused before anything in it runs.
+(and so could run code) is refused before anything in it runs. A `.safetensors` file (timm's format) holds only
+tensors by design and is read with safetensors.
+
+A weights source answers `local_path()` (the file on disk, or None), `fetch()` (the file `models.load` reads, or a
+`WeightsUnavailableError` that says how to get it) and `download()` (what `python -m viz fetch` runs, online).
 """
 
 from __future__ import annotations
@@ -23,7 +27,12 @@ def read_state_dict(path: str | os.PathLike) -> dict[str, torch.Tensor]:
     if not path.is_file():
         raise CheckpointError(f"checkpoint {path} does not exist (or is not a file)")
     try:
-        obj = torch.load(path, map_location="cpu", weights_only=True)
+        if path.suffix == ".safetensors":
+            from safetensors.torch import load_file
+
+            obj = load_file(path, device="cpu")
+        else:
+            obj = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as exc:  # any failure to unpickle safely means: not a plain state dict
         raise CheckpointError(
             f"{path.name} is not a plain tensor state dict that can be loaded safely ({first_line(exc)}); "
@@ -76,6 +85,8 @@ class PackageWeights:
             )
         return path
 
+    download = fetch  # nothing to download: the file ships with the package
+
 
 @dataclass(frozen=True)
 class TorchvisionWeights:
@@ -115,3 +126,5 @@ class TorchvisionWeights:
                 f"or when online run: python -m viz fetch {self.model_name}"
             ) from exc
         return self.cache_path()
+
+    download = fetch  # torchvision downloads on first use

@@ -27,6 +27,15 @@ def _isolated_caches(tmp_path_factory, monkeypatch, _shared_probes):
     monkeypatch.setenv("TORCH_HOME", str(root / "torch"))
 
 
+@pytest.fixture(autouse=True)
+def _no_models_files(monkeypatch):
+    """No models file unless a test names one (VIZ_MODELS, or --models-file through the CLI's `main`)."""
+    monkeypatch.delenv("VIZ_MODELS", raising=False)
+    models.use_models_files([])
+    yield
+    models.use_models_files([])
+
+
 @pytest.fixture(scope="session")
 def lite0():
     """The embedded pretrained model, loaded once (read-only in tests)."""

@@ -26,7 +26,7 @@ from viz.zf.figures import unit_panel
 UPLOAD_TYPES = ["png", "jpg", "jpeg", "gif", "bmp", "tif", "tiff", "webp"]
 DEFAULT_MODEL = "efficientnet_lite0"
 DEFAULT_IMAGE = "chelsea.png"
-WEIGHTS = {"default": "pretrained (ImageNet)", "none": "untrained (random init)"}
+WEIGHTS = {"default": "pretrained (the model's own weights)", "none": "untrained (random init)"}
 QUALITY_HELP = {
     "fast": "seconds per render on a laptop CPU",
     "balanced": "about 3x the steps of fast",
@@ -50,8 +50,15 @@ def check_param(key: str, valid) -> None:
 def _weights_status() -> str:
     lines = []
     for name in models.list_models():
+        entry = models.user_models().get(name)
+        if entry is not None:
+            lines.append(f"- `{name}`: from the models file `{entry.file.name}`")
+            continue
         path = models.get_spec(name).weights.local_path()
         lines.append(f"- `{name}`: " + ("on disk" if path else f"not downloaded (`python -m viz fetch {name}`)"))
+    timm = models.TIMM_PREFIX
+    lines.append(f"- `{timm}NAME`: any timm model, typed in the Model box (pretrained once its weights are fetched: "
+                 f"`python -m viz fetch {timm}NAME`)")
     return "\n".join(lines)
 
 
@@ -59,10 +66,15 @@ def draw_sidebar() -> None:
     """The frame's sidebar: model, weights, quality, device in use, and which weights are on disk."""
     names = models.list_models()
     bar = st.sidebar
-    check_param("model", names)
+    for problem in models.models_file_problems(full_paths=False):  # the server owner's: the other models work
+        bar.warning(problem)
+    typed = st.query_params.get("model", "")
+    check_param("model", names + ([typed] if typed.startswith(models.TIMM_PREFIX) else []))
     check_param("weights", WEIGHTS)
     check_param("quality", QUALITY)
-    bar.selectbox("Model", names, index=names.index(DEFAULT_MODEL), key="model", bind="query-params")
+    bar.selectbox("Model", names, index=names.index(DEFAULT_MODEL), key="model", bind="query-params",
+                  accept_new_options=True, help=f"or type {models.TIMM_PREFIX}NAME for any timm model, e.g. "
+                  f"{models.TIMM_PREFIX}resnet18; the server's owner adds their own with VIZ_MODELS (docs/models.md)")
     bar.radio("Weights", list(WEIGHTS), captions=list(WEIGHTS.values()), key="weights", horizontal=True,
               bind="query-params", help="untrained: the same network with random weights, the classroom contrast")
     bar.radio("Quality", list(QUALITY), captions=[QUALITY_HELP[q] for q in QUALITY], key="quality",
@@ -77,6 +89,7 @@ def draw_sidebar() -> None:
     if chosen in indexes:
         bar.caption(f"{indexes[chosen].images:,} images, {indexes[chosen].header.get('model')} "
                     f"({indexes[chosen].header.get('weights')}), layers {', '.join(indexes[chosen].layers)}")
+    st.session_state.pop("_model_note", None)  # a new run: say again why the model fell back, if it does
     model = current_model()
     bar.caption(f"{model.name} · weights {model.weights_id} · device **{model.device}**")
     with bar.expander("Models on this machine"):
@@ -90,10 +103,16 @@ def current_model() -> models.LoadedModel:
     try:
         return load_model(name, weights)
     except models.WeightsUnavailableError:  # its message names the server's cache folder: not for the page
-        st.sidebar.error(f"The pretrained weights of {name} are not on the server, showing {DEFAULT_MODEL}; the "
-                         f"person running the app can add them with `python -m viz fetch {name}`.")
+        note = (f"The pretrained weights of {name} are not on the server, showing {DEFAULT_MODEL}; the person "
+                f"running the app can add them with `python -m viz fetch {name}`.")
     except models.UserError as exc:
-        st.sidebar.error(str(exc))
+        entry = models.user_models().get(name)  # the message names the server's files: the sidebar says where to look
+        note = str(exc) if entry is None else (
+            f"{name} cannot be loaded, showing {DEFAULT_MODEL}; the person running the app sees why with "
+            f"`python -m viz layers {name} --models-file {entry.file.name}`.")
+    if st.session_state.get("_model_note") != note:  # the sidebar and the page both ask: say it once a run
+        st.session_state["_model_note"] = note
+        st.sidebar.error(note)
     return load_model(DEFAULT_MODEL, weights)
 
 

@@ -28,9 +28,12 @@ if image is not None:
     photo = photo_parts(model, batch)  # what decides every result below
     left, right = st.columns([1, 1])
     left.image(to_pil(batch[0]), caption=f"{name} as the network sees it", width=320)
-    predictions = viz.classify(model, batch, top=5)[0]  # one forward pass: cheap, not a shared job
     right.subheader("The network says")
-    right.table({"class": [label for label, _ in predictions], "probability": [f"{p:.3f}" for _, p in predictions]})
+    if model.labels is None:  # e.g. a models file's bare nn.Module: its outputs have no names
+        right.caption(f"{model.name} has no class labels, so no classes to show (models.from_module(..., labels=...)).")
+    else:
+        predictions = viz.classify(model, batch, top=5)[0]  # one forward pass: cheap, not a shared job
+        right.table({"class": [label for label, _ in predictions], "probability": [f"{p:.3f}" for _, p in predictions]})
 
     st.subheader("Feature maps of a layer, strongest first")
     maps_layers = [layer for layer in model.layers if layer.name != model.layers[-1].name]

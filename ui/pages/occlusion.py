@@ -19,8 +19,10 @@ if image is not None:
     classes = len(model.labels or [])  # the class outputs are mapped already, as the probability
     layers = {f"{layer.name} ({layer.tier})": layer.name for layer in model.layers if layer.channels != classes}
     left, middle, right = st.columns(3)
-    window = left.slider("Square (px)", 8, model.input_size // 2, model.input_size // 4, step=4, key="occ_window")
-    stride = middle.slider("Step (px)", 4, window, max(4, window // 2), step=4, key="occ_stride")
+    step = max(1, model.input_size // 56)  # 4 px at 224, 1 px for a 32-px CIFAR network
+    window = left.slider("Square (px)", 2 * step, model.input_size // 2, model.input_size // 4, step=step,
+                         key="occ_window")
+    stride = middle.slider("Step (px)", step, window, max(step, window // 2), step=step, key="occ_stride")
     layer = layers[right.selectbox("Also map a unit of", list(layers), index=len(layers) - 2, key="occ_layer")]
 
     def occlude(progress):

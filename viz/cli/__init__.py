@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from models import models_file_problems, use_models_files
 from models.errors import UserError, first_line
 
 from . import atlas, basics, circuit, hierarchy, index, invariance, optim, precompute, probe, render, zf
@@ -33,6 +34,9 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    use_models_files(getattr(args, "models_file", []))
+    for problem in models_file_problems():  # the other models still work
+        print(f"warning: {problem}", file=sys.stderr)
     try:
         return args.run(args) or 0
     except (UserError, OSError) as exc:

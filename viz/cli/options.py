@@ -10,10 +10,18 @@ from models.errors import UserError
 from viz.core.checks import check_channel
 
 
+def add_models_file_option(parser: argparse.ArgumentParser) -> None:
+    """--models-file F (repeatable): a Python file whose MODELS = {name: callable} adds models (as VIZ_MODELS does)."""
+    parser.add_argument("--models-file", action="append", default=[], metavar="F",
+                        help="a Python file defining MODELS = {name: callable} (docs/models.md); repeat for more")
+
+
 def model_options() -> argparse.ArgumentParser:
-    """--model, --weights, --device: every command that loads a model takes these."""
+    """--model, --weights, --device, --models-file: every command that loads a model takes these."""
     parent = argparse.ArgumentParser(add_help=False)
-    parent.add_argument("--model", default="efficientnet_lite0", help="registered model (see `models`)")
+    parent.add_argument("--model", default="efficientnet_lite0",
+                        help="a model of `python -m viz models`, a models file's, or timm/NAME for any timm model")
+    add_models_file_option(parent)
     parent.add_argument(
         "--weights", default="default", help='"default" (pretrained), "none" (untrained) or a state-dict file'
     )

@@ -13,7 +13,7 @@ from viz.core.export import check_output_path, save_figure
 from viz.core.threads import intra_op_threads, torch_threads
 from viz.serving.cache import DiskCache
 
-from .options import add_figure_options, parse_channels, progress_bar
+from .options import add_figure_options, add_models_file_option, parse_channels, progress_bar
 
 
 def register(commands, model_options) -> None:
@@ -43,6 +43,7 @@ def register(commands, model_options) -> None:
     p.add_argument("--out", help="where to write it (default: the recorded name, beside the sidecar)")
     p.add_argument("--no-cache", action="store_true", help="neither read nor write the render cache")
     p.add_argument("--device", help="where to render (default: the recorded device; pixels may differ elsewhere)")
+    add_models_file_option(p)  # a figure of a models file's network
     p.set_defaults(run=_reproduce)
 
 
