@@ -29,6 +29,9 @@ from .registry import (IMAGENET_NORMALIZER, TIERS, Layer, ModelSpec, Normalizer,
 
 TIMM_PREFIX = "timm/"
 HF_FILES = ("model.safetensors", "pytorch_model.bin")  # what timm looks for in a hub repository, in its order
+# Largest network built by name (parameters): a name typed in the app's sidebar must not make a shared server
+# allocate gigabytes (ConvNeXt-XXL: 846 M, 3.4 GB in float32). VIZ_TIMM_MAX_PARAMS raises it on a large machine.
+MAX_PARAMS = 250_000_000
 
 
 def _timm():
@@ -145,6 +148,16 @@ def _labels(net: nn.Module, classes: int):
     return lambda: [info.index_to_description(i) for i in range(classes)]
 
 
+def _check_size(name: str, build) -> None:
+    """Refuse a network over the parameter cap, counted on the meta device (no memory, a fraction of a second)."""
+    limit = int(os.environ.get("VIZ_TIMM_MAX_PARAMS") or MAX_PARAMS)
+    with torch.device("meta"):
+        count = sum(p.numel() for p in build().parameters())
+    if count > limit:
+        raise UserError(f"{name} has {count / 1e6:.0f} M parameters, over this server's limit of {limit / 1e6:.0f} M "
+                        "(VIZ_TIMM_MAX_PARAMS, set by whoever runs it); pick a smaller model")
+
+
 @functools.lru_cache(maxsize=32)
 def timm_spec(name: str) -> ModelSpec:
     """The registry entry of `timm/<arch>[.tag]` (built once per process: one untrained build and one probe)."""
@@ -154,6 +167,7 @@ def timm_spec(name: str) -> ModelSpec:
         raise UnknownModelError(f"timm has no model {arch!r}; see its names with python -c "
                                 "\"import timm; print(timm.list_models('*resnet*'))\"")
     build = functools.partial(timm.create_model, arch, pretrained=False)
+    _check_size(name, build)
     with torch.random.fork_rng(devices=[]):
         net = build().eval()
     cfg = net.pretrained_cfg

@@ -7,6 +7,7 @@ import torch
 from safetensors.torch import save_file
 
 import models
+from models.timm_zoo import timm_spec
 
 
 @pytest.fixture
@@ -76,3 +77,14 @@ def test_a_transformer_without_channel_first_maps_is_refused_with_a_message(name
     """A ViT's blocks give tokens (N, tokens, C) and a Swin's stages (N, H, W, C): no maps the engine can read."""
     with pytest.raises(models.UserError, match=r"has no \(N, C, H, W\) feature maps .*models.from_module"):
         models.get_spec(name)
+
+
+def test_a_network_over_the_parameter_limit_is_refused_with_a_line_that_says_how_to_raise_it(monkeypatch):
+    monkeypatch.setenv("VIZ_TIMM_MAX_PARAMS", "10000000")  # ResNet-18 has 11.7 M
+    timm_spec.cache_clear()
+    with pytest.raises(models.UserError, match=r"timm/resnet18 has 12 M parameters, over this server's limit of 10 M "
+                                               r"\(VIZ_TIMM_MAX_PARAMS"):
+        models.load("timm/resnet18", weights="none", device="cpu")
+    monkeypatch.setenv("VIZ_TIMM_MAX_PARAMS", "20000000")
+    timm_spec.cache_clear()
+    assert [layer.name for layer in timm_spec("timm/resnet18").layers][-1] == "fc"
