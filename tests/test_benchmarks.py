@@ -8,9 +8,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
+@pytest.mark.slow
 def test_topk_sweep_runs_from_the_root_without_pythonpath(tmp_path):
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
     tiny = ["--images", "2", "--batch-size", "2", "--repeats", "1", "--layers", "_relu0", "--device", "cpu"]
@@ -21,6 +24,7 @@ def test_topk_sweep_runs_from_the_root_without_pythonpath(tmp_path):
     assert re.search(r"^_relu0\s+\d+\.\d \(", result.stdout, re.M), result.stdout
 
 
+@pytest.mark.slow
 def test_projection_agreement_prints_raw_and_shown_medians_side_by_side():
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
     tiny = ["--units", "1", "--photos", "1"]

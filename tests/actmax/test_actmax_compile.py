@@ -32,6 +32,7 @@ def fresh_graphs(monkeypatch):
     monkeypatch.setattr(compiled, "_warned", False)
 
 
+@pytest.mark.slow
 def test_compiled_step_equals_the_plain_step_within_tolerance(tiny, caplog):
     plain = viz.render(tiny, UNITS, compile="off", **STEPS)
     with caplog.at_level(logging.WARNING, logger=compiled.__name__):

@@ -33,6 +33,7 @@ def test_units_cover_every_tier(model):
     assert [model.layer(layer).tier for layer, _ in UNITS] == list(models.TIERS)
 
 
+@pytest.mark.slow
 def test_each_render_excites_its_unit_more_than_every_sample_photo(model, rendering):
     photos = to_batch(image_files(gallery_dir()), model.input_size)
     rendered = judge(model, rendering, UNITS, jitters=2)

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from streamlit.testing.v1 import AppTest
 
 ROOT = Path(__file__).resolve().parents[2]
 APP, PAGE = str(ROOT / "app.py"), str(ROOT / "ui" / "pages" / "deconv.py")
 
 
+@pytest.mark.slow
 def test_page_shows_verdict_and_figure_and_follows_the_method():
     at = AppTest.from_file(APP, default_timeout=240)
     at.switch_page(PAGE).run()

@@ -35,6 +35,7 @@ def _captions(at: AppTest) -> list[str]:
     return [caption for element in at.image for caption in element.captions] + [c.value for c in at.caption]
 
 
+@pytest.mark.slow
 def test_the_unit_card_reads_the_index_the_url_names(index_root):
     at = AppTest.from_file(APP, default_timeout=600)
     at.query_params.update({"layer": "_blocks.4", "unit": "3", "index": "three"})

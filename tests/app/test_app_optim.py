@@ -24,6 +24,7 @@ def _submit(at: AppTest) -> AppTest:
     return at
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("page", ["optim_interpolate", "optim_batchnorm", "optim_evolution"])
 def test_optimization_page_draws_its_figure_with_downloads(page):
     at = _page(page)
@@ -37,6 +38,7 @@ def test_optimization_page_draws_its_figure_with_downloads(page):
     assert len(at.get("image")) == 1 and len(at.get("download_button")) == 3
 
 
+@pytest.mark.slow
 def test_net2net_page_reports_steps_and_a_bad_checkpoint_shows_an_error():
     at = _page("optim_net2net")
     at.slider(key="n2n_seeds").set_value(1)

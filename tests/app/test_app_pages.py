@@ -14,6 +14,7 @@ def _classes(at: AppTest) -> list[str]:
     return list(at.table[0].value["class"])
 
 
+@pytest.mark.slow
 def test_image_page_classifies_the_default_photo_and_follows_the_selection():
     at = AppTest.from_file(APP, default_timeout=240)
     at.switch_page("ui/pages/image.py").run()
@@ -59,6 +60,7 @@ def test_render_page_renders_on_request_with_a_progress_bar_and_downloads():
     assert len(at.get("image")) == 1 and len(at.get("download_button")) == 3
 
 
+@pytest.mark.slow
 def test_invariance_page_draws_the_three_curves_and_follows_the_transformation():
     at = AppTest.from_file(APP, default_timeout=300).run()
     at.switch_page("ui/pages/invariance.py").run()

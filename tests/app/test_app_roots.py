@@ -62,6 +62,7 @@ def _top9_shown(at: AppTest) -> bool:
     return any(c.startswith("top-9") for element in at.image for c in element.captions)
 
 
+@pytest.mark.slow
 def test_a_folder_outside_the_roots_is_refused_and_one_inside_is_searched(folders, opened, monkeypatch):
     allowed, private = folders
     at = _unit_page(monkeypatch)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pytest
 from streamlit.testing.v1 import AppTest
 from support.user_models import cifar_models_file, write_models_file
 
@@ -50,6 +51,7 @@ def test_a_32px_network_shows_its_landing_unit_page_and_untrained_version(tmp_pa
     assert any(element.value for element in at.image)  # the maps
 
 
+@pytest.mark.slow
 def test_a_timm_model_typed_in_the_sidebar_shows_its_landing(monkeypatch):
     at = AppTest.from_file(APP, default_timeout=600)
     at.query_params.update({"model": "timm/resnet18", "weights": "none"})

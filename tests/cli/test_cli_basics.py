@@ -20,6 +20,7 @@ def run_cli(*args: str) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "viz", *args], cwd=ROOT, capture_output=True, text=True, timeout=300)
 
 
+@pytest.mark.slow
 def test_help_lists_the_commands():
     result = run_cli("--help")
     assert result.returncode == 0
@@ -41,6 +42,7 @@ def test_layers_shows_names_tiers_channels(capsys):
     assert "_relu0           edges     32" in out and "_fc              objects   1000" in out
 
 
+@pytest.mark.slow
 def test_classify_a_sample_photo():
     result = run_cli("classify", str(gallery_dir() / "chelsea.png"), "--top", "3", "--device", "cpu")
     assert result.returncode == 0, result.stderr
@@ -66,6 +68,7 @@ def test_errors_are_one_line_on_stderr_with_exit_2(capsys, args, message):
     assert captured.err.count("\n") == 1 and "Traceback" not in captured.err
 
 
+@pytest.mark.slow
 def test_debug_shows_the_traceback():
     result = run_cli("--debug", "classify", "missing.png")
     assert result.returncode != 0 and "Traceback" in result.stderr

@@ -78,6 +78,7 @@ def test_atlas_writes_pngs_json_and_index_and_a_rerun_skips_what_is_done(tmp_pat
     assert "8 units of 8" in capsys.readouterr().out
 
 
+@pytest.mark.slow
 def test_torchrun_with_two_cpu_processes_gives_the_one_process_atlas(tmp_path):
     one, two = tmp_path / "one", tmp_path / "two"
     # Both with one torch thread per process: oneDNN may sum in another order with another thread count

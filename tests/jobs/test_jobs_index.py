@@ -106,6 +106,7 @@ def test_an_interrupted_index_continues_and_ends_equal_to_an_uninterrupted_one(u
     assert again.up_to_date and again.computed == 0
 
 
+@pytest.mark.slow
 def test_a_killed_index_run_continues_from_its_saved_chunks_and_ends_equal_to_an_uninterrupted_one(
         untrained, tmp_path, capsys):
     """Compared at one thread count on purpose: the killed run computes on 1 thread, the resumed one is started on
@@ -263,6 +264,7 @@ def test_the_app_finds_indexes_and_knows_what_they_cover(untrained, lite0, tmp_p
     assert "the 2 images of" in found["mine"].describe()
 
 
+@pytest.mark.slow
 def test_torchrun_with_two_cpu_processes_gives_the_one_process_index(photos, tmp_path):
     one, two = tmp_path / "one", tmp_path / "two"
     args = ["index", str(photos), "--weights", "none", "--layers", ",".join(LAYERS), "--device", "cpu",

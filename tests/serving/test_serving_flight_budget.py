@@ -9,6 +9,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import pytest
 import torch
 
 from viz.serving import ComputeBudget, in_flight
@@ -77,6 +78,7 @@ print(float(DiskCache("t", root=root).get_or_compute({"shared": True}, compute)[
 """
 
 
+@pytest.mark.slow
 def test_processes_sharing_the_cache_folder_compute_once(tmp_path):
     """Once, and not because they came one after the other (then the disk entry alone would do it): every
     process asks while the first one is still computing."""

@@ -26,6 +26,7 @@ def test_evolution_shows_the_checkpoints_asked_for():
         digits_evolution(TrainSettings(epochs=3), epochs=(1, 5))
 
 
+@pytest.mark.slow
 def test_cli_follows_your_own_checkpoints_of_a_registered_architecture(lite0, tmp_path):
     untrained = tmp_path / "untrained.pt"
     trained = tmp_path / "trained.pt"

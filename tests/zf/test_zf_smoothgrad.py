@@ -38,6 +38,7 @@ def test_equals_captum_noise_tunnel_with_the_same_seed(method):
     torch.testing.assert_close(ours, theirs, rtol=1e-10, atol=1e-12)
 
 
+@pytest.mark.slow
 def test_the_averaged_projection_agrees_better_with_the_patch_edges(lite0):
     """The criterion behind the option, on a low layer whose single guided projections are speckled (sent down
     over the neuron's field, as the app does: 0.16 single, 0.25 averaged when written)."""
