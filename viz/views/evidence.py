@@ -29,6 +29,7 @@ from ..probe import probe
 from ..probe.tagging import UnitProbe, draw_field
 from ..serving.cache import DiskCache
 from ..zf.topk import TopExamples, files_identity, top_examples
+from . import naming
 
 DISPLAY = 96  # display pixels a field is drawn at, at least: the stimulus of an 11-px field is drawn at 99
 PATCHES = 9  # top patches per unit (a 3x3 panel, as in Zeiler & Fergus's Figure 2)
@@ -49,7 +50,8 @@ ENLARGING_NOTE = (
 class Evidence:
     """One unit, named and made legible."""
 
-    words: str  # its probe verdict in words (`viz.probe.words`)
+    words: str  # its name as shown: its probe verdict in words with their support, or what names it when no
+    # simple stimulus explains it, then the classes it fires on (`viz.views.naming.in_words`)
     tag: str  # "edge", "colour", "curve" or "other"
     orientation: float | None  # degrees in [0, 180) for an edge unit, else None
     stimulus: torch.Tensor | None  # (3, D, D) its best stimulus of its tag over its field, at display
@@ -59,6 +61,15 @@ class Evidence:
     field: tuple[int, int]  # the field's size in input pixels (height, width)
     image_set: str = GALLERY  # the images the patches come from, in words: the gallery, a folder, the given
     # images, or a dataset index (its `describe()`)
+    probe_words: str = ""  # its probe verdict in words alone (`viz.probe.words`)
+    support: float | None = None  # its named stimulus's activation as a share of its strongest real patch's
+    fires_on: list[tuple[str, int]] | None = None  # from the parts tier up: [(label, count)] over its top images
+    examples: int = 0  # how many top examples (images) the patches and `fires_on` are taken from
+
+    @property
+    def explained(self) -> bool:
+        """Whether its probe stimulus names it (its support reaches `viz.views.naming.SUPPORT`)."""
+        return naming.explained(self.support)
 
 
 def display_scale(field: tuple[int, int]) -> int:
@@ -165,7 +176,8 @@ def evidence(model: LoadedModel, units: Iterable[tuple[str, int]], images=None, 
     out = {}
     for i, layer in enumerate(layers):
         channels = [c for name, c in units if name == layer]
-        if index is not None and index.covers(model, layer):
+        covering = index if index is not None and index.covers(model, layer) else None
+        if covering is not None:
             found, read_from, shown = index.top_examples(layer), None, index.describe()
         else:
             found = top_examples(model, images, layer, k=PATCHES, per_image=True,
@@ -173,10 +185,31 @@ def evidence(model: LoadedModel, units: Iterable[tuple[str, int]], images=None, 
             read_from, shown = images, image_set(images)
         panels = patch_panels(model, found, channels, read_from, cache)
         fields = field_map(model, layer).size
+        labels = image_labels(model, found, channels, read_from, covering, cache) \
+            if naming.named_by_images(model, layer) else None
         for c in channels:
             verdict = verdicts[layer].unit(c)
-            out[(layer, c)] = Evidence(verdict.words, verdict.tag, verdict.orientation,
-                                       stimulus_picture(model, layer, verdict), panels[c], fields, shown)
+            share = naming.support(verdict.response, found, c)
+            fires = naming.fires_on(found, c, labels, PATCHES) if labels is not None else None
+            count = len(found.examples(c)[:PATCHES])
+            out[(layer, c)] = Evidence(naming.in_words(verdict.words, share, fires, count), verdict.tag,
+                                       verdict.orientation, stimulus_picture(model, layer, verdict), panels[c],
+                                       fields, shown, verdict.words, share, fires, count)
         if progress is not None:
             progress(i + 1, len(layers))
     return out
+
+
+def image_labels(model: LoadedModel, found: TopExamples, channels: list[int], images=None, index=None,
+                 cache: bool = True) -> dict[str, str] | None:
+    """{source: label} for the top images of `channels`: the class sub-folders of the dataset `index` they come
+    from when it was built over an ImageFolder layout, else the classes the network predicts for those images
+    (`viz.views.naming`); None for a network without class labels."""
+    sources = list(dict.fromkeys(e.source for c in channels for e in found.examples(c)[:PATCHES]))
+    if index is not None:
+        labels = naming.folder_labels(found.sources, getattr(index, "images_folder", None))
+        if labels is not None:
+            return labels
+    if model.labels is None:
+        return None
+    return naming.predicted_labels(model, found, sources, images if isinstance(images, torch.Tensor) else None, cache)
