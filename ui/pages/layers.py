@@ -3,7 +3,8 @@
 Laid out for reading on a laptop and a projector: the tiers are rows, top to bottom (the photo, edges,
 contours, parts, the class), each unit a card whose pictures are at least 160 CSS px wide at a 1280-px window
 (tests/app/test_app_landing_layout.py measures them), and each tier's caption says why its layer is shown.
-Cheap parts first (the photo, the chosen units with their projections and maps, the classes), then each tier's
+Cheap parts first: the photo, the classes (one forward pass; drawn in the last row), the chosen units with their
+projections and maps (after the probe that picks the layers: one pass per network, cached), then each tier's
 renders fill in as they finish, the low tiers (fastest) first, then each unit's name (viz.views.evidence: its
 probe verdict with its support, or the classes of its images), best probe stimulus and top photo patches. A layer
 the sidebar's dataset index covers takes its patches from the index, the others from the gallery; captions say
@@ -13,6 +14,8 @@ which, and a page whose examples come from the eight-photo gallery says that eig
 import time
 
 import streamlit as st
+
+import viz
 
 from ui.common import (
     as_markdown,
@@ -83,23 +86,30 @@ if image is not None:
     rest_after = time.monotonic() + (0 if st.session_state.get("layers_shown") else PHOTO_HEAD_START_S)
     st.session_state.layers_shown = True
     photo = {"page": "layers", **photo_parts(model, image), "by": by}
-    found = shared_result("Choosing the units", photo, lambda progress: hierarchy.choose_units(model, image, by=by))
-    if found is None:  # the error is shown
-        st.stop()
-    views = shared_result("Projecting the units", {**photo, "views": "guided"},
-                          lambda progress: hierarchy.unit_views(model, found))
-    if views is None:
+    tiers_area, output = st.container(), st.container()  # the class goes below the tiers, but comes first: one pass
+    classes = shared_result("Classifying the photo", {**photo_parts(model, image), "classes": 5},
+                            lambda progress: viz.classify(model, viz.to_batch([image], model.input_size))[0])
+    if classes is None:  # the error is shown
         st.stop()
     time.sleep(max(0.0, rest_after - time.monotonic()))
-    thin = st.empty()
+    output.subheader("Output: the class")
+    output.table({"class": [label for label, _ in classes], "p": [f"{p:.2f}" for _, p in classes]})
+    with tiers_area:
+        found = shared_result("Choosing the units (the probe picks the layers)", photo,
+                              lambda progress: hierarchy.choose_units(model, image, by=by))
+        views = None if found is None else shared_result("Projecting the units", {**photo, "views": "guided"},
+                                                         lambda progress: hierarchy.unit_views(model, found))
+    if views is None:  # the error is shown
+        st.stop()
+    thin = tiers_area.empty()
     slots, named_slots, inputs_slots = {}, {}, {}
     for number, (tier, units) in enumerate(found.units.items(), 1):
-        st.subheader(f"Hidden layer {number}: {tier}")
-        st.caption(f"{hierarchy.TIER_SENTENCES[tier]} Why this layer: {found.reasons.get(tier, units[0].layer)}",
-                   help=f"In the photo: sent down, {EXTENT_NOTE['field']}. {DISPLAY_NOTE['magnitude']}")
+        tiers_area.subheader(f"Hidden layer {number}: {tier}")
+        tiers_area.caption(f"{hierarchy.TIER_SENTENCES[tier]} Why this layer: {found.reasons[tier]}",
+                           help=f"In the photo: sent down, {EXTENT_NOTE['field']}. {DISPLAY_NOTE['magnitude']}")
         for unit in units:
             key = (unit.layer, unit.channel)
-            card = st.container(border=True)
+            card = tiers_area.container(border=True)
             words = card.empty()
             words.caption("naming the unit…")
             left, photo_cell = card.columns([CARD_COLUMNS - 1, 1], gap="small")
@@ -114,8 +124,6 @@ if image is not None:
                            query_params=view_params(layer=unit.layer, unit=unit.channel))
             if tier != next(iter(found.units)):
                 inputs_slots[key] = left.empty()  # under the unit's pictures, beside where it fires
-    st.subheader("Output: the class")
-    st.table({"class": [label for label, _ in found.predictions], "p": [f"{p:.2f}" for _, p in found.predictions]})
     renders = {}
     for number, tier in enumerate(found.units, 1):
         renders[tier] = shared_result(

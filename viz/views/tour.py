@@ -31,7 +31,8 @@ STEPS = (
     Step("The photo", None, "To the network this photo is only numbers: three per pixel (red, green, blue). "
          "Layer by layer it turns them into a name. Each step up, a unit sees a larger patch of the photo."),
     Step("Edges", "edges", hierarchy.TIER_SENTENCES["edges"] + " Each unit is named by the stimulus that drives it "
-         "most. Left to right: what the unit wants to see, at the scale it sees; that stimulus, drawn sharp; the "
+         "most, with how strongly it drives it next to the unit's best photo patch; when no stimulus comes close, by "
+         "its photos. Left to right: what the unit wants to see, at the scale it sees; that stimulus, drawn sharp; the "
          "patches of real photos that drive it most; the part of this photo that drove it; where it fires."),
     Step("Corners and contours", "contours", hierarchy.TIER_SENTENCES["contours"] + " These units never saw a "
          "pixel: they combine the edge units below them. Under each unit: the three edge units it is built "
