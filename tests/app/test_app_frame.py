@@ -46,7 +46,8 @@ def test_landing_from_a_link_shows_every_tier_and_the_choice_survives_a_page_swi
         "built from `_blocks.4` (share of its excitation, on this photo):"] * 3
     shares = [c for c in captions if re.fullmatch(r"unit \d+ · \d+%", c)]
     assert 6 <= len(shares) <= 18
-    assert len([c for c in at.caption if re.match(WORDS, c.value)]) == len(shares)  # each input named in words
+    # each input named in words, with its support
+    assert len([c for c in at.caption if re.match(rf"({WORDS}|{UNEXPLAINED})", c.value)]) == len(shares)
     assert len(at.table[0].value["class"]) == 5  # the predicted classes
     assert "untrained" in " ".join(m.value for m in at.markdown)
 

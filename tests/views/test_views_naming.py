@@ -55,6 +55,9 @@ def test_a_well_supported_name_says_its_support_and_a_weak_one_names_the_images(
     assert N.counts(labels, 8) == "class 0 1, class 1 1, class 2 1 (and 5 other classes, 1 photo each) of its top 8"
     assert N.explained(N.SUPPORT) and not N.explained(N.SUPPORT - 1e-6) and N.explained(None)
     assert N.percent(0.7499999) == "74%"  # never printed at the threshold while below it
+    # the short form, for a "built from" input and the exported strip
+    assert N.short_words("grating, 90° (vertical), period 4 px", 0.84) == "grating, 90° (vertical), period 4 px · 84%"
+    assert N.short_words("colour: orange", 0.45) == "no simple stimulus explains it (best: colour: orange, 45%)"
 
 
 def test_an_imagefolder_index_names_units_by_its_folders(tmp_path):

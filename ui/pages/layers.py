@@ -159,9 +159,9 @@ if image is not None:
     circuits = shared_result("Finding what each unit is built from", {**photo, "circuits": True},
                              lambda progress: hierarchy.tier_circuits(model, found))
     inputs = None if circuits is None else shared_result(
-        f"Rendering the inputs ({quality})", {**photo, "input pictures": quality},
+        f"Rendering the inputs ({quality})", {**photo, "input pictures": quality, **index_parts(index)},
         lambda progress: (hierarchy.input_pictures(model, circuits, quality),
-                          evidence.unit_words(model, hierarchy.input_units(circuits))))
+                          evidence.unit_words(model, hierarchy.input_units(circuits), index=index)))
     if inputs is None:  # the error is shown
         st.stop()
     pictures, input_words = inputs

@@ -135,12 +135,32 @@ def patch_panels(model: LoadedModel, found: TopExamples, channels: list[int], im
     return {c: panels.get(str(c)) for c in channels}
 
 
-def unit_words(model: LoadedModel, units: Iterable[tuple[str, int]], cache: bool = True) -> dict[tuple[str, int], str]:
-    """{(layer, channel): its probe verdict in words}, without pictures or patches: how the inputs of a "built
-    from" row are named (the probe is cached, so this costs a probe pass once per layer)."""
+def unit_words(model: LoadedModel, units: Iterable[tuple[str, int]], images=None, index=None,
+               cache: bool = True) -> dict[tuple[str, int], str]:
+    """{(layer, channel): its name in short words with its support}, without pictures or patches: how the inputs
+    of a "built from" row are named ("grating, 90° (vertical), period 4 px · 84%", or "no simple stimulus explains
+    it (best: ..., 45%)"). The probe and the sweeps are cached: after `evidence` on the same layers it is cheap."""
     units = list(dict.fromkeys(units))
-    verdicts = probe(model, list(dict.fromkeys(layer for layer, _ in units)), cache=cache)
-    return {(layer, c): verdicts[layer].unit(c).words for layer, c in units}
+    layers = list(dict.fromkeys(layer for layer, _ in units))
+    verdicts = probe(model, layers, cache=cache)
+    words = {}
+    for layer in layers:
+        found = layer_examples(model, layer, images, index, cache)[0]
+        for name, c in units:
+            if name == layer:
+                verdict = verdicts[layer].unit(c)
+                words[(layer, c)] = naming.short_words(verdict.words, naming.support(verdict.response, found, c))
+    return words
+
+
+def layer_examples(model: LoadedModel, layer: str, images=None, index=None, cache: bool = True):
+    """(the layer's top examples, the images to read them from, that image set in words, the index used or None):
+    from the dataset `index` when it covers the layer (read from its folder), else a sweep over `images`."""
+    if index is not None and index.covers(model, layer):
+        return index.top_examples(layer), None, index.describe(), index
+    found = top_examples(model, images, layer, k=PATCHES, per_image=True,
+                         cache=None if cache else DiskCache("topk", enabled=False))
+    return found, images, image_set(images), None
 
 
 def image_set(images) -> str:
@@ -176,13 +196,7 @@ def evidence(model: LoadedModel, units: Iterable[tuple[str, int]], images=None, 
     out = {}
     for i, layer in enumerate(layers):
         channels = [c for name, c in units if name == layer]
-        covering = index if index is not None and index.covers(model, layer) else None
-        if covering is not None:
-            found, read_from, shown = index.top_examples(layer), None, index.describe()
-        else:
-            found = top_examples(model, images, layer, k=PATCHES, per_image=True,
-                                 cache=None if cache else DiskCache("topk", enabled=False))
-            read_from, shown = images, image_set(images)
+        found, read_from, shown, covering = layer_examples(model, layer, images, index, cache)
         panels = patch_panels(model, found, channels, read_from, cache)
         fields = field_map(model, layer).size
         labels = image_labels(model, found, channels, read_from, covering, cache) \

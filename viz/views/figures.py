@@ -16,6 +16,7 @@ from ..core.figures import tile
 from .evidence import by_image_set
 from .evolution import Evolution
 from .hierarchy import Hierarchy, TierUnit
+from .naming import short_words
 
 
 def _cell(render: torch.Tensor, patches: torch.Tensor, height: int) -> torch.Tensor:
@@ -133,7 +134,7 @@ def hierarchy_figure(model: LoadedModel, hierarchy: Hierarchy, views: dict, rend
                 elif named is not None and j == 1:
                     ax.text(0.5, 0.5, "no stimulus\ndrives it", ha="center", va="center", fontsize=5, color="grey")
                 if j == 0:
-                    words = f": {named.words}" if named is not None else ""
+                    words = f": {short_words(named.probe_words, named.support)}" if named is not None else ""
                     ax.set_title(f"{unit.layer} · {unit.channel}{words}", fontsize=6, loc="left")
                     unit_axes[(unit.layer, unit.channel)] = ax
         if tier in linked:

@@ -60,6 +60,16 @@ def in_words(probe_words: str, share: float | None, fires_on: list[tuple[str, in
            f"patch): {by}"
 
 
+def short_words(probe_words: str, share: float | None) -> str:
+    """The name in few words, for small captions (a "built from" input, the exported strip): the probe's words and
+    the support, or, below `SUPPORT`, that no simple stimulus explains the unit and what came closest."""
+    if share is None:
+        return probe_words
+    if explained(share):
+        return f"{probe_words} · {percent(share)}"
+    return f"{UNEXPLAINED} (best: {probe_words}, {percent(share)})"
+
+
 def percent(share: float) -> str:
     """A share in whole percent, rounded down, so a support printed "75%" is never below a 75% threshold."""
     return f"{math.floor(100 * share + 1e-9):.0f}%"

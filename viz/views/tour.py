@@ -55,7 +55,7 @@ class Landing:
     evidence: dict  # (layer, channel) -> evidence.Evidence: its name in words, best stimulus, top patches
     circuits: dict  # (layer, channel) -> Circuit: a contour or part unit's strongest inputs in the tier below
     inputs: dict  # (source layer, channel) -> the field render of each excitatory input of a circuit
-    input_words: dict  # (source layer, channel) -> that input's probe verdict in words
+    input_words: dict  # (source layer, channel) -> that input's name in short words, with its support
 
 
 def landing(model: LoadedModel, image: torch.Tensor, quality: str = "fast", progress: Progress | None = None,
@@ -73,7 +73,7 @@ def landing(model: LoadedModel, image: torch.Tensor, quality: str = "fast", prog
             progress(done + 1, stages)
     circuits = hierarchy.tier_circuits(model, found)
     inputs = hierarchy.input_pictures(model, circuits, quality)
-    input_words = evidence.unit_words(model, hierarchy.input_units(circuits))
+    input_words = evidence.unit_words(model, hierarchy.input_units(circuits), index=index)
     if progress is not None:
         progress(stages - 1, stages)
     named = evidence.evidence(model, [(u.layer, u.channel) for units in found.units.values() for u in units],
