@@ -66,7 +66,7 @@ def test_a_url_opens_the_unit_it_names():
     assert at.selectbox(key="image").value == "coffee.png"
     assert any("neuron: its 11x11-px field" in c for c in _captions(at))
     assert any("top-9" in c for c in _captions(at))
-    named = next(m.value for m in at.markdown if m.value.startswith("Named by its probe: **"))
+    named = next(m.value for m in at.markdown if m.value.startswith("Named by its evidence: **"))
     assert re.search(WORDS, named.split("**")[1])
     assert any(c.startswith("its best probe stimulus, drawn sharp over its 11x11-px field") for c in _captions(at)) \
         or "other" in named

@@ -86,5 +86,5 @@ def test_unit_page_maps_the_photo_before_it_names_the_unit(monkeypatch):
     at.switch_page("ui/pages/unit.py").run()
     assert not at.exception
     assert order == ["on the photo", "named"]
-    assert any(m.value.startswith("Named by its probe: **") for m in at.markdown)  # then filled in, in its slot
+    assert any(m.value.startswith("Named by its evidence: **") for m in at.markdown)  # then filled in, in its slot
     assert not [c for c in at.caption if c.value.startswith("naming the unit")]

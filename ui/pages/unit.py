@@ -103,7 +103,7 @@ named = shared_result("Naming the unit (probe, top patches)", {**card, "named": 
                       lambda progress: unit_card.named(model, layer.name, channel))
 if named is not None:
     with name_slot.container():
-        st.markdown(f"Named by its probe: **{as_markdown(named.words)}**")
+        st.markdown(f"Named by its evidence: **{as_markdown(named.words)}**")
         if named.stimulus is not None:
             st.image(to_pil(named.stimulus), width=160,
                      caption=f"its best probe stimulus, drawn sharp over its {named.field[0]}x{named.field[1]}-px "
