@@ -6,10 +6,13 @@ from collections import Counter
 from pathlib import Path
 from types import SimpleNamespace
 
+import pytest
 import torch
 
+import models
 import viz
-from viz.core.images import fit_square, gallery_dir, image_files, load_image
+from viz.core.images import fit_square, gallery_dir, image_files, load_image, to_pil
+from viz.jobs.index import build_index
 from viz.probe.tagging import draw
 from viz.views import evidence as E
 from viz.views import hierarchy as H
@@ -82,3 +85,25 @@ def test_the_parts_row_is_the_first_parts_layer_where_curves_outnumber_edges(lit
     assert "first parts layer where curve-tagged units outnumber edge-tagged ones" in choice.reasons["parts"]
     assert "`_blocks.7` before it is still 62% edge" in choice.reasons["parts"]
     assert "11 px" in choice.reasons["edges"] and "67 px" in choice.reasons["contours"]
+
+
+def test_an_index_over_class_folders_names_a_parts_unit_by_those_folders(tmp_path, monkeypatch):
+    untrained = models.load("efficientnet_lite0", weights="none", device="cpu")
+    root, generator = tmp_path / "photos", torch.Generator().manual_seed(0)
+    for label in ("cats", "cups"):  # ImageFolder layout: one sub-folder per class
+        (root / label).mkdir(parents=True)
+        for i in range(3):
+            to_pil(torch.rand(3, 40, 48, generator=generator)).save(root / label / f"{i}.png")
+    build_index(untrained, root, tmp_path / "index", ["_blocks.7"], batch_size=6)
+    index = viz.Index(tmp_path / "index")
+    # the probe names the units (tests above); here it would cost half a minute and no label depends on it
+    verdict = SimpleNamespace(words="other", tag="other", orientation=None, tagged=None, response=None)
+    monkeypatch.setattr(E, "probe", lambda model, layers, cache=True: {
+        layer: SimpleNamespace(unit=lambda channel: verdict) for layer in layers})
+    monkeypatch.setattr(N, "predicted_labels", lambda *a, **k: pytest.fail("the folders name the images"))
+    found = E.evidence(untrained, [("_blocks.7", 0), ("_blocks.7", 5)], index=index)
+    for channel in (0, 5):
+        shown = found[("_blocks.7", channel)]
+        expected = Counter(Path(e.source).parent.name for e in index.top_examples("_blocks.7").examples(channel))
+        assert dict(shown.fires_on) == expected and shown.examples == sum(expected.values()) == 6
+        assert f"fires most on: {shown.fires_on[0][0]} {shown.fires_on[0][1]}" in shown.words

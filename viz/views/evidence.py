@@ -4,9 +4,10 @@ crisp at its field's scale, and the real photo patches that drive it most (Zeile
 Beside a render of an 11-px field (a few coloured squares) a student sees the same unit three more ways: its
 name ("edge, 90° (vertical), dark-to-light"), the clean stimulus that drives it most (the probe's, re-drawn at
 display resolution over exactly the input pixels the unit sees), and the field-sized patches of real photos
-where it fires hardest. Probes and top-k sweeps are cached on disk by `viz.probe` and `viz.top_examples`; the
-cropped patches by `DiskCache("hierarchy")`, keyed by the examples they come from and those files' size and
-modification time. A dataset index (`viz.Index`) that covers a layer gives that layer's examples without a sweep.
+where it fires hardest. The name says how far it can be trusted (`viz.views.naming`: its support, and from the
+parts tier up the classes of its top images). Probes and top-k sweeps are cached on disk by `viz.probe` and
+`viz.top_examples`; the cropped patches by `DiskCache("hierarchy")`, keyed by the examples they come from and
+those files' size and modification time. A dataset index (`viz.Index`) that covers a layer gives that layer's examples without a sweep.
 """
 
 from __future__ import annotations
