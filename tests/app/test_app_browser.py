@@ -61,8 +61,10 @@ def test_landing_shows_the_tiers_a_click_opens_the_unit_and_a_broken_upload_is_a
     WebDriverWait(browser, 600).until(lambda d: "rendering…" not in _body(d) and "Download PNG" in _body(d))
     body = _body(browser)
     assert "What does each layer of a CNN see?" in body
-    for tier in ("Edges", "Contours", "Parts", "Output"):
-        assert tier in body
+    rows = ("Visible layer: the photo", "Hidden layer 1: edges", "Hidden layer 2: contours", "Hidden layer 3: parts",
+            "Output: the class")
+    assert all(row in body for row in rows)
+    assert [body.index(row) for row in rows] == sorted(body.index(row) for row in rows)  # top to bottom
     assert len(browser.find_elements(By.CSS_SELECTOR, '[data-testid="stImage"] img')) >= 28
     assert not browser.find_elements(By.CSS_SELECTOR, '[data-testid="stException"]')
     # The pictures really rendered: every <img> finished loading with a real size; the first is the photo as
