@@ -240,7 +240,7 @@ def built_from(slot, found, pictures: dict, words: dict, per_row: int = 3) -> No
     for cell, (channel, value) in zip(box.columns(max(per_row, len(excite)), gap="small"), excite):
         cell.image(to_pil(pictures[(found.source, channel)]), width="stretch", link=unit_href(found.source, channel),
                    caption=f"unit {channel} · {100 * found.share(value):.0f}%")
-        cell.caption(words[(found.source, channel)])
+        cell.caption(as_markdown(words[(found.source, channel)]))
     inhibit = [(c, v) for c, v in found.inputs if v < 0]
     if inhibit:
         box.caption("inhibited most by " + ", ".join(f"unit {c} ({100 * found.share(v):+.0f}%)" for c, v in inhibit))

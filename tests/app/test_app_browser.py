@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from support.helpers import APP_STEPS
 
-from tests.support.headless import AppServer, chromium, have_chromium
+from tests.support.headless import AppServer, chromium, have_chromium, zoom
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -61,8 +61,10 @@ def test_landing_shows_the_tiers_a_click_opens_the_unit_and_a_broken_upload_is_a
     WebDriverWait(browser, 600).until(lambda d: "rendering…" not in _body(d) and "Download PNG" in _body(d))
     body = _body(browser)
     assert "What does each layer of a CNN see?" in body
-    for tier in ("Edges", "Contours", "Parts", "Output"):
-        assert tier in body
+    rows = ("Visible layer: the photo", "Hidden layer 1: edges", "Hidden layer 2: contours", "Hidden layer 3: parts",
+            "Output: the class")
+    assert all(row in body for row in rows)
+    assert [body.index(row) for row in rows] == sorted(body.index(row) for row in rows)  # top to bottom
     assert len(browser.find_elements(By.CSS_SELECTOR, '[data-testid="stImage"] img')) >= 28
     assert not browser.find_elements(By.CSS_SELECTOR, '[data-testid="stException"]')
     # The pictures really rendered: every <img> finished loading with a real size; the first is the photo as
@@ -128,3 +130,52 @@ def test_a_folder_outside_the_allowed_ones_is_refused_and_none_of_its_pictures_s
     assert not [c for c in captions if "top-9" in c]
     assert not browser.find_elements(By.CSS_SELECTOR, '[data-testid="stException"]')
     _shot(browser, "folder-refused.png")
+
+
+# The landing's unit pictures, by their captions (ui/pages/layers.py); the "built from" inputs are smaller on purpose.
+UNIT_PICTURES = r"^(\S+ · unit \d+ · (edges|contours|parts)|best probe stimulus.*|top (photo )?patches.*|what in this " \
+                r"photo drove it|where it fires)$"
+# Every caption's words (split at spaces and hyphens), each checked to lie on one line: a word the browser broke
+# ("stimul/us") has two boxes.
+BROKEN_WORDS = """
+const broken = [];
+for (const box of document.querySelectorAll('[data-testid="stMain"] [data-testid="stImageCaption"], '
+                                          + '[data-testid="stMain"] [data-testid="stCaptionContainer"]')) {
+  const walker = document.createTreeWalker(box, NodeFilter.SHOW_TEXT);
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    for (const m of node.textContent.matchAll(/[^\\s-]+/g)) {  // a break after a hyphen is allowed
+      const range = document.createRange();
+      range.setStart(node, m.index);
+      range.setEnd(node, m.index + m[0].length);
+      const tops = new Set([...range.getClientRects()].filter(r => r.width > 0).map(r => Math.round(r.top)));
+      if (tops.size > 1) broken.push(m[0]);
+    }
+  }
+}
+return broken;"""
+
+
+@pytest.mark.parametrize("screen", [(1280, 800, 1.0), (1920, 1080, 1.5)], ids=["laptop-1280x800", "projector-150%"])
+def test_landing_unit_pictures_are_wide_enough_to_point_at_and_no_caption_breaks_a_word(app_url, screen):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    width, height, factor = screen
+    driver = chromium(window=f"{width},{height}")
+    try:
+        zoom(driver, width, height, factor)
+        driver.get(app_url)
+        WebDriverWait(driver, 600).until(lambda d: "rendering…" not in _body(d) and "Download PNG" in _body(d)
+                                         and "naming the unit" not in _body(d))
+        assert driver.execute_script("return window.innerWidth") == round(width / factor)
+        assert not driver.find_elements(By.CSS_SELECTOR, '[data-testid="stException"]')
+        shown = driver.execute_script("""return [...document.querySelectorAll('[data-testid="stMain"] [data-testid="stImage"]')]
+            .map(e => [e.innerText.trim(), e.querySelector('img').getBoundingClientRect().width])""")
+        units = [(caption, w) for caption, w in shown if re.match(UNIT_PICTURES, caption)]
+        assert len(units) >= 9 * 4  # 3 tiers x 3 units: render, (stimulus,) patches, in the photo, where
+        narrow = [(caption, round(w)) for caption, w in units if w < 160]
+        assert not narrow, narrow
+        assert driver.execute_script(BROKEN_WORDS) == []
+        _shot(driver, f"landing-{width}x{height}-{factor:g}.png")
+    finally:
+        driver.quit()

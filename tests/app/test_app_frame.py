@@ -8,6 +8,7 @@ from pathlib import Path
 from streamlit.testing.v1 import AppTest
 
 WORDS = r"(edge|grating|colour|curve|corner|other|\w+-\w+ boundary)\b"  # a unit's probe name, viz.probe.words
+UNEXPLAINED = "no simple stimulus explains it"  # viz.views.naming
 APP = str(Path(__file__).resolve().parents[2] / "app.py")
 
 
@@ -27,17 +28,26 @@ def test_landing_from_a_link_shows_every_tier_and_the_choice_survives_a_page_swi
     links = [link.label for link in at.get("page_link")]
     for layer in ("_blocks.1", "_blocks.4", "_blocks.7"):  # edges, contours, parts
         assert sum(label.startswith(f"open {layer} · unit ") for label in links) == 3
-    assert captions.count("in the photo") == 9 and captions.count("where") == 9
-    names = [m.value for m in at.markdown if re.fullmatch(rf"\*\*{WORDS}.*\*\*", m.value)]  # every unit named
+    assert captions.count("what in this photo drove it") == 9 and captions.count("where it fires") == 9
+    # every unit named: by its probe stimulus with its support, or, when that is weak, by its images
+    names = [m.value for m in at.markdown if re.fullmatch(rf"\*\*({WORDS}|{UNEXPLAINED}).*\*\*", m.value)]
     assert len(names) == 9
+    assert sum("fires most on: " in n for n in names) == 3  # the parts tier: the classes of its top images
     assert captions.count("top photo patches") == 9  # from the gallery: every unit fires somewhere
-    assert captions.count("best stimulus") + sum(n.startswith("**other") for n in names) == 9
+    stimuli = [c for c in captions if c.startswith("best probe stimulus")]
+    assert len(stimuli) + sum(n.startswith("**other") for n in names) == 9
+    assert [c.endswith("too weak to name it") for c in stimuli] == [n.startswith(f"**{UNEXPLAINED}") for n in names
+                                                                    if not n.startswith("**other")]
+    assert "8 photos are few" in at.info[0].value and "python -m viz index" in at.info[0].value
+    why = [c.value for c in at.caption if "Why this layer:" in c.value]
+    assert len(why) == 3 and "no parts layer has more curve-tagged units" in why[2]  # untrained: the probe finds none
     built = [c.value for c in at.caption if c.value.startswith("built from ")]  # each contour and part unit's inputs
     assert built == ["built from `_blocks.1` (share of its excitation, on this photo):"] * 3 + [
         "built from `_blocks.4` (share of its excitation, on this photo):"] * 3
     shares = [c for c in captions if re.fullmatch(r"unit \d+ · \d+%", c)]
     assert 6 <= len(shares) <= 18
-    assert len([c for c in at.caption if re.match(WORDS, c.value)]) == len(shares)  # each input named in words
+    # each input named in words, with its support
+    assert len([c for c in at.caption if re.match(rf"({WORDS}|{UNEXPLAINED})", c.value)]) == len(shares)
     assert len(at.table[0].value["class"]) == 5  # the predicted classes
     assert "untrained" in " ".join(m.value for m in at.markdown)
 
@@ -56,7 +66,7 @@ def test_a_url_opens_the_unit_it_names():
     assert at.selectbox(key="image").value == "coffee.png"
     assert any("neuron: its 11x11-px field" in c for c in _captions(at))
     assert any("top-9" in c for c in _captions(at))
-    named = next(m.value for m in at.markdown if m.value.startswith("Named by its probe: **"))
+    named = next(m.value for m in at.markdown if m.value.startswith("Named by its evidence: **"))
     assert re.search(WORDS, named.split("**")[1])
     assert any(c.startswith("its best probe stimulus, drawn sharp over its 11x11-px field") for c in _captions(at)) \
         or "other" in named

@@ -72,3 +72,19 @@ def test_an_upload_that_is_not_an_image_is_named_and_the_page_goes_on():
         "holiday.png is not a readable image; accepted: PNG, JPEG, GIF, BMP, TIFF, WebP, PPM/PGM"
     ]
     assert at.selectbox(key="image").value == "chelsea.png" and len(at.table) == 0  # nothing else computed on it
+
+
+def test_unit_page_maps_the_photo_before_it_names_the_unit(monkeypatch):
+    """Cheap parts first: the photo, its activation map and projection do not wait for the probe and the sweep."""
+    order = []
+    for name, target in (("on the photo", "on_photo"), ("named", "named")):
+        module = importlib.import_module("viz.views.unit_card")
+        real = getattr(module, target)
+        monkeypatch.setattr(module, target, lambda *a, real=real, name=name, **k: order.append(name) or real(*a, **k))
+    at = AppTest.from_file(APP, default_timeout=240)
+    at.query_params.update({"layer": "_blocks.1", "unit": "2"})
+    at.switch_page("ui/pages/unit.py").run()
+    assert not at.exception
+    assert order == ["on the photo", "named"]
+    assert any(m.value.startswith("Named by its evidence: **") for m in at.markdown)  # then filled in, in its slot
+    assert not [c for c in at.caption if c.value.startswith("naming the unit")]

@@ -14,7 +14,8 @@ from viz.actmax.settings import QUALITY, Quality
 from viz.cli import main
 from viz.core.images import gallery_dir
 
-WORDS = r"<b>(edge|grating|colour|curve|corner|other|\w+-\w+ boundary)\b"  # a unit's probe name, viz.probe.words
+# a unit's name: its probe verdict (viz.probe.words), or, when that is too weak, viz.views.naming's
+WORDS = r"<b>(edge|grating|colour|curve|corner|other|\w+-\w+ boundary|no simple stimulus explains it)\b"
 APP = str(Path(__file__).resolve().parents[2] / "app.py")
 
 

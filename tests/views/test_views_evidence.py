@@ -17,6 +17,7 @@ from viz.core.images import fit_square, load_image, to_pil
 from viz.jobs.index import build_index
 from viz.probe.tagging import draw_field
 from viz.views import evidence as E
+from viz.views import naming
 
 LAYER = "_blocks.1"  # Lite0's edges tier: an 11-px field
 
@@ -30,7 +31,8 @@ def test_an_edge_unit_is_named_by_its_probe_with_its_stimulus_sharp_over_its_fie
     assert (box.height, box.width) == (11, 11)
     for c in range(4):
         shown, verdict = found[(LAYER, c)], verdicts.unit(c)
-        assert shown.words == verdict.words and shown.tag == verdict.tag and shown.field == (11, 11)
+        assert shown.probe_words == verdict.words and shown.tag == verdict.tag and shown.field == (11, 11)
+        assert shown.words == naming.in_words(verdict.words, shown.support, None, shown.examples)  # with its support
         if verdict.tagged is None:
             assert shown.stimulus is None
             continue
@@ -80,7 +82,7 @@ def test_a_layer_an_index_covers_takes_its_patches_from_the_index_without_a_swee
 
     monkeypatch.setattr(E, "top_examples", counted)
     # the probe names the units (the tests above); here it would cost half a minute and no patch depends on it
-    verdict = SimpleNamespace(words="other", tag="other", orientation=None, tagged=None)
+    verdict = SimpleNamespace(words="other", tag="other", orientation=None, tagged=None, response=None)
     monkeypatch.setattr(E, "probe", lambda model, layers, cache=True: {
         layer: SimpleNamespace(unit=lambda channel: verdict) for layer in layers})
     units = [("_blocks.1", 0), ("_blocks.4", 3), ("_blocks.4", 7)]

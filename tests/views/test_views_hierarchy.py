@@ -14,6 +14,7 @@ from viz.cli import main
 from viz.jobs.index import build_index
 from viz.probe.tagging import TAGS
 from viz.views import hierarchy as H
+from viz.views.naming import SUPPORT, UNEXPLAINED
 
 WORDS = r"(edge|grating|colour|curve|corner|other|\w+-\w+ boundary)\b"  # viz.probe.words
 
@@ -63,7 +64,7 @@ def test_cli_writes_the_strip_for_the_untrained_network(tmp_path, capsys):
         assert main(["hierarchy", CAT, "--weights", "none", "--steps", "1", "--device", "cpu", "--out", str(vector)]) == 0
         lines = read(vector.read_bytes())
         for layer in ("_blocks.1", "_blocks.4", "_blocks.7"):  # every unit named by its probe in words
-            named = [t for t in lines if re.match(rf"{re.escape(layer)} · \d+: {WORDS}", t)]
+            named = [t for t in lines if re.match(rf"{re.escape(layer)} · \d+: ({WORDS}|{UNEXPLAINED})", t)]
             assert len(named) == 3, (kind, layer, lines)
     record = json.loads((tmp_path / "strip.png.json").read_text())  # F.json: the units shown, named, and their inputs
     tiers = {entry["tier"]: entry["units"] for entry in record["tiers"]}
@@ -71,10 +72,21 @@ def test_cli_writes_the_strip_for_the_untrained_network(tmp_path, capsys):
     for tier, below in (("contours", "edges"), ("parts", "contours")):
         for unit in tiers[tier]:
             assert unit["source"] == tiers[below][0]["layer"] and unit["tag"] in TAGS
-            assert re.match(WORDS, unit["words"])
+            assert re.match(WORDS, unit["probe_words"])
             assert all(v > 0 for _, v in unit["inputs"]) and all(v < 0 for _, v in unit["inhibitory"])
             assert [v for _, v in unit["inputs"]] == sorted((v for _, v in unit["inputs"]), reverse=True)
     assert "inputs" not in tiers["edges"][0] and len(tiers["contours"][0]["inputs"]) >= 1
+    # every unit carries its name's support; from the parts tier up the classes its top images get, counted
+    for tier, units in tiers.items():
+        for unit in units:
+            assert isinstance(unit["support"], float) and unit["explained"] == (unit["support"] >= SUPPORT)
+            assert unit["words"].startswith(unit["probe_words"] if unit["explained"] else "no simple stimulus")
+            if tier == "parts":
+                assert sum(n for _, n in unit["fires_on"]) == unit["examples"] == 8  # the gallery's 8 photos
+                assert [n for _, n in unit["fires_on"]] == sorted((n for _, n in unit["fires_on"]), reverse=True)
+            else:
+                assert "fires_on" not in unit
+    assert "no parts layer has more curve-tagged units" in record["tiers"][2]["reason"]  # untrained: none does
     assert {unit["patches"] for units in tiers.values() for unit in units} == {"the bundled gallery"}
     assert record["index"] is None
 

@@ -19,7 +19,7 @@ from ui.common import (
     shared_result,
 )
 from viz.core.images import gallery_dir, image_files, load_image, to_pil
-from viz.views.hierarchy import tier_layers
+from viz.views.hierarchy import HIDDEN_TIERS
 from viz.views.tour import STEPS, landing
 
 
@@ -48,7 +48,8 @@ nets = [model] + ([load_model(model.name, "none")] if contrast and not model.unt
 image = load_image(photos[name])
 shown, indexes = [], []
 for net in nets:
-    indexes.append(covering_index(net, tier_layers(net).values())[0])  # the untrained net's: none, unless built for it
+    # any layer the tour may show (the probe picks which); the untrained net's: none, unless built for it
+    indexes.append(covering_index(net, [layer.name for layer in net.layers if layer.tier in HIDDEN_TIERS])[0])
     parts = {"page": "tour", **model_parts(net), "photo": name, "quality": quality, **index_parts(indexes[-1])}
     shown.append(shared_result("Preparing the tour", parts,
                                lambda progress, net=net, index=indexes[-1]: landing(net, image, quality, progress,

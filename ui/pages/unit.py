@@ -86,13 +86,8 @@ other = "default" if model.untrained else "none"
 links[2].page_link("ui/pages/unit.py", label=f"the same unit {'trained' if other == 'default' else 'untrained'}",
                    query_params={**view_params(layer=layer.name, unit=channel), "weights": other})
 
-named = shared_result("Naming the unit (probe, top patches)", {**card, "named": "gallery"},
-                      lambda progress: unit_card.named(model, layer.name, channel))
-if named is not None:
-    st.markdown(f"Named by its probe: **{as_markdown(named.words)}**")
-    if named.stimulus is not None:
-        st.image(to_pil(named.stimulus), width=160,
-                 caption=f"its best probe stimulus, drawn sharp over its {named.field[0]}x{named.field[1]}-px field")
+name_slot = st.empty()  # filled after the photo: the probe and the gallery sweep take longer than the map
+name_slot.caption("naming the unit (probe, top patches)…")
 
 st.subheader("On your photo")
 image, name = choose_image("unit")
@@ -103,6 +98,18 @@ if image is not None:
         st.image([to_pil(seen.photo), to_pil(seen.heat), to_pil(seen.projection)], width=260,
                  caption=[name, f"activation map (max {seen.peak:.3g}), field outlined",
                           "guided projection of its strongest activation, in its field"])
+
+named = shared_result("Naming the unit (probe, top patches)", {**card, "named": "gallery"},
+                      lambda progress: unit_card.named(model, layer.name, channel))
+if named is not None:
+    with name_slot.container():
+        st.markdown(f"Named by its evidence: **{as_markdown(named.words)}**")
+        if named.stimulus is not None:
+            st.image(to_pil(named.stimulus), width=160,
+                     caption=f"its best probe stimulus, drawn sharp over its {named.field[0]}x{named.field[1]}-px "
+                             "field" + ("" if named.explained else ": too weak to name the unit"))
+
+if image is not None:
     links = shared_result("Finding what it is built from and feeds into",
                           {**card, **photo_parts(model, image), "connections": quality},
                           lambda progress: unit_card.connections(model, image, layer.name, channel, quality))

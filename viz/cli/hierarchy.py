@@ -61,7 +61,7 @@ def _hierarchy(args) -> None:
 
 def check_covers(index: Index, model) -> None:
     """Refuse an index that covers none of the strip's layers (another model or weights, other layers)."""
-    layers = list(dict.fromkeys(hierarchy.tier_layers(model).values()))
+    layers = list(dict.fromkeys(hierarchy.choose_tiers(model).layers.values()))
     if not index.covers_any(model, layers):
         raise models.UserError(
             f"the index in {index.folder} covers none of the strip's layers ({', '.join(layers)} of {model.name}, "
@@ -69,16 +69,20 @@ def check_covers(index: Index, model) -> None:
 
 
 def strip_record(model, found, named: dict, circuits: dict, args, index: Index | None = None) -> dict:
-    """The sidecar of the strip: per tier the units shown, named by their probe, with their inputs as drawn, and
-    which image set each unit's top patches come from."""
+    """The sidecar of the strip: per tier the layer shown and why, the units, named as the strip names them (the
+    probe's words and their `support`; from the parts tier up the classes of their top images, `fires_on`), with
+    their inputs as drawn, and which image set each unit's top patches come from."""
     tiers = []  # a list, bottom to top (the sidecar's keys are sorted)
     for tier, units in found.units.items():
-        tiers.append({"tier": tier, "units": []})
+        tiers.append({"tier": tier, "reason": found.reasons.get(tier), "units": []})
         for unit in units:
             shown = named[(unit.layer, unit.channel)]
             entry = {"layer": unit.layer, "channel": unit.channel, "tag": shown.tag, "orientation": shown.orientation,
-                     "words": shown.words, "position": list(unit.position), "score": unit.score,
-                     "patches": shown.image_set}
+                     "words": shown.words, "probe_words": shown.probe_words, "support": shown.support,
+                     "explained": shown.explained, "position": list(unit.position), "score": unit.score,
+                     "patches": shown.image_set, "examples": shown.examples}
+            if shown.fires_on is not None:
+                entry["fires_on"] = [[label, count] for label, count in shown.fires_on]
             built = circuits.get((unit.layer, unit.channel))
             if built is not None:
                 entry["source"] = built.source

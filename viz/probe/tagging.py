@@ -172,6 +172,8 @@ class UnitProbe:
     best_image: torch.Tensor  # (3, H, W) in [0,1]: that stimulus as the network saw it
     tagged: Stimulus | None = None  # its best stimulus of its tag's kind (a step edge before a grating on a
     # tie), None for "other": what its name in words describes
+    response: float | None = None  # the unit's own activation (not relative to grey) to `tagged`, or to `best`
+    # for "other": what its support compares with real photos (`viz.views.naming`)
 
     @property
     def words(self) -> str:
@@ -187,6 +189,7 @@ class LayerProbe:
     bank: list[Stimulus]
     responses: torch.Tensor  # (C, S): unit c's response to stimulus s, minus its response to grey
     size: int  # side of the stimuli in pixels (the model's input size)
+    grey: torch.Tensor | None = None  # (C,): each unit's own response to mid-grey (None: not recorded)
 
     def _kind_best(self) -> torch.Tensor:
         """(C, 3): each unit's best relative response within each kind."""
@@ -238,9 +241,11 @@ class LayerProbe:
             rest = torch.cat([kind_best[:k], kind_best[k + 1:]]).max()
             selectivity = float(((kind_best[k] - rest) / (kind_best[k].abs() + rest.abs()).clamp(min=1e-12)).clamp(0, 1))
         best = self.bank[best_index]
+        tagged = self._tagged(channel, tag)
+        shown = self.bank.index(tagged) if tagged is not None else best_index
+        response = None if self.grey is None else float(row[shown] + self.grey[channel])
         x, y = _coordinates(self.size)
-        return UnitProbe(self.layer, channel, tag, orientation, selectivity, best, _draw(best, x, y),
-                         self._tagged(channel, tag))
+        return UnitProbe(self.layer, channel, tag, orientation, selectivity, best, _draw(best, x, y), tagged, response)
 
     def _tagged(self, channel: int, tag: str) -> Stimulus | None:
         """The unit's best stimulus of its tag's kind; for an edge, a step edge wins over a grating within `TIE`
@@ -288,7 +293,7 @@ def _responses(model: LoadedModel, layers: list[str], progress: Progress | None)
     result = {}
     for layer, pieces in out.items():
         r = torch.cat(pieces).T  # (C, 1 + S)
-        result[layer] = r[:, 1:] - r[:, :1]
+        result[layer] = {"responses": r[:, 1:] - r[:, :1], "grey": r[:, 0].clone()}
     return result
 
 
@@ -300,15 +305,23 @@ def probe(
 ) -> LayerProbe | dict[str, LayerProbe]:
     """Probe one layer (a name: returns its `LayerProbe`) or several in one pass (a list: `{name: LayerProbe}`).
 
-    The network runs only as far as the deepest layer asked for. Results are cached on disk.
+    The network runs only as far as the deepest layer asked for. Results are cached on disk per layer, so a
+    later call for some of the same layers (the landing's tiers after the layers it chose them from) runs
+    no pass; the layers not cached yet are probed together, in one pass.
     """
     names = [layers] if isinstance(layers, str) else list(dict.fromkeys(layers))
     if not names:
         raise UserError("nothing to probe: name at least one layer")
     store = DiskCache("probes") if cache is True else (cache or DiskCache("probes", enabled=False))
-    key = {"model": model.name, "weights": model.weights_id, "layers": names, "size": model.input_size,
-           "device": model.device.type}
-    found = store.get_or_compute(key, lambda: _responses(model, names, progress))
+    base = {"model": model.name, "weights": model.weights_id, "size": model.input_size, "device": model.device.type}
+    found = {name: store.load(store.key({**base, "layer": name})) for name in names}
+    missing = [name for name in names if found[name] is None]
+    if missing:
+        computed = store.get_or_compute({**base, "layers": missing}, lambda: _responses(model, missing, progress))
+        for name in missing:
+            found[name] = computed[name]
+            store.save(store.key({**base, "layer": name}), computed[name])
     bank = stimulus_bank()
-    probes = {name: LayerProbe(name, bank, found[name], model.input_size) for name in names}
+    probes = {name: LayerProbe(name, bank, found[name]["responses"], model.input_size, found[name]["grey"])
+              for name in names}
     return probes[names[0]] if isinstance(layers, str) else probes

@@ -4,9 +4,10 @@ crisp at its field's scale, and the real photo patches that drive it most (Zeile
 Beside a render of an 11-px field (a few coloured squares) a student sees the same unit three more ways: its
 name ("edge, 90° (vertical), dark-to-light"), the clean stimulus that drives it most (the probe's, re-drawn at
 display resolution over exactly the input pixels the unit sees), and the field-sized patches of real photos
-where it fires hardest. Probes and top-k sweeps are cached on disk by `viz.probe` and `viz.top_examples`; the
-cropped patches by `DiskCache("hierarchy")`, keyed by the examples they come from and those files' size and
-modification time. A dataset index (`viz.Index`) that covers a layer gives that layer's examples without a sweep.
+where it fires hardest. The name says how far it can be trusted (`viz.views.naming`: its support, and from the
+parts tier up the classes of its top images). Probes and top-k sweeps are cached on disk by `viz.probe` and
+`viz.top_examples`; the cropped patches by `DiskCache("hierarchy")`, keyed by the examples they come from and
+those files' size and modification time. A dataset index (`viz.Index`) that covers a layer gives that layer's examples without a sweep.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from ..probe import probe
 from ..probe.tagging import UnitProbe, draw_field
 from ..serving.cache import DiskCache
 from ..zf.topk import TopExamples, files_identity, top_examples
+from . import naming
 
 DISPLAY = 96  # display pixels a field is drawn at, at least: the stimulus of an 11-px field is drawn at 99
 PATCHES = 9  # top patches per unit (a 3x3 panel, as in Zeiler & Fergus's Figure 2)
@@ -49,7 +51,8 @@ ENLARGING_NOTE = (
 class Evidence:
     """One unit, named and made legible."""
 
-    words: str  # its probe verdict in words (`viz.probe.words`)
+    words: str  # its name as shown: its probe verdict in words with their support, or what names it when no
+    # simple stimulus explains it, then the classes it fires on (`viz.views.naming.in_words`)
     tag: str  # "edge", "colour", "curve" or "other"
     orientation: float | None  # degrees in [0, 180) for an edge unit, else None
     stimulus: torch.Tensor | None  # (3, D, D) its best stimulus of its tag over its field, at display
@@ -59,6 +62,15 @@ class Evidence:
     field: tuple[int, int]  # the field's size in input pixels (height, width)
     image_set: str = GALLERY  # the images the patches come from, in words: the gallery, a folder, the given
     # images, or a dataset index (its `describe()`)
+    probe_words: str = ""  # its probe verdict in words alone (`viz.probe.words`)
+    support: float | None = None  # its named stimulus's activation as a share of its strongest real patch's
+    fires_on: list[tuple[str, int]] | None = None  # from the parts tier up: [(label, count)] over its top images
+    examples: int = 0  # how many top examples (images) the patches and `fires_on` are taken from
+
+    @property
+    def explained(self) -> bool:
+        """Whether its probe stimulus names it (its support reaches `viz.views.naming.SUPPORT`)."""
+        return naming.explained(self.support)
 
 
 def display_scale(field: tuple[int, int]) -> int:
@@ -124,12 +136,32 @@ def patch_panels(model: LoadedModel, found: TopExamples, channels: list[int], im
     return {c: panels.get(str(c)) for c in channels}
 
 
-def unit_words(model: LoadedModel, units: Iterable[tuple[str, int]], cache: bool = True) -> dict[tuple[str, int], str]:
-    """{(layer, channel): its probe verdict in words}, without pictures or patches: how the inputs of a "built
-    from" row are named (the probe is cached, so this costs a probe pass once per layer)."""
+def unit_words(model: LoadedModel, units: Iterable[tuple[str, int]], images=None, index=None,
+               cache: bool = True) -> dict[tuple[str, int], str]:
+    """{(layer, channel): its name in short words with its support}, without pictures or patches: how the inputs
+    of a "built from" row are named ("grating, 90° (vertical), period 4 px · 84%", or "no simple stimulus explains
+    it (best: ..., 45%)"). The probe and the sweeps are cached: after `evidence` on the same layers it is cheap."""
     units = list(dict.fromkeys(units))
-    verdicts = probe(model, list(dict.fromkeys(layer for layer, _ in units)), cache=cache)
-    return {(layer, c): verdicts[layer].unit(c).words for layer, c in units}
+    layers = list(dict.fromkeys(layer for layer, _ in units))
+    verdicts = probe(model, layers, cache=cache)
+    words = {}
+    for layer in layers:
+        found = layer_examples(model, layer, images, index, cache)[0]
+        for name, c in units:
+            if name == layer:
+                verdict = verdicts[layer].unit(c)
+                words[(layer, c)] = naming.short_words(verdict.words, naming.support(verdict.response, found, c))
+    return words
+
+
+def layer_examples(model: LoadedModel, layer: str, images=None, index=None, cache: bool = True):
+    """(the layer's top examples, the images to read them from, that image set in words, the index used or None):
+    from the dataset `index` when it covers the layer (read from its folder), else a sweep over `images`."""
+    if index is not None and index.covers(model, layer):
+        return index.top_examples(layer), None, index.describe(), index
+    found = top_examples(model, images, layer, k=PATCHES, per_image=True,
+                         cache=None if cache else DiskCache("topk", enabled=False))
+    return found, images, image_set(images), None
 
 
 def image_set(images) -> str:
@@ -165,18 +197,34 @@ def evidence(model: LoadedModel, units: Iterable[tuple[str, int]], images=None, 
     out = {}
     for i, layer in enumerate(layers):
         channels = [c for name, c in units if name == layer]
-        if index is not None and index.covers(model, layer):
-            found, read_from, shown = index.top_examples(layer), None, index.describe()
-        else:
-            found = top_examples(model, images, layer, k=PATCHES, per_image=True,
-                                 cache=None if cache else DiskCache("topk", enabled=False))
-            read_from, shown = images, image_set(images)
+        found, read_from, shown, covering = layer_examples(model, layer, images, index, cache)
         panels = patch_panels(model, found, channels, read_from, cache)
         fields = field_map(model, layer).size
+        labels = image_labels(model, found, channels, read_from, covering, cache) \
+            if naming.named_by_images(model, layer) else None
         for c in channels:
             verdict = verdicts[layer].unit(c)
-            out[(layer, c)] = Evidence(verdict.words, verdict.tag, verdict.orientation,
-                                       stimulus_picture(model, layer, verdict), panels[c], fields, shown)
+            share = naming.support(verdict.response, found, c)
+            fires = naming.fires_on(found, c, labels, PATCHES) if labels is not None else None
+            count = len(found.examples(c)[:PATCHES])
+            out[(layer, c)] = Evidence(naming.in_words(verdict.words, share, fires, count), verdict.tag,
+                                       verdict.orientation, stimulus_picture(model, layer, verdict), panels[c],
+                                       fields, shown, verdict.words, share, fires, count)
         if progress is not None:
             progress(i + 1, len(layers))
     return out
+
+
+def image_labels(model: LoadedModel, found: TopExamples, channels: list[int], images=None, index=None,
+                 cache: bool = True) -> dict[str, str] | None:
+    """{source: label} for the top images of `channels`: the class sub-folders of the dataset `index` they come
+    from when it was built over an ImageFolder layout, else the classes the network predicts for those images
+    (`viz.views.naming`); None for a network without class labels."""
+    sources = list(dict.fromkeys(e.source for c in channels for e in found.examples(c)[:PATCHES]))
+    if index is not None:
+        labels = naming.folder_labels(found.sources, getattr(index, "images_folder", None))
+        if labels is not None:
+            return labels
+    if model.labels is None:
+        return None
+    return naming.predicted_labels(model, found, sources, images if isinstance(images, torch.Tensor) else None, cache)

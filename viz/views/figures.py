@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import textwrap
+
 import torch
 import torch.nn.functional as F
 from matplotlib.figure import Figure
@@ -16,6 +18,10 @@ from ..core.figures import tile
 from .evidence import by_image_set
 from .evolution import Evolution
 from .hierarchy import Hierarchy, TierUnit
+from .naming import short_words
+
+
+TITLE_CHARACTERS = 80  # a strip unit's title wraps here, within its tier's five pictures
 
 
 def _cell(render: torch.Tensor, patches: torch.Tensor, height: int) -> torch.Tensor:
@@ -133,8 +139,9 @@ def hierarchy_figure(model: LoadedModel, hierarchy: Hierarchy, views: dict, rend
                 elif named is not None and j == 1:
                     ax.text(0.5, 0.5, "no stimulus\ndrives it", ha="center", va="center", fontsize=5, color="grey")
                 if j == 0:
-                    words = f": {named.words}" if named is not None else ""
-                    ax.set_title(f"{unit.layer} · {unit.channel}{words}", fontsize=6, loc="left")
+                    words = f": {short_words(named.probe_words, named.support)}" if named is not None else ""
+                    ax.set_title(textwrap.fill(f"{unit.layer} · {unit.channel}{words}", TITLE_CHARACTERS), fontsize=6,
+                                 loc="left")
                     unit_axes[(unit.layer, unit.channel)] = ax
         if tier in linked:
             _draw_inputs(fig, outer[column - 1], hierarchy.units[tier], unit_axes, circuits, pictures or {})

@@ -4,9 +4,10 @@ The landing page, `python -m viz hierarchy` and the guided tour build on these c
 page can show the cheap parts first and fill in the renders as they finish:
 
 1. `choose_units(model, image)` -> `Hierarchy`: the photo at the model's size, the top-5 classes, and for
-   each tier (edges, contours, parts; its deepest layer, see `tier_layers`) the 3 units that contribute most
-   to the predicted class, each with where it fires hardest on the photo and the receptive field there.
-   One forward and one backward pass; cached on disk.
+   each tier (edges, contours, parts; the layer the probe's evidence supports, see `choose_tiers`) the 3
+   units that contribute most to the predicted class, each with where it fires hardest on the photo and the
+   receptive field there. One forward and one backward pass, after the probe that chooses the layers (one
+   pass per network, cached per layer); cached on disk.
 2. `unit_views(model, hierarchy)` -> `{(layer, channel): UnitView}`: per unit, its guided-backprop
    projection of that strongest activation cropped to the field (what in the photo drove it) and its
    activation map overlaid on the photo with the field outlined. One truncated backward per unit; cached.
@@ -32,7 +33,7 @@ says nothing about the class; it is offered for comparison.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import torch
 import torch.nn.functional as F
@@ -48,6 +49,7 @@ from ..core.figures import colorize
 from ..core.hooks import HookScope, resolve_modules
 from ..core.images import fit_square
 from ..core.receptive_field import Box, crop_field, field_map
+from ..probe import probe
 from ..serving.cache import DiskCache
 from ..zf.display import show
 from ..zf.projection import project
@@ -89,6 +91,7 @@ class Hierarchy:
     units: dict[str, list[TierUnit]]  # tier -> its chosen units, strongest first
     by: str  # "contribution" or "activation"
     maps: dict[tuple[str, int], torch.Tensor]  # (layer, channel) -> (h, w) activation map on the photo
+    reasons: dict[str, str] = field(default_factory=dict)  # tier -> why its layer is shown (`choose_tiers`)
 
 
 @dataclass(frozen=True)
@@ -115,6 +118,54 @@ def tier_layers(model: LoadedModel) -> dict[str, str]:
             raise UserError(f"{model.name} has no layer tagged {tier!r}; the hierarchy needs one per tier")
         chosen[tier] = next((name for name in reversed(names) if sees_whole_field(model, name)), names[0])
     return chosen
+
+
+@dataclass(frozen=True)
+class TierChoice:
+    """The layer shown for each hidden tier and, in words, the evidence that chose it."""
+
+    layers: dict[str, str]  # tier -> layer, bottom to top
+    reasons: dict[str, str]  # tier -> why that layer, with the probe's shares
+
+
+def _shares(verdict) -> str:
+    shares = verdict.shares()
+    return ", ".join(f"{100 * shares[tag]:.0f}% {tag}" for tag in ("edge", "curve", "colour") if shares[tag] >= 0.005)
+
+
+def choose_tiers(model: LoadedModel, cache: bool = True) -> TierChoice:
+    """The layers Figure 1.2 shows, chosen by the probe (`viz.probe`, cached per layer) where it can tell.
+
+    Edges and contours: their deepest layer whose units see their whole field (`tier_layers`: a unit is shown
+    with all it sees). Parts: the first layer tagged parts where curve-tagged units outnumber edge-tagged ones,
+    since a layer most of whose units the probe calls edges shows edges, whatever its depth; when no parts
+    layer passes (an untrained network), `tier_layers`'s, and the reason says the probe found none.
+    """
+    fixed = tier_layers(model)
+    candidates = [layer.name for layer in model.layers if layer.tier == "parts"]
+    verdicts = probe(model, list(dict.fromkeys([fixed["edges"], fixed["contours"], *candidates])), cache=cache)
+    layers, reasons = dict(fixed), {}
+    for tier in ("edges", "contours"):
+        reasons[tier] = (f"`{fixed[tier]}`: the deepest {tier} layer whose units see their whole field "
+                         f"({_field(model, fixed[tier])} px); the probe tags its units {_shares(verdicts[fixed[tier]])}.")
+    curved = [name for name in candidates
+              if verdicts[name].shares()["curve"] > verdicts[name].shares()["edge"]]
+    if curved:
+        layers["parts"] = curved[0]
+        before = candidates[:candidates.index(curved[0])]
+        earlier = f"; `{before[-1]}` before it is still {_shares(verdicts[before[-1]])}" if before else ""
+        reasons["parts"] = (f"`{curved[0]}`: the first parts layer where curve-tagged units outnumber edge-tagged "
+                            f"ones ({_shares(verdicts[curved[0]])}){earlier}.")
+    else:
+        reasons["parts"] = (f"`{fixed['parts']}`: no parts layer has more curve-tagged units than edge-tagged "
+                            f"ones (this one: {_shares(verdicts[fixed['parts']])}), so the probe cannot pick one; "
+                            "shown is the deepest parts layer whose units see their whole field.")
+    return TierChoice(layers, reasons)
+
+
+def _field(model: LoadedModel, layer: str) -> int:
+    fields = field_map(model, layer)
+    return max(fields.size)
 
 
 def default_layer(model: LoadedModel) -> str:
@@ -173,7 +224,8 @@ def choose_units(model: LoadedModel, image: torch.Tensor, per_tier: int = PER_TI
                  cache: bool = True) -> Hierarchy:
     """Stage 1 (see the module docstring); `image` is (3,H,W) in [0,1], any size (squashed to the model's)."""
     photo = fit_square(image, model.input_size).float().cpu()
-    layers = tier_layers(model)
+    choice = choose_tiers(model, cache)
+    layers = choice.layers
     store = DiskCache("hierarchy", enabled=cache)
     key = {"stage": "units", "model": model.name, "weights": model.weights_id, "photo": tensor_digest(photo),
            "by": by, "per_tier": per_tier, "layers": layers}
@@ -199,7 +251,7 @@ def choose_units(model: LoadedModel, image: torch.Tensor, per_tier: int = PER_TI
             units[tier].append(TierUnit(tier, layer, channel, score, position, fields.box(*position)))
             maps[(layer, channel)] = amap
     predictions = [(labels[int(i)], float(v)) for v, i in zip(values, indices)]
-    return Hierarchy(photo, predictions, int(indices[0]), units, by, maps)
+    return Hierarchy(photo, predictions, int(indices[0]), units, by, maps, choice.reasons)
 
 
 def strongest(amap: torch.Tensor) -> tuple[int, int]:

@@ -31,7 +31,8 @@ STEPS = (
     Step("The photo", None, "To the network this photo is only numbers: three per pixel (red, green, blue). "
          "Layer by layer it turns them into a name. Each step up, a unit sees a larger patch of the photo."),
     Step("Edges", "edges", hierarchy.TIER_SENTENCES["edges"] + " Each unit is named by the stimulus that drives it "
-         "most. Left to right: what the unit wants to see, at the scale it sees; that stimulus, drawn sharp; the "
+         "most, with how strongly it drives it next to the unit's best photo patch; when no stimulus comes close, by "
+         "its photos. Left to right: what the unit wants to see, at the scale it sees; that stimulus, drawn sharp; the "
          "patches of real photos that drive it most; the part of this photo that drove it; where it fires."),
     Step("Corners and contours", "contours", hierarchy.TIER_SENTENCES["contours"] + " These units never saw a "
          "pixel: they combine the edge units below them. Under each unit: the three edge units it is built "
@@ -54,7 +55,7 @@ class Landing:
     evidence: dict  # (layer, channel) -> evidence.Evidence: its name in words, best stimulus, top patches
     circuits: dict  # (layer, channel) -> Circuit: a contour or part unit's strongest inputs in the tier below
     inputs: dict  # (source layer, channel) -> the field render of each excitatory input of a circuit
-    input_words: dict  # (source layer, channel) -> that input's probe verdict in words
+    input_words: dict  # (source layer, channel) -> that input's name in short words, with its support
 
 
 def landing(model: LoadedModel, image: torch.Tensor, quality: str = "fast", progress: Progress | None = None,
@@ -72,7 +73,7 @@ def landing(model: LoadedModel, image: torch.Tensor, quality: str = "fast", prog
             progress(done + 1, stages)
     circuits = hierarchy.tier_circuits(model, found)
     inputs = hierarchy.input_pictures(model, circuits, quality)
-    input_words = evidence.unit_words(model, hierarchy.input_units(circuits))
+    input_words = evidence.unit_words(model, hierarchy.input_units(circuits), index=index)
     if progress is not None:
         progress(stages - 1, stages)
     named = evidence.evidence(model, [(u.layer, u.channel) for units in found.units.values() for u in units],

@@ -31,7 +31,7 @@ from ..serving.cache import DiskCache
 from ..zf.topk import TopExamples, files_identity
 from .circuit import pictures as field_pictures
 from .evidence import Evidence, evidence, patch_panels
-from .hierarchy import PER_TIER, field_projection, heat_overlay, strongest, tier_layers
+from .hierarchy import PER_TIER, choose_tiers, field_projection, heat_overlay, strongest
 
 Fraction = Callable[[float], None]  # progress as a fraction in [0, 1]
 SET_LIMIT = 256  # images read from a folder for the statistics
@@ -94,7 +94,7 @@ class Connections:
 
 def neighbours(model: LoadedModel, layer: str) -> tuple[str | None, str | None]:
     """The landing's layers of the tiers just below and just above `layer`'s tier (None where there is none)."""
-    landing = tier_layers(model)
+    landing = choose_tiers(model).layers
     names = [entry.name for entry in model.layers]
     rank = TIERS.index(model.layer(layer).tier)
     below = [name for tier, name in landing.items() if TIERS.index(tier) < rank and names.index(name) < names.index(layer)]
