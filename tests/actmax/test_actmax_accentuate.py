@@ -59,3 +59,13 @@ def test_cli_writes_the_figure_and_a_sidecar_with_both_activations(tmp_path, cap
     assert record["before"] < record["after"] and 0 < record["closeness"] <= 1
     assert main([*args[:-1], str(tmp_path / "again.png"), "--channel", "99"]) == 2
     assert "out of range" in capsys.readouterr().err
+
+
+def test_several_units_in_one_batch_are_each_their_own_accentuation(lite0):
+    from viz.actmax import accentuate_units
+
+    both = accentuate_units(lite0, PHOTO, [UNIT, ("_blocks.4", 3)], steps=3, cache=False)
+    alone = viz.accentuate(lite0, PHOTO, "_blocks.4", 3, steps=3, cache=False)
+    assert [a.objective for a in both] == ["Channel('_blocks.7', 50)", "Channel('_blocks.4', 3)"]
+    assert both[1].before == pytest.approx(alone.before, rel=1e-4)
+    assert torch.allclose(both[1].image, alone.image, atol=1e-4)  # its own random stream, its own score

@@ -80,7 +80,7 @@ if image is not None:
     columns[-1].subheader("Output")
     columns[-1].table({"class": [label for label, _ in found.predictions],
                        "p": [f"{p:.2f}" for _, p in found.predictions]})
-    slots, named_slots, inputs_slots = {}, {}, {}
+    slots, named_slots, inputs_slots, accent_slots = {}, {}, {}, {}
     for column, (tier, units) in zip(columns[1:-1], found.units.items()):
         column.subheader(tier.capitalize())
         column.caption(f"{hierarchy.TIER_SENTENCES[tier]} Layer `{units[0].layer}`." if units else "",
@@ -100,6 +100,8 @@ if image is not None:
                              query_params=view_params(layer=unit.layer, unit=unit.channel))
             if tier != next(iter(found.units)):
                 inputs_slots[(unit.layer, unit.channel)] = column.empty()
+        if tier in hierarchy.ACCENT_TIERS:
+            accent_slots[tier] = column.empty()
     renders = {}
     for number, tier in enumerate(found.units, 1):
         renders[tier] = shared_result(
@@ -139,6 +141,14 @@ if image is not None:
     pictures, input_words = inputs
     for unit_key, found_circuit in circuits.items():
         built_from(inputs_slots[unit_key], found_circuit, pictures, input_words)
+    for tier, slot in accent_slots.items():  # what each unit sees in the photo, exaggerated
+        accents = shared_result(f"Accentuating the {tier} units in the photo", {**photo, "accents": tier,
+                                "quality": quality}, lambda progress, tier=tier: hierarchy.tier_accents(
+                                    model, found, tier, quality, progress=progress))
+        if accents is not None:
+            slot.image([to_pil(a.image) for a in accents], width=160, caption=[
+                f"unit {unit.channel}, exaggerated in the photo: {a.before:.2g} → {a.after:.2g}"
+                for unit, a in zip(found.units[tier], accents)])
     st.caption(
         f"Renders: {quality} quality, each unit's centre neuron optimized over its receptive field only, then "
         "enlarged. Best stimulus: of the probe's edges, gratings, colours, curves and corners, the one that drives "

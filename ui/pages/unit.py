@@ -103,6 +103,17 @@ if image is not None:
         st.image([to_pil(seen.photo), to_pil(seen.heat), to_pil(seen.projection)], width=260,
                  caption=[name, f"activation map (max {seen.peak:.3g}), field outlined",
                           "guided projection of its strongest activation, in its field"])
+    shown = shared_result("Accentuating the unit in the photo", {**card, **photo_parts(model, image), "accent": quality},
+                          lambda progress: unit_card.accentuated(model, image, layer.name, channel, quality,
+                                                                 fraction(progress)))
+    if shown is not None:
+        st.markdown("**What it sees in your photo, exaggerated** (feature accentuation, Hamblin et al. 2024)")
+        st.image([to_pil(shown.photo), to_pil(shown.image)], width=260,
+                 caption=[f"the photo: unit's mean activation {shown.before:.3g}",
+                          f"accentuated: {shown.after:.3g}; still the photo (closeness {shown.closeness:.2f})"])
+        st.caption("The photo was changed to raise this unit while the network's first layer still sees the "
+                   "same edges; what grew is what the unit responds to. Closeness: correlation of grey levels "
+                   "with the photo (1: the same picture).")
     links = shared_result("Finding what it is built from and feeds into",
                           {**card, **photo_parts(model, image), "connections": quality},
                           lambda progress: unit_card.connections(model, image, layer.name, channel, quality))

@@ -9,7 +9,7 @@ of 1 costs as much as raising the unit by its own peak.
 
 How close the result stays is measured in pixels, independently of the penalty: `closeness` is the Pearson
 correlation of the result's and the photo's grey levels (1: the same picture; an unrelated photo of the
-gallery scores about 0.0-0.3 against another).
+gallery scores about 0.0-0.3 against another). `accentuate_units` does several units of one photo in one batch.
 """
 
 from __future__ import annotations
@@ -23,9 +23,9 @@ import torch
 from models import LoadedModel
 from models.errors import UserError
 
+from ..core.digest import tensor_digest
 from ..core.hooks import Capture
 from ..core.images import fit_square, load_image
-from ..core.digest import tensor_digest
 from ..core.progress import Progress
 from ..core.streams import UnitStreams, unit_seeds
 from ..core.transforms import TRANSFORM_SETS, compose
@@ -91,54 +91,70 @@ def accentuate(
     `layer` accentuated; see the module docstring. Keywords override fields of `AccentSettings`.
     A bad image, layer or channel is a `UserError`.
     """
+    return accentuate_units(model, image, [(layer, channel)], settings=settings, progress=progress, cache=cache,
+                            **overrides)[0]
+
+
+def accentuate_units(
+    model: LoadedModel, image, units: list[tuple[str, int]], *, settings: AccentSettings | None = None,
+    progress: Progress | None = None, cache: DiskCache | bool = True, **overrides,
+) -> list[Accentuation]:
+    """`accentuate` for several `(layer, channel)` units of one photo, in one batch (one picture per unit)."""
     settings = dataclasses.replace(settings or AccentSettings(), **overrides)
-    objective = unit_objective(model, (layer, channel))
+    if not units:
+        raise UserError("nothing to accentuate: give at least one unit, e.g. [('_blocks.7', 0)]")
+    objectives = [unit_objective(model, tuple(unit)) for unit in units]
     photo = image if isinstance(image, torch.Tensor) else load_image(image)
     if photo.dim() != 3 or photo.shape[0] != 3:
         raise UserError(f"a photo is a (3, H, W) tensor in [0,1], not one of shape {tuple(photo.shape)}")
     photo = fit_square(photo.float(), model.input_size)
     store = DiskCache("accents") if cache is True else (cache or DiskCache("accents", enabled=False))
-    key = cache_parts(model, [objective], settings, photo=tensor_digest(photo))
-    found = store.get_or_compute(key, lambda: _optimize(model, objective, photo, settings, progress))
-    return Accentuation(found["image"], photo, float(found["before"]), float(found["after"]),
-                        closeness(found["image"], photo), found["history"], repr(objective), settings)
+    key = cache_parts(model, objectives, settings, photo=tensor_digest(photo))
+    found = store.get_or_compute(key, lambda: _optimize(model, objectives, photo, settings, progress))
+    return [Accentuation(found["images"][i], photo, float(found["before"][i]), float(found["after"][i]),
+                         closeness(found["images"][i], photo), found["history"][:, i], repr(o), settings)
+            for i, o in enumerate(objectives)]
 
 
-def _optimize(model: LoadedModel, objective, photo: torch.Tensor, settings: AccentSettings,
+def _optimize(model: LoadedModel, objectives: list, photo: torch.Tensor, settings: AccentSettings,
               progress: Progress | None) -> dict:
-    device, size = model.device, model.input_size
+    device, size, n = model.device, model.input_size, len(objectives)
     early = model.layers[0].name
-    generator = UnitStreams(unit_seeds(settings.seed, [repr(objective)]), device)
-    seed = photo[None].to(device)
-    params, image_fn = fourier_image(1, size, generator=generator, device=device, start=from_valid_rgb(seed))
+    layers = list(dict.fromkeys(layer for o in objectives for layer in o.layers))
+    generator = UnitStreams(unit_seeds(settings.seed, [repr(o) for o in objectives]), device)
+    seed = photo[None].to(device).expand(n, -1, -1, -1)
+    params, image_fn = fourier_image(n, size, generator=generator, device=device, start=from_valid_rgb(seed))
     optimizer = torch.optim.Adam(params, lr=settings.lr)
     transform = compose(list(TRANSFORM_SETS[settings.transforms]))
-    def unit(x: torch.Tensor) -> torch.Tensor:
-        with Capture(model, objective.layers, pre_relu=True) as capture:
-            return unit_scores([objective], capture.run(model.normalize(x)))[0]
+
+    def units(x: torch.Tensor) -> tuple[torch.Tensor, dict]:
+        with Capture(model, layers, pre_relu=True) as capture:
+            acts = capture.run(model.normalize(x))
+        return unit_scores(objectives, acts), acts
 
     def features(x: torch.Tensor) -> torch.Tensor:
         """The early layer only: the pass stops there, so the penalty costs a stem's forward."""
         with Capture(model, [early], pre_relu=True) as capture:
             return capture.run(model.normalize(x))[early]
 
-    with torch.no_grad(), Capture(model, objective.layers, pre_relu=True) as capture:
-        acts = capture.run(model.normalize(seed))
-        before, reference = unit_scores([objective], acts)[0], features(seed)
-    scale = max(float(acts[objective.layer][0, objective.channel].max()), abs(float(before)), 1e-3)
+    with torch.no_grad():
+        before, acts = units(seed)
+        reference = features(seed[:1])
+        peaks = torch.stack([acts[o.layer][i, o.channel].max() for i, o in enumerate(objectives)])
+    scale = torch.maximum(peaks, before.abs()).clamp_min(1e-3)
     history = []
     for step in range(settings.steps):
         picture = image_fn()
-        score = unit(transform(picture, generator))
-        distance = (features(picture) - reference).square().mean() / reference.square().mean().clamp_min(1e-12)
+        scores = units(transform(picture, generator))[0]
+        distance = (features(picture) - reference).square().flatten(1).mean(dim=1) / reference.square().mean()
         optimizer.zero_grad(set_to_none=True)
-        (settings.penalty * distance - score / scale).backward()
+        (settings.penalty * distance - scores / scale).sum().backward()
         optimizer.step()
-        history.append(score.detach())
+        history.append(scores.detach())
         if progress is not None:
             progress(step + 1, settings.steps)
     with torch.no_grad():
         result = image_fn().float().clamp(0, 1)
-        after = unit(result)
-    return {"image": result[0].cpu(), "before": before.cpu(), "after": after.cpu(),
+        after = units(result)[0]
+    return {"images": result.cpu(), "before": before.cpu(), "after": after.cpu(),
             "history": torch.stack(history).float().cpu()}
