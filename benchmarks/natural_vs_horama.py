@@ -11,7 +11,9 @@ Horama (MIT, `maco(objective, ...)`) renders one unit at a time with NAdam on th
 before its rectifier), and its picture is mapped back to [0,1] from the model's normalized range.
 Horama and einops are benchmark-only dependencies: installed with --no-deps into benchmarks/.deps (Makefile).
 
-`--figure F` also draws the presets side by side for the units (natural ones over a checkerboard).
+Each kind of render is made of the units' channels (the mean over the map) and, with ` neuron`, of their
+centre neurons (judged as neurons; Horama renders channels only). `--figure F` also draws the presets side by
+side for the units (natural ones over a checkerboard, their transparency).
 """
 
 from __future__ import annotations
@@ -88,6 +90,8 @@ def main() -> None:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--horama-size", type=int, default=512, help="Horama's canvas side (its default: 1280)")
     p.add_argument("--horama-crops", type=int, default=6, help="Horama's crops per step (its default)")
+    p.add_argument("--timing-repeats", type=int, default=3, help="repeats of the short timing renders")
+    p.add_argument("--timing-steps", type=int, default=16, help="steps of each short timing render")
     p.add_argument("--figure", default=None, help="also draw the presets side by side into this file")
     args = p.parse_args()
 
@@ -102,11 +106,12 @@ def main() -> None:
     patches = [top_patches(model, args.images, layer, c, args.top) for layer, c in units]
     viz.render(model, units, size=32, steps=2, cache=False)  # warm-up: oneDNN's first-shape costs fall here
 
-    runs = {}
-    for preset in ("standard", "natural"):
-        found, wall = timed(lambda: viz.render(model, units, settings=quality_settings(args.quality, preset=preset,
-                                                                                      seed=args.seed), cache=False))
-        runs[preset] = (found.images, found.transparency, wall)
+    runs, neurons = {}, [(layer, c, None, None) for layer, c in units]
+    for kind, targets in (("", units), (" neuron", neurons)):
+        for preset in ("standard", "natural"):
+            settings = quality_settings(args.quality, preset=preset, seed=args.seed)
+            found, wall = timed(lambda: viz.render(model, targets, settings=settings, cache=False))
+            runs[preset + kind] = (found.images, found.transparency, wall)
     with tempfile.TemporaryDirectory() as folder:
         from horama import maco_fv
 
@@ -119,8 +124,9 @@ def main() -> None:
 
     rows = {}
     for name, (images, _, wall) in runs.items():
-        rows[name] = (wall, judge(model, images, units), judge(model, images, units, jitters=args.jitters,
-                                                                 seed=args.seed), plausibility(model, images, patches))
+        judged = neurons if name.endswith("neuron") else units
+        rows[name] = (wall, judge(model, images, judged), judge(model, images, judged, jitters=args.jitters,
+                                                                  seed=args.seed), plausibility(model, images, patches))
     reference = rows["horama maco"]
     print("\n| run | wall s | vs standard | activation | jittered | plausibility | act. vs Horama | "
           "jit. vs Horama | plaus. vs Horama | plaus. vs standard |")
@@ -133,22 +139,39 @@ def main() -> None:
     print("\nper unit (activation / plausibility):")
     for name, (_, plain, _, plaus) in rows.items():
         print(f"  {name:12s} " + "  ".join(f"{a:.1f}/{b:.3f}" for a, b in zip(plain.tolist(), plaus.tolist())))
+    print(f"\nper step, natural / standard (the fastest of {args.timing_repeats} {args.timing_steps}-step renders of "
+          f"the {len(units)} channels, taken in turns): {step_ratio(model, units, args):.2f}x")
     print(f"load average after: {load()}")
     if args.figure:
         draw(model, args, units, runs)
 
 
+def step_ratio(model, units, args) -> float:
+    """Seconds per step of natural over standard, each the minimum over repeated short renders (timeit's rule:
+    on a shared machine the fastest repeat is the one least disturbed)."""
+    best = {}
+    for _ in range(args.timing_repeats):
+        for preset in ("standard", "natural"):
+            settings = quality_settings(args.quality, preset=preset, steps=args.timing_steps, seed=args.seed)
+            wall = timed(lambda: viz.render(model, units, settings=settings, cache=False))[1]
+            best[preset] = min(best.get(preset, float("inf")), wall)
+    return best["natural"] / best["standard"]
+
+
 def draw(model, args, units, runs) -> None:
-    """Rows: each preset at the same quality, then Horama; natural ones over a checkerboard."""
+    """Rows: each preset at the same quality (channels), the neuron renders, then Horama; natural ones over a
+    checkerboard."""
     rows, names = [], []
     for preset in ("standard", "lucid", "classic"):
         rows.append(viz.render(model, units, settings=quality_settings(args.quality, preset=preset, seed=args.seed),
                                cache=False).images)
         names.append(preset)
-    for name in ("natural", "horama maco"):
+    rows.append(runs["standard neuron"][0])
+    names.append("standard neuron")
+    for name in ("natural", "natural neuron", "horama maco"):
         images, alpha, _ = runs[name]
         rows.append(on_background(images, alpha))
-        names.append(f"{name} (transparency)")
+        names.append(name)
     pictures = [torch.nn.functional.interpolate(r, size=128, mode="bilinear", antialias=True) for r in rows]
     captions = [f"{name}\n{layer} unit {c}" for name in names for layer, c in units]
     figure = grid_figure(torch.cat(pictures), captions, columns=len(units), panel_inches=1.5,

@@ -6,7 +6,8 @@ import torch
 import viz
 from models.errors import UserError
 from viz.actmax.natural import load_spectrum, natural_spectrum
-from viz.actmax.param import from_valid_rgb, maco_image
+from viz.actmax import param as P
+from viz.actmax.param import maco_image
 from viz.actmax.render import opacity
 from viz.actmax.settings import resolve
 from viz.core.figures import on_background
@@ -15,15 +16,16 @@ from viz.core.images import gallery_dir
 SMALL = dict(size=32, steps=4, cache=False)
 
 
-def _magnitude_ratio(image: torch.Tensor, size: int) -> torch.Tensor:
-    """|spectrum| of the picture before its sigmoid (recovered by inverting it), over the natural one,
-    on the columns that a real FFT keeps free (its first and Nyquist columns are self-conjugate)."""
-    spatial = from_valid_rgb(image, eps=1e-7)
+def _magnitude_ratio(spatial: torch.Tensor, size: int) -> torch.Tensor:
+    """|spectrum| of the picture before its colour mixing and sigmoid over the natural one, on the columns
+    that a real FFT keeps free (its first and Nyquist columns are self-conjugate)."""
     measured = torch.fft.rfft2(spatial.double(), norm="ortho").abs()
     return (measured / load_spectrum(size).double())[..., 1:-1]
 
 
-def test_the_magnitude_stays_the_natural_one_while_the_phase_is_optimized():
+def test_the_magnitude_stays_the_natural_one_while_the_phase_is_optimized(monkeypatch):
+    # the picture before the squash (a float32 sigmoid saturates, so it cannot be inverted exactly)
+    monkeypatch.setattr(P, "to_valid_rgb", lambda t, decorrelate=True: t)
     size = 32
     params, image_fn = maco_image(2, size, generator=torch.Generator().manual_seed(0), device="cpu")
     assert len(params) == 1 and params[0].shape == (2, 3, size, size // 2 + 1)  # the phase only
@@ -32,10 +34,10 @@ def test_the_magnitude_stays_the_natural_one_while_the_phase_is_optimized():
     first = image_fn().detach()
     for _ in range(5):
         optimizer.zero_grad()
-        (-(image_fn() * target).mean()).backward()
+        (-(torch.sigmoid(image_fn()) * target).mean()).backward()
         optimizer.step()
     last = image_fn().detach()
-    assert (last - first).abs().max() > 0.1  # the picture did change
+    assert (last - first).abs().max() > 0.5  # the picture did change
     for image in (first, last):
         ratio = _magnitude_ratio(image, size).flatten(1)
         # one constant per picture (the standardization's scale): the shape of the spectrum is the natural one

@@ -69,7 +69,7 @@ def test_parts_and_objects_units_also_get_a_natural_render_drawn_with_its_transp
     edges = unit_card.pictures(model, tiers["edges"], 0, "fast")
     parts = unit_card.pictures(model, tiers["parts"], 0, "fast")
     assert len(edges) == 2 and len(parts) == 3
-    natural = parts["natural (MACO), faded where the unit does not look"]
+    natural = parts[unit_card.NATURAL_CAPTION]
     assert natural.shape == (3, 96, 96) and 0 <= natural.min() and natural.max() <= 1
 
 
