@@ -94,3 +94,26 @@ def test_bad_units_and_settings_are_user_errors(lite0):
         viz.render(lite0, [("_blocks.99", 0)], preset="natural", **SMALL)
     with pytest.raises(UserError, match="transparency"):
         resolve("natural", field=True)
+
+
+def test_the_spectrum_command_writes_what_natural_spectrum_computes(tmp_path):
+    import numpy as np
+
+    from viz.cli import main
+
+    (tmp_path / "photos").mkdir()
+    (tmp_path / "photos" / "a.png").write_bytes((gallery_dir() / "coffee.png").read_bytes())
+    out = tmp_path / "s.npy"
+    assert main(["spectrum", str(tmp_path / "photos"), "--size", "32", "--out", str(out)]) == 0
+    written = torch.from_numpy(np.load(out).astype(np.float32))
+    assert torch.allclose(written, natural_spectrum(tmp_path / "photos", size=32), rtol=1e-3, atol=1e-3)
+    assert main(["spectrum", "--out", str(tmp_path / "s.txt")]) == 2
+
+
+def test_the_shipped_spectrum_is_the_gallery_s_as_its_docstring_says():
+    import numpy as np
+
+    from viz.actmax.natural import SHIPPED
+
+    shipped = torch.from_numpy(np.load(SHIPPED).astype(np.float32))
+    assert torch.allclose(shipped, natural_spectrum().half().float())

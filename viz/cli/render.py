@@ -1,5 +1,6 @@
 """Commands `render` (activation maximization to a captioned figure plus sidecar), `reproduce`, and
-`accentuate` (a photo with one unit accentuated, figure plus sidecar)."""
+`accentuate` (a photo with one unit accentuated, figure plus sidecar), and `spectrum` (the natural magnitude
+spectrum of the `natural` preset, from a folder of photos)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import models
 from viz.actmax import PRESETS, RenderSettings, render
 from viz.actmax.accentuate import AccentSettings, accentuate
 from viz.actmax.figures import accentuation_figure, render_figure
+from viz.actmax.natural import SPECTRUM_SIZE, natural_spectrum, save_spectrum
 from viz.actmax.settings import COMPILE, resolve
 from viz.core import sidecar
 from viz.core.export import check_output_path, save_figure
@@ -59,6 +61,12 @@ def register(commands, model_options) -> None:
     p.add_argument("--no-cache", action="store_true", help="neither read nor write the cache")
     add_figure_options(p)
     p.set_defaults(run=_accentuate)
+
+    p = commands.add_parser("spectrum", help="the natural preset's magnitude spectrum, from a folder of photos")
+    p.add_argument("folder", nargs="?", help="photos to average (default: the bundled gallery)")
+    p.add_argument("--size", type=int, default=SPECTRUM_SIZE, help="side of the pictures it describes")
+    p.add_argument("--out", required=True, help="the .npy file to write (the shipped one: viz/actmax/natural_spectrum.npy)")
+    p.set_defaults(run=_spectrum)
 
 
 def render_files(model, layer: str, channels: list[int], settings: RenderSettings, out: Path, dpi: int,
@@ -143,3 +151,12 @@ def _accentuate(args) -> None:
     print(f"unit {args.channel} of {args.layer}: {found.before:.3g} on the photo, {found.after:.3g} accentuated; "
           f"closeness {found.closeness:.2f}")
     print(f"wrote {out} and {path.name}")
+
+
+def _spectrum(args) -> None:
+    if not args.out.endswith(".npy"):
+        raise models.UserError(f"{args.out}: a spectrum is written as a .npy file; give --out NAME.npy")
+    if not 16 <= args.size <= 1024:
+        raise models.UserError(f"size {args.size} is out of range; choose 16-1024")
+    save_spectrum(natural_spectrum(args.folder, args.size), args.out)
+    print(f"wrote {args.out}")
