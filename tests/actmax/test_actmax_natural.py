@@ -117,3 +117,15 @@ def test_the_shipped_spectrum_is_the_gallery_s_as_its_docstring_says():
 
     shipped = torch.from_numpy(np.load(SHIPPED).astype(np.float32))
     assert torch.allclose(shipped, natural_spectrum().half().float())
+
+
+def test_plausibility_is_the_mean_cosine_similarity_of_deep_features(lite0):
+    from viz.metrics.plausibility import deep_features, plausibility, top_patches
+
+    patches = top_patches(lite0, None, "_blocks.7", 50, k=3)
+    assert patches.shape == (3, 3, 224, 224)
+    features = deep_features(lite0, patches)
+    assert features.shape == (3, 1280)
+    expected = torch.nn.functional.cosine_similarity(features[:1], features).mean()
+    assert plausibility(lite0, patches[:1], [patches])[0] == pytest.approx(float(expected), abs=1e-5)
+    assert plausibility(lite0, patches[:1], [patches[:1]])[0] == pytest.approx(1.0, abs=1e-5)  # itself
