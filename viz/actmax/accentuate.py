@@ -2,14 +2,15 @@
 
 Activation maximization seeded by a photo. The picture starts as the photo (Fourier parameterization
 started at the photo, `fourier_image(start=...)`) and climbs the unit's objective under the robustness
-transforms, while a penalty keeps the network's earliest features (the model's first visualizable layer,
-read on the untransformed picture) close to the photo's. The objective is divided by the unit's scale on
-the photo (its strongest activation there), so one `penalty` suits every unit: a relative feature distance
-of 1 costs as much as raising the unit by its own peak.
+transforms and a random window (72% of the side, as `standard` renders: the cost of a render), while a
+penalty keeps the network's earliest features (the model's first visualizable layer, read on the
+untransformed picture) close to the photo's. The objective is divided by the unit's scale on the photo (its
+strongest activation there), so one `penalty` suits every unit: a relative feature distance of 1 costs as
+much as raising the unit by its own peak.
 
 How close the result stays is measured in pixels, independently of the penalty: `closeness` is the Pearson
-correlation of the result's and the photo's grey levels (1: the same picture; an unrelated photo of the
-gallery scores about 0.0-0.3 against another). `accentuate_units` does several units of one photo in one batch.
+correlation of the result's and the photo's grey levels (1: the same picture, whatever its brightness and
+contrast). `accentuate_units` does several units of one photo in one batch.
 """
 
 from __future__ import annotations
@@ -28,10 +29,10 @@ from ..core.hooks import Capture
 from ..core.images import fit_square, load_image
 from ..core.progress import Progress
 from ..core.streams import UnitStreams, unit_seeds
-from ..core.transforms import TRANSFORM_SETS, compose
+from ..core.transforms import TRANSFORM_SETS, RandomCrop, compose
 from ..serving.cache import DiskCache
 from .param import fourier_image, from_valid_rgb
-from .render import cache_parts, unit_objective, unit_scores
+from .render import cache_parts, unit_objective, unit_scores, window_side
 from .settings import STEPS_RANGE
 
 
@@ -42,6 +43,7 @@ class AccentSettings:
     penalty: float = 1.0  # weight of the early-feature distance to the photo (module docstring)
     seed: int = 0  # seeds the random start and the transforms
     transforms: str = "standard"  # robustness set applied each step: "standard" or "none"
+    window: float = 0.72  # fraction of the side the unit is read on each step (a random crop), as `standard` renders
 
     def __post_init__(self):
         if isinstance(self.steps, bool) or not isinstance(self.steps, int) or not 1 <= self.steps <= STEPS_RANGE[1]:
@@ -50,6 +52,8 @@ class AccentSettings:
             raise UserError(f"learning rate {self.lr} is out of range; choose a number in (0, 10]")
         if not (math.isfinite(self.penalty) and 0 <= self.penalty <= 1000):
             raise UserError(f"penalty {self.penalty} is out of range; choose 0-1000")
+        if not 0.25 <= self.window <= 1:
+            raise UserError(f"window {self.window} is out of range; choose a fraction in 0.25-1")
         if self.transforms not in TRANSFORM_SETS:
             raise UserError(f"unknown transform set {self.transforms!r}; choose one of: {', '.join(TRANSFORM_SETS)}")
 
@@ -125,7 +129,8 @@ def _optimize(model: LoadedModel, objectives: list, photo: torch.Tensor, setting
     seed = photo[None].to(device).expand(n, -1, -1, -1)
     params, image_fn = fourier_image(n, size, generator=generator, device=device, start=from_valid_rgb(seed))
     optimizer = torch.optim.Adam(params, lr=settings.lr)
-    transform = compose(list(TRANSFORM_SETS[settings.transforms]))
+    crop = [RandomCrop(window_side(size, settings.window))] if settings.window < 1 else []
+    transform = compose([*TRANSFORM_SETS[settings.transforms], *crop])
 
     def units(x: torch.Tensor) -> tuple[torch.Tensor, dict]:
         with Capture(model, layers, pre_relu=True) as capture:
