@@ -50,7 +50,7 @@ bench-actmax: $(VENV)/.runtime
 # Lucent, go into benchmarks/.deps with --no-deps.
 bench-natural: $(VENV)/.runtime
 	$(PY) -m pip install --quiet --no-deps --target benchmarks/.deps -r benchmarks/requirements.txt
-	$(PY) benchmarks/natural_vs_horama.py --horama-size 256 --figure docs/natural-presets.png
+	$(PY) benchmarks/natural_vs_horama.py --horama-size 256 --figure docs/natural-presets.jpg
 
 # Wheels that benchmarks/gpu_check.sh installs on an offline GPU machine (torch preinstalled there).
 gpu-wheels: $(VENV)/.runtime

@@ -19,6 +19,7 @@ side for the units (natural ones over a checkerboard, their transparency).
 from __future__ import annotations
 
 import argparse
+import io
 import os
 import platform
 import sys
@@ -28,6 +29,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
+from PIL import Image
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent / ".deps"))
@@ -37,7 +39,7 @@ import viz  # noqa: E402
 from viz.actmax.natural import SHIPPED  # noqa: E402
 from viz.actmax.render import opacity  # noqa: E402
 from viz.actmax.settings import quality_settings  # noqa: E402
-from viz.core.export import save_figure  # noqa: E402
+from viz.core.export import figure_bytes, save_figure  # noqa: E402
 from viz.core.figures import grid_figure, on_background  # noqa: E402
 from viz.core.hooks import Capture  # noqa: E402
 from viz.metrics.judge import judge  # noqa: E402
@@ -92,7 +94,8 @@ def main() -> None:
     p.add_argument("--horama-crops", type=int, default=6, help="Horama's crops per step (its default)")
     p.add_argument("--timing-repeats", type=int, default=3, help="repeats of the short timing renders")
     p.add_argument("--timing-steps", type=int, default=16, help="steps of each short timing render")
-    p.add_argument("--figure", default=None, help="also draw the presets side by side into this file")
+    p.add_argument("--figure", default=None, help="also draw the presets side by side into this file (.jpg, .png, "
+                   ".svg or .pdf)")
     args = p.parse_args()
 
     model = models.load(device="cpu")
@@ -176,7 +179,12 @@ def draw(model, args, units, runs) -> None:
     captions = [f"{name}\n{layer} unit {c}" for name in names for layer, c in units]
     figure = grid_figure(torch.cat(pictures), captions, columns=len(units), panel_inches=1.5,
                          title=f"{model.name} parts-tier units, quality {args.quality}: the presets side by side")
-    print(f"wrote {save_figure(figure, args.figure)}")
+    path = Path(args.figure)
+    if path.suffix.lower() in (".jpg", ".jpeg"):  # photographic panels: a JPEG is a tenth of the PNG
+        Image.open(io.BytesIO(figure_bytes(figure, ".png", dpi=100))).convert("RGB").save(path, quality=85)
+        print(f"wrote {path}")
+    else:
+        print(f"wrote {save_figure(figure, path)}")
 
 
 def load() -> str:
