@@ -7,7 +7,7 @@ PORT ?= 8501
 HOST ?= 127.0.0.1
 ARGS ?=
 
-.PHONY: run serve-class test test-fast browser clean-venv bench-actmax gpu-wheels
+.PHONY: run serve-class test test-fast browser clean-venv bench-actmax bench-natural gpu-wheels
 
 $(VENV)/.runtime: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -49,6 +49,12 @@ clean-venv:
 bench-actmax: $(VENV)/.runtime
 	$(PY) -m pip install --quiet --no-deps --target benchmarks/.deps -r benchmarks/requirements.txt
 	$(PY) benchmarks/actmax_vs_lucent.py --windows 0.6
+
+# Natural renders (MACO) vs Horama's maco and the standard preset (docs/natural.md); Horama and einops, like
+# Lucent, go into benchmarks/.deps with --no-deps.
+bench-natural: $(VENV)/.runtime
+	$(PY) -m pip install --quiet --no-deps --target benchmarks/.deps -r benchmarks/requirements.txt
+	$(PY) benchmarks/natural_vs_horama.py --horama-size 256 --figure docs/natural-presets.jpg
 
 # Wheels that benchmarks/gpu_check.sh installs on an offline GPU machine (torch preinstalled there).
 gpu-wheels: $(VENV)/.runtime

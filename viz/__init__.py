@@ -1,7 +1,7 @@
 """The engine: a library that shows what the units of a CNN detect. No UI code lives here.
 
 Public calls: `activations`, `classify`, `load_image`; activation maximization with
-`render` (what it maximizes is built with `objectives`); the Zeiler–Fergus family with `project`
+`render` (what it maximizes is built with `objectives`; `preset="natural"` for MACO) and `accentuate`; the Zeiler–Fergus family with `project`
 (deconvnet, guided, gradient), `to_display`, `deconv_audit`, `top_examples`, `receptive_field`,
 `occlusion`, `invariance` and `first_layer_filters`; `probe` tags units with synthetic stimuli (edge, colour, curve,
 other); `circuit` says which units of an earlier layer a unit is built from. `viz.views.hierarchy` computes
@@ -18,7 +18,7 @@ docs/architecture.md draws the layers.
 
 from models import pick_device
 
-from .actmax import Rendering, RenderSettings, objectives, render
+from .actmax import Rendering, RenderSettings, accentuate, objectives, render
 from .core.activations import activations, classify
 from .core.hooks import Capture, HookScope
 from .core.images import ImageError, load_image, to_batch
@@ -42,6 +42,7 @@ __all__ = [
     "RectifierRule",
     "RenderSettings",
     "Rendering",
+    "accentuate",
     "activations",
     "circuit",
     "classify",

@@ -29,6 +29,8 @@ def test_landing_from_a_link_shows_every_tier_and_the_choice_survives_a_page_swi
     for layer in ("_blocks.1", "_blocks.4", "_blocks.7"):  # edges, contours, parts
         assert sum(label.startswith(f"open {layer} · unit ") for label in links) == 3
     assert captions.count("what in this photo drove it") == 9 and captions.count("where it fires") == 9
+    accents = [c for c in captions if re.fullmatch(r"unit \d+, exaggerated in the photo: \S+ → \S+", c)]
+    assert len(accents) == 6  # the contour and part units, accentuated in the photo
     # every unit named: by its probe stimulus with its support, or, when that is weak, by its images
     names = [m.value for m in at.markdown if re.fullmatch(rf"\*\*({WORDS}|{UNEXPLAINED}).*\*\*", m.value)]
     assert len(names) == 9
@@ -66,6 +68,7 @@ def test_a_url_opens_the_unit_it_names():
     assert at.selectbox(key="image").value == "coffee.png"
     assert any("neuron: its 11x11-px field" in c for c in _captions(at))
     assert any("top-9" in c for c in _captions(at))
+    assert any(c.startswith("accentuated: ") and "closeness" in c for c in _captions(at))
     named = next(m.value for m in at.markdown if m.value.startswith("Named by its evidence: **"))
     assert re.search(WORDS, named.split("**")[1])
     assert any(c.startswith("its best probe stimulus, drawn sharp over its 11x11-px field") for c in _captions(at)) \

@@ -48,19 +48,23 @@ def test_unit_page_keeps_its_pictures_panel_and_statistics_when_only_the_photo_c
     calls = {name: _calls(monkeypatch, target) for name, target in [
         ("photo", "viz.views.unit_card.on_photo"), ("pictures", "viz.views.unit_card.pictures"),
         ("panel", "viz.zf.figures.unit_panel"), ("statistics", "viz.views.unit_card.statistics"),
+        ("accent", "viz.views.unit_card.accentuated"),
     ]}
     at = AppTest.from_file(APP, default_timeout=240)
     at.query_params.update({"layer": "_blocks.1", "unit": "2"})
     at.switch_page("ui/pages/unit.py").run()
     assert not at.exception
-    assert {name: len(made) for name, made in calls.items()} == {"photo": 1, "pictures": 1, "panel": 1, "statistics": 1}
+    assert {name: len(made) for name, made in calls.items()} == {"photo": 1, "pictures": 1, "panel": 1, "statistics": 1,
+                                                                 "accent": 1}
     at.run()
     at.selectbox(key="image").select("coffee.png").run()
     assert not at.exception
-    assert {name: len(made) for name, made in calls.items()} == {"photo": 2, "pictures": 1, "panel": 1, "statistics": 1}
+    assert {name: len(made) for name, made in calls.items()} == {"photo": 2, "pictures": 1, "panel": 1, "statistics": 1,
+                                                                 "accent": 2}
     assert at.table[0].value.shape[0] == 5  # the statistics are still shown
     at.number_input(key="unit").set_value(3).run()
-    assert {name: len(made) for name, made in calls.items()} == {"photo": 3, "pictures": 2, "panel": 2, "statistics": 2}
+    assert {name: len(made) for name, made in calls.items()} == {"photo": 3, "pictures": 2, "panel": 2, "statistics": 2,
+                                                                 "accent": 3}
 
 
 def test_an_upload_that_is_not_an_image_is_named_and_the_page_goes_on():

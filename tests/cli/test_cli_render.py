@@ -70,3 +70,13 @@ def test_reproduce_renders_at_the_recorded_thread_count(tmp_path):
     finally:
         torch.set_num_threads(before)
     assert out.read_bytes() == again.read_bytes()
+
+
+def test_a_natural_render_is_reproduced_from_its_sidecar(tmp_path):
+    out = tmp_path / "natural.png"
+    assert main([*ARGS, "--preset", "natural", "--no-cache", "--dpi", "40", "--out", str(out)]) == 0
+    sidecar = json.loads((tmp_path / "natural.png.json").read_text())
+    assert sidecar["preset"] == "natural" and sidecar["settings"]["param"] == "maco"
+    again = tmp_path / "again.png"
+    assert main(["reproduce", str(tmp_path / "natural.png.json"), "--no-cache", "--out", str(again)]) == 0
+    assert out.read_bytes() == again.read_bytes()

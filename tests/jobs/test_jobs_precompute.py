@@ -65,3 +65,14 @@ def test_precompute_fills_the_cache_once_and_the_tour_runs_from_it(monkeypatch, 
     inputs = [c for image in at.image for c in image.captions if re.fullmatch(r"unit \d+ · \d+%", c)]
     assert at.header[0].value == "Object parts" and 24 <= len(at.get("image")) - len(inputs) <= 30
     assert 6 <= len(inputs) <= 18  # both networks' part units with the contour units they are built from
+
+    # The landing's accentuated units too: from the cache alone.
+    import models
+    from viz.core.images import load_image
+    from viz.views import hierarchy
+
+    accent = sys.modules["viz.actmax.accentuate"]  # the module, not the function of the same name
+    monkeypatch.setattr(accent, "_optimize", lambda *a, **k: pytest.fail("the landing accentuated"))
+    model = models.load(device="cpu")
+    found = hierarchy.choose_units(model, load_image(gallery_dir() / "chelsea.png"))
+    assert all(len(hierarchy.tier_accents(model, found, tier, "fast")) == 3 for tier in hierarchy.ACCENT_TIERS)

@@ -60,3 +60,23 @@ def test_a_list_of_files_is_keyed_by_the_files(tmp_path):
         Image.new("RGB", (8, 8), (200, 0, 0)).save(tmp_path / name)
     both = [tmp_path / "a.png", tmp_path / "b.png"]
     assert set_key(both) == set_key(list(both)) != set_key(both[:1])
+
+
+def test_parts_and_objects_units_also_get_a_natural_render_drawn_with_its_transparency(monkeypatch):
+    monkeypatch.setenv("VIZ_MAX_STEPS", "2")
+    model = _tiny()
+    tiers = {entry.tier: entry.name for entry in model.layers}
+    edges = unit_card.pictures(model, tiers["edges"], 0, "fast")
+    parts = unit_card.pictures(model, tiers["parts"], 0, "fast")
+    assert len(edges) == 2 and len(parts) == 3
+    natural = parts[unit_card.NATURAL_CAPTION]
+    assert natural.shape == (3, 96, 96) and 0 <= natural.min() and natural.max() <= 1
+
+
+def test_the_landing_accentuates_each_contour_and_part_unit_in_the_photo(monkeypatch):
+    model, photo = _tiny(), torch.rand(3, 24, 24)
+    found = H.choose_units(model, photo, per_tier=2, cache=False)
+    for tier in H.ACCENT_TIERS:
+        accents = H.tier_accents(model, found, tier, "fast", steps=2)
+        assert [a.objective for a in accents] == [f"Channel({u.layer!r}, {u.channel})" for u in found.units[tier]]
+        assert all(torch.equal(a.photo, found.image) for a in accents)

@@ -102,7 +102,7 @@ if image is not None:
     if views is None:  # the error is shown
         st.stop()
     thin = tiers_area.empty()
-    slots, named_slots, inputs_slots = {}, {}, {}
+    slots, named_slots, inputs_slots, accent_slots = {}, {}, {}, {}
     for number, (tier, units) in enumerate(found.units.items(), 1):
         tiers_area.subheader(f"Hidden layer {number}: {tier}")
         tiers_area.caption(f"{hierarchy.TIER_SENTENCES[tier]} Why this layer: {found.reasons[tier]}",
@@ -124,6 +124,8 @@ if image is not None:
                            query_params=view_params(layer=unit.layer, unit=unit.channel))
             if tier != next(iter(found.units)):
                 inputs_slots[key] = left.empty()  # under the unit's pictures, beside where it fires
+            if tier in hierarchy.ACCENT_TIERS:
+                accent_slots[key] = photo_cell.empty()  # the photo with the unit exaggerated, under the maps
     renders = {}
     for number, tier in enumerate(found.units, 1):
         renders[tier] = shared_result(
@@ -167,6 +169,14 @@ if image is not None:
     pictures, input_words = inputs
     for unit_key, found_circuit in circuits.items():
         built_from(inputs_slots[unit_key], found_circuit, pictures, input_words, per_row=CARD_COLUMNS + 1)
+    for tier in (t for t in hierarchy.ACCENT_TIERS if t in found.units):  # one batch per tier
+        accents = shared_result(f"Accentuating the {tier} units in the photo", {**photo, "accents": tier,
+                                "quality": quality}, lambda progress, tier=tier: hierarchy.tier_accents(
+                                    model, found, tier, quality, progress=progress))
+        for unit, accent in zip(found.units[tier], accents or []):
+            accent_slots[(unit.layer, unit.channel)].image(
+                to_pil(accent.image), width="stretch",
+                caption=f"unit {unit.channel}, exaggerated in the photo: {accent.before:.2g} → {accent.after:.2g}")
     st.caption(
         f"Renders: {quality} quality, each unit's centre neuron optimized over its receptive field only, then "
         "enlarged. Best stimulus: of the probe's edges, gratings, colours, curves and corners, the one that drives "

@@ -22,7 +22,8 @@ with st.form("render_form"):
     first = left.number_input("First unit", 0, layer.channels - 1, 0, key="render_first")
     count = middle.slider("Units", 1, 16, 4, key="render_count")
     preset = right.selectbox("Preset", list(PRESETS), key="render_preset",
-                             help="standard: Lucid's recipe, fast; lucid: Lucid's exactly; classic: Yosinski et al. 2015")
+                             help="standard: Lucid's recipe, fast; lucid: Lucid's exactly; classic: Yosinski et al. 2015; "
+                             "natural: MACO (phase only, a photo's spectrum), faded where the unit does not look")
     left, middle, right = st.columns(3)
     size = left.select_slider("Size (px)", [64, 96, 128, 160, 224], value=128, key="render_size")
     steps = middle.select_slider("Steps", [32, 64, 128, 256, 512, 1024], value=256, key="render_steps")

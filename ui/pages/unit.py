@@ -110,6 +110,17 @@ if named is not None:
                              "field" + ("" if named.explained else ": too weak to name the unit"))
 
 if image is not None:
+    shown = shared_result("Accentuating the unit in the photo", {**card, **photo_parts(model, image), "accent": quality},
+                          lambda progress: unit_card.accentuated(model, image, layer.name, channel, quality,
+                                                                 fraction(progress)))
+    if shown is not None:
+        st.markdown("**What it sees in your photo, exaggerated** (feature accentuation, Hamblin et al. 2024)")
+        st.image([to_pil(shown.photo), to_pil(shown.image)], width=260,
+                 caption=[f"the photo: unit's mean activation {shown.before:.3g}",
+                          f"accentuated: {shown.after:.3g}; still the photo (closeness {shown.closeness:.2f})"])
+        st.caption("The photo was changed to raise this unit while the network's first layer still sees the "
+                   "same edges; what grew is what the unit responds to. Closeness: correlation of grey levels "
+                   "with the photo (1: the same picture).")
     links = shared_result("Finding what it is built from and feeds into",
                           {**card, **photo_parts(model, image), "connections": quality},
                           lambda progress: unit_card.connections(model, image, layer.name, channel, quality))

@@ -1,10 +1,12 @@
 """Activation maximization: pictures of what a unit wants (Olah et al. 2017; Yosinski et al. 2015).
 
-`render(model, units, ...)` is the entry point; `objectives` builds what it maximizes.
+`render(model, units, ...)` is the entry point; `objectives` builds what it maximizes. `accentuate` starts
+from a photo instead (feature accentuation).
 """
 
 from . import objectives
+from .accentuate import Accentuation, accentuate, accentuate_units
 from .render import Rendering, render
 from .settings import PRESETS, QUALITY, RenderSettings, quality_settings
 
-__all__ = ["PRESETS", "QUALITY", "RenderSettings", "Rendering", "objectives", "quality_settings", "render"]
+__all__ = ["PRESETS", "Accentuation", "accentuate", "accentuate_units", "QUALITY", "RenderSettings", "Rendering", "objectives", "quality_settings", "render"]

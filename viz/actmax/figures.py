@@ -1,4 +1,5 @@
-"""The figure of a render: one captioned panel per unit (unit, layer, tier), a title naming the model."""
+"""The figures of activation maximization: a render's captioned panels (unit, layer, tier; a natural render
+drawn with its transparency over a checkerboard) and an accentuated photo beside the photo."""
 
 from __future__ import annotations
 
@@ -6,7 +7,8 @@ from matplotlib.figure import Figure
 
 from models import LoadedModel
 
-from ..core.figures import grid_figure
+from ..core.figures import grid_figure, on_background
+from .accentuate import Accentuation
 from .render import Rendering
 
 
@@ -22,4 +24,17 @@ def render_figure(model: LoadedModel, rendering: Rendering, layers: list[str | N
     captions = [caption(model, o, layer) for o, layer in zip(rendering.objectives, layers)]
     s = rendering.settings
     title = f"{model.name} · {s.size} px, {s.steps} steps, seed {s.seed}"
-    return grid_figure(rendering.images, captions, title=title, columns=columns)
+    images = rendering.images
+    if rendering.transparency is not None:
+        images = on_background(images, rendering.transparency)
+        title += " · transparency: where the unit took its gradient"
+    return grid_figure(images, captions, title=title, columns=columns)
+
+
+def accentuation_figure(model: LoadedModel, found: Accentuation, layer: str, photo_name: str) -> Figure:
+    """The photo beside the photo with the unit accentuated, the unit's activation under each."""
+    captions = [f"{photo_name}\nunit: {found.before:.3g}",
+                f"{caption(model, found.objective, layer)} accentuated\nunit: {found.after:.3g}"]
+    title = (f"{model.name} · feature accentuation, {found.settings.steps} steps, seed {found.settings.seed} · "
+             f"closeness to the photo {found.closeness:.2f}")
+    return grid_figure([found.photo, found.image], captions, title=title, panel_inches=2.6)

@@ -47,6 +47,7 @@ class Rendering:
     objectives: list[str]  # repr of each image's objective, e.g. for captions
     settings: RenderSettings
     fields: tuple | None = None  # field renders: per image, the input box (viz.zf Box) the picture covers
+    transparency: torch.Tensor | None = None  # (N,1,H,W) in [0,1] where settings.transparency: see `opacity`
 
     def __iter__(self):
         return iter((self.images, self.history))
@@ -134,7 +135,7 @@ def _problem(n: int, settings: RenderSettings, generator: UnitStreams, device: t
     options = {"squash": settings.squash} if settings.param == "pixel" else {}
     params, image_fn = make(n, settings.size, generator=generator, device=device,
                             decorrelate=settings.decorrelate, **options)
-    optimizer_class = torch.optim.Adam if settings.optimizer == "adam" else torch.optim.SGD
+    optimizer_class = {"adam": torch.optim.Adam, "sgd": torch.optim.SGD, "nadam": torch.optim.NAdam}[settings.optimizer]
     prior = None if settings.squash else ImagePrior(
         settings.decay, settings.blur_every, settings.blur_sigma,
         settings.norm_percentile, settings.contribution_percentile,
@@ -156,7 +157,7 @@ def _forward(model: LoadedModel, capture: Capture, wants_output: bool, settings:
 def _optimize(
     model: LoadedModel, objectives: list[obj.Objective], settings: RenderSettings, progress: Progress | None,
     fields: FieldPlan | None = None,
-) -> tuple[torch.Tensor, torch.Tensor]:
+) -> dict:
     device = model.device
     generator = UnitStreams(unit_seeds(settings.seed, [repr(o) for o in objectives]), device)
     problem = _problem(len(objectives), settings, generator, device)
@@ -166,7 +167,7 @@ def _optimize(
     transform = _view(settings, model, any(o.local for o in objectives), fields)
     precision = _precision(device, settings)
     redirect = min(settings.redirect_steps, settings.steps)
-    history, step = [], 0
+    history, step, attribution = [], 0, None
     for rule, count in (("redirect", redirect), ("gradient", settings.steps - redirect)):
         with RectifierRule(model, rule), Capture(
             model, hooked, stop=not wants_output, pre_relu=settings.pre_relu
@@ -174,6 +175,8 @@ def _optimize(
             forward = _forward(model, capture, wants_output, settings if rule == "gradient" else None)
             for _ in range(count):
                 image = problem.image_fn()
+                if settings.transparency:
+                    image.retain_grad()
                 x = model.normalize(transform(image, generator))
                 with precision():
                     scores = unit_scores(objectives, forward(x))
@@ -181,6 +184,8 @@ def _optimize(
                     scores = scores - settings.tv * total_variation(image)
                 problem.optimizer.zero_grad(set_to_none=True)
                 (-scores.sum()).backward()
+                if settings.transparency:
+                    attribution = image.grad.abs() if attribution is None else attribution + image.grad.abs()
                 problem.optimizer.step()
                 if problem.prior is not None:
                     problem.prior(problem.params[0].data, problem.params[0].grad, step)
@@ -190,10 +195,24 @@ def _optimize(
                     progress(step, settings.steps)
     with torch.no_grad():
         images = problem.image_fn().float().clamp(0, 1).cpu()
-    return images, torch.stack(history).float().cpu()
+    found = {"images": images, "history": torch.stack(history).float().cpu()}
+    if attribution is not None:
+        found["transparency"] = opacity(attribution.float().cpu())
+    return found
 
 
-def _optimize_splitting(model, objectives, settings, progress, fields=None) -> tuple[torch.Tensor, torch.Tensor]:
+def opacity(attribution: torch.Tensor, percentile: float = 80.0) -> torch.Tensor:
+    """(N,3,H,W) summed |d objective / d pixel| -> (N,1,H,W) opacity in [0,1], MACO's transparency map.
+
+    As the MACO paper draws it: the colour mean, clipped at the image's `percentile` (the pixels the objective
+    leaned on most are fully opaque) and scaled by that clip. A picture with no gradient at all is transparent.
+    """
+    mean = attribution.mean(dim=1, keepdim=True)
+    clip = torch.quantile(mean.flatten(1), percentile / 100, dim=1).view(-1, 1, 1, 1)
+    return (mean / clip.clamp_min(torch.finfo(mean.dtype).tiny)).clamp(0, 1)
+
+
+def _optimize_splitting(model, objectives, settings, progress, fields=None) -> dict:
     """Render the batch; on out-of-memory render its halves one after the other instead."""
     try:
         return _optimize(model, objectives, settings, progress, fields)
@@ -209,7 +228,7 @@ def _optimize_splitting(model, objectives, settings, progress, fields=None) -> t
     parts = (None, None) if fields is None else (fields.part(0, half), fields.part(half, len(objectives)))
     first = _optimize_splitting(model, objectives[:half], settings, progress, parts[0])
     second = _optimize_splitting(model, objectives[half:], settings, progress, parts[1])
-    return torch.cat([first[0], second[0]]), torch.cat([first[1], second[1]], dim=1)
+    return {key: torch.cat([first[key], second[key]], dim=1 if key == "history" else 0) for key in first}
 
 
 def cache_parts(model: LoadedModel, objectives: Sequence[obj.Objective], settings: RenderSettings, **more) -> dict:
@@ -259,11 +278,10 @@ def render(
     key = cache_parts(model, objectives, settings, **({"canvas": fields.canvas} if fields else {}))
 
     def compute() -> dict:
-        images, history = _optimize_splitting(model, objectives, settings, progress, fields)
-        return {"images": images, "history": history}
+        return _optimize_splitting(model, objectives, settings, progress, fields)
 
     result = store.get_or_compute(key, compute)
     images = as_seen(result["images"], fields.boxes, settings.size) if fields else result["images"]
     return Rendering(images, result["history"], [repr(o) for o in objectives], settings,
-                     fields.boxes if fields else None)
+                     fields.boxes if fields else None, result.get("transparency"))
 

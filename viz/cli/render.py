@@ -1,4 +1,6 @@
-"""Commands `render` (activation maximization to a captioned figure plus sidecar) and `reproduce`."""
+"""Commands `render` (activation maximization to a captioned figure plus sidecar), `reproduce`, and
+`accentuate` (a photo with one unit accentuated, figure plus sidecar), and `spectrum` (the natural magnitude
+spectrum of the `natural` preset, from a folder of photos)."""
 
 from __future__ import annotations
 
@@ -6,7 +8,9 @@ from pathlib import Path
 
 import models
 from viz.actmax import PRESETS, RenderSettings, render
-from viz.actmax.figures import render_figure
+from viz.actmax.accentuate import AccentSettings, accentuate
+from viz.actmax.figures import accentuation_figure, render_figure
+from viz.actmax.natural import SPECTRUM_SIZE, natural_spectrum, save_spectrum
 from viz.actmax.settings import COMPILE, resolve
 from viz.core import sidecar
 from viz.core.export import check_output_path, save_figure
@@ -45,6 +49,25 @@ def register(commands, model_options) -> None:
     p.add_argument("--device", help="where to render (default: the recorded device; pixels may differ elsewhere)")
     add_models_file_option(p)  # a figure of a models file's network
     p.set_defaults(run=_reproduce)
+
+    p = commands.add_parser("accentuate", parents=[model_options],
+                            help="feature accentuation: a photo with what one unit responds to exaggerated")
+    p.add_argument("image", help="the photo (PNG, JPEG, ...)")
+    p.add_argument("--layer", required=True, help="visualizable layer (see `layers`)")
+    p.add_argument("--channel", type=int, required=True, help="the unit (channel) to accentuate")
+    p.add_argument("--steps", type=int, default=AccentSettings.steps, help="optimization steps")
+    p.add_argument("--penalty", type=float, default=AccentSettings.penalty,
+                   help="how strongly the picture is held to the photo's early features (docs/natural.md)")
+    p.add_argument("--seed", type=int, default=0, help="random seed (same seed, same picture)")
+    p.add_argument("--no-cache", action="store_true", help="neither read nor write the cache")
+    add_figure_options(p)
+    p.set_defaults(run=_accentuate)
+
+    p = commands.add_parser("spectrum", help="the natural preset's magnitude spectrum, from a folder of photos")
+    p.add_argument("folder", nargs="?", help="photos to average (default: the bundled gallery)")
+    p.add_argument("--size", type=int, default=SPECTRUM_SIZE, help="side of the pictures it describes")
+    p.add_argument("--out", required=True, help="the .npy file to write (the shipped one: viz/actmax/natural_spectrum.npy)")
+    p.set_defaults(run=_spectrum)
 
 
 def render_files(model, layer: str, channels: list[int], settings: RenderSettings, out: Path, dpi: int,
@@ -109,3 +132,32 @@ def _reproduce(args) -> None:
                             record.get("columns"), not args.no_cache, {"preset": record.get("preset")},
                             neuron=record.get("neuron", False))
     print(f"wrote {out} and {path.name}")
+
+
+def _accentuate(args) -> None:
+    out = check_output_path(args.out)
+    model = models.load(args.model, weights=args.weights, device=args.device)
+    settings = AccentSettings(steps=args.steps, penalty=args.penalty, seed=args.seed)
+    with progress_bar("accentuate", "step") as update:
+        found = accentuate(model, args.image, args.layer, args.channel, settings=settings, progress=update,
+                           cache=DiskCache("accents", enabled=not args.no_cache))
+    save_figure(accentuation_figure(model, found, args.layer, Path(args.image).name), out, args.dpi)
+    path = sidecar.write(out, {
+        "command": "accentuate", "model": model.name, "weights": model.weights, "weights_id": model.weights_id,
+        "image": str(Path(args.image).resolve()), "layer": args.layer, "channel": args.channel,
+        "unit": found.objective, "settings": settings.as_dict(), "before": found.before, "after": found.after,
+        "closeness": found.closeness, "dpi": args.dpi, "device": str(model.device),
+        "threads": intra_op_threads() if model.device.type == "cpu" else None,
+    })
+    print(f"unit {args.channel} of {args.layer}: {found.before:.3g} on the photo, {found.after:.3g} accentuated; "
+          f"closeness {found.closeness:.2f}")
+    print(f"wrote {out} and {path.name}")
+
+
+def _spectrum(args) -> None:
+    if not args.out.endswith(".npy"):
+        raise models.UserError(f"{args.out}: a spectrum is written as a .npy file; give --out NAME.npy")
+    if not 16 <= args.size <= 1024:
+        raise models.UserError(f"size {args.size} is out of range; choose 16-1024")
+    save_spectrum(natural_spectrum(args.folder, args.size), args.out)
+    print(f"wrote {args.out}")

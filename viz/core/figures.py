@@ -27,6 +27,23 @@ def tile(images: torch.Tensor, columns: int, pad: int = 2, fill: float = 1.0) ->
     return out
 
 
+BACKGROUNDS = ("checker", "white")
+
+
+def on_background(images: torch.Tensor, alpha: torch.Tensor, background: str = "checker", square: int = 8) -> torch.Tensor:
+    """(N,3,H,W) pictures with (N,1,H,W) opacity in [0,1] drawn over white or a light checkerboard of
+    `square`-px squares (the MACO paper's way of showing a transparency map)."""
+    if background not in BACKGROUNDS:
+        raise UserError(f"unknown background {background!r}; choose one of {', '.join(BACKGROUNDS)}")
+    h, w = images.shape[2:]
+    under = torch.ones(1, 1, h, w, dtype=images.dtype)
+    if background == "checker":
+        y, x = torch.arange(h).view(-1, 1) // square, torch.arange(w).view(1, -1) // square
+        under = torch.where((y + x) % 2 == 0, 1.0, 0.8).to(images.dtype)[None, None]
+    alpha = alpha.to(images.dtype)
+    return images * alpha + under.to(images.device) * (1 - alpha)
+
+
 def colorize(
     values: torch.Tensor, vmin: float | None = None, vmax: float | None = None, cmap: str = "viridis"
 ) -> torch.Tensor:

@@ -1,6 +1,7 @@
 """Fill the disk cache for a classroom before it starts, so the app answers at once on a laptop CPU, offline.
 
-What a class opens first: the Layers landing (with what each unit is built from) and the guided tour for
+What a class opens first: the Layers landing (with what each unit is built from, and its contour and part
+units accentuated in the photo) and the guided tour for
 every gallery photo (trained, and untrained for the tour's contrast), the Layer atlas page on its default
 layer, and for every visualizable layer the gallery's top-9 sweep that the Top-9 page and the units'
 evidence cards read, and the gallery's dataset index of every layer (offered in the sidebar as
@@ -46,8 +47,12 @@ def classroom_tasks(model: LoadedModel, quality: str = "fast") -> list[Task]:
 
     def photo(net: LoadedModel, path) -> Task:
         label = "untrained" if net.untrained else "trained"
-        return Task(f"landing and tour of {path.name} ({label})",
-                    lambda progress: landing(net, load_image(path), quality, progress))
+
+        def run(progress):
+            found = landing(net, load_image(path), quality, progress).found
+            return [hierarchy.tier_accents(net, found, tier, quality) for tier in hierarchy.ACCENT_TIERS]
+
+        return Task(f"landing and tour of {path.name} ({label})", run)
 
     def atlas(progress):
         units = atlas_units(model, [hierarchy.default_layer(model)])

@@ -21,6 +21,9 @@ page can show the cheap parts first and fill in the renders as they finish:
    `viz.circuits`); one backward per tier, cached. 5. `input_pictures(model, circuits, quality)`: the field
    renders of those inputs, to show them beside the unit (after the tiers' own renders; cached).
 
+6. `tier_accents(model, hierarchy, tier, quality)`: for the contours and parts tiers (`ACCENT_TIERS`), each
+unit accentuated in the photo (`viz.actmax.accentuate`: the photo changed to raise the unit, held to its edges).
+
 `viz.views.figures.hierarchy_figure(model, hierarchy, views, renders, ...)` lays the whole strip out as one figure.
 
 How the units are chosen (`by`): "contribution" (default) ranks a layer's channels by gradient x activation
@@ -41,7 +44,7 @@ import torch.nn.functional as F
 from models import TIERS, LoadedModel
 from models.errors import UserError
 
-from ..actmax import Rendering, quality_settings, render
+from ..actmax import Accentuation, Rendering, accentuate_units, quality_settings, render
 from ..actmax.field import sees_whole_field
 from ..circuits import contributions, make_circuit
 from ..core.digest import tensor_digest
@@ -323,6 +326,20 @@ def tier_renders(model: LoadedModel, hierarchy: Hierarchy, tier: str, quality: s
     units = [(u.layer, u.channel) for u in hierarchy.units[tier]]
     settings = quality_settings(quality, field=True, **overrides)
     return render(model, units, settings=settings, progress=progress, cache=cache)
+
+
+ACCENT_TIERS = ("contours", "parts")  # tiers whose units the landing also shows accentuated in the photo
+
+
+def tier_accents(model: LoadedModel, hierarchy: Hierarchy, tier: str, quality: str = "fast", progress=None,
+                 **overrides) -> list[Accentuation]:
+    """Each chosen unit of `tier` accentuated in the photo (feature accentuation), one batch, as many steps as
+    the quality's renders; `overrides` change AccentSettings fields."""
+    if tier not in hierarchy.units:
+        raise UserError(f"unknown tier {tier!r}; choose one of {', '.join(hierarchy.units)}")
+    units = [(u.layer, u.channel) for u in hierarchy.units[tier]]
+    return accentuate_units(model, hierarchy.image, units, progress=progress,
+                            **{"steps": quality_settings(quality).steps, **overrides})
 
 
 def tier_circuits(model: LoadedModel, hierarchy: Hierarchy, k: int = PER_TIER, cache: bool = True) -> dict:

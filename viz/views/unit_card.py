@@ -2,9 +2,9 @@
 
 `named` (its probe verdict in words, best stimulus drawn crisp, top real patches), `set_patches` (its top
 patches in another image set), `on_photo` (its activation
-map and projection on one photo), `connections` (the units of the landing's tier below that it is built from,
+map and projection on one photo), `accentuated` (the photo with the unit accentuated), `connections` (the units of the landing's tier below that it is built from,
 and those of the tier above it feeds into, on the photo), `pictures` (its channel and its receptive-field
-renders), `more_pictures` (a diversity set of 4, and the same unit by three methods), `statistics` (how it
+renders, and from the parts tier up its neuron's natural render), `more_pictures` (a diversity set of 4, and the same unit by three methods), `statistics` (how it
 responds over an image set), `load_set` (uploaded photos as a batch), `set_key` (what decides a result over
 an image set, for the app's key of shared work).
 """
@@ -19,12 +19,13 @@ import torch
 
 from models import TIERS, LoadedModel
 
+from ..actmax import Accentuation, accentuate, quality_settings, render
 from ..actmax import objectives as O
-from ..actmax import quality_settings, render
 from ..actmax.settings import CLASSIC_LR
 from ..circuits import Circuit, circuit_on, contributions
 from ..core.activations import activations
 from ..core.digest import tensor_digest
+from ..core.figures import on_background
 from ..core.images import fit_square, gallery_dir, image_files, load_image, to_batch
 from ..core.receptive_field import field_map
 from ..serving.cache import DiskCache
@@ -43,6 +44,11 @@ METHODS_NOTE = (
     "jitters, scales and rotates the picture at every step, so only patterns that survive those changes "
     "remain: the recognisable ones."
 )
+# Tiers whose units also get a natural (MACO) render of their centre neuron: there the standard renders are
+# textures a student cannot name; natural neuron renders read as one part (an eye, a snout) and were the most
+# plausible to the network of the renders measured (docs/natural.md).
+NATURAL_TIERS = ("parts", "objects")
+NATURAL_CAPTION = "natural (MACO): its centre neuron, one part in context, faded where the unit does not look"
 # Plain gradient ascent: one value per pixel, no prior, no transforms (Simonyan et al. 2014's starting point).
 PLAIN = dict(param="pixel", decorrelate=False, squash=False, optimizer="sgd", lr=CLASSIC_LR, transforms="none")
 
@@ -152,13 +158,28 @@ def _steps(progress: Fraction | None, first: int, total: int):
 
 
 def pictures(model: LoadedModel, layer: str, channel: int, quality: str, progress: Fraction | None = None) -> dict:
-    """{caption: picture}: the whole channel, and its centre neuron over its receptive field only."""
-    whole = render(model, [(layer, channel)], settings=quality_settings(quality), progress=_steps(progress, 0, 2))
+    """{caption: picture}: the whole channel, and its centre neuron over its receptive field only; from the
+    parts tier up (NATURAL_TIERS) also its centre neuron's natural render, drawn with its transparency."""
+    natural = model.layer(layer).tier in NATURAL_TIERS
+    parts = 3 if natural else 2
+    whole = render(model, [(layer, channel)], settings=quality_settings(quality), progress=_steps(progress, 0, parts))
     field = render(model, [(layer, channel)], settings=quality_settings(quality, field=True),
-                   progress=_steps(progress, 1, 2))
+                   progress=_steps(progress, 1, parts))
     box = field.fields[0]
-    return {"channel (whole map)": whole.images[0],
-            f"neuron: its {box.height}x{box.width}-px field, enlarged": field.images[0]}
+    shown = {"channel (whole map)": whole.images[0],
+             f"neuron: its {box.height}x{box.width}-px field, enlarged": field.images[0]}
+    if natural:
+        found = render(model, [(layer, channel, None, None)], settings=quality_settings(quality, preset="natural"),
+                       progress=_steps(progress, 2, parts))
+        shown[NATURAL_CAPTION] = on_background(found.images, found.transparency)[0]
+    return shown
+
+
+def accentuated(model: LoadedModel, image: torch.Tensor, layer: str, channel: int, quality: str,
+                progress: Fraction | None = None) -> Accentuation:
+    """The photo with the unit accentuated (Hamblin et al. 2024), as many steps as the quality's renders."""
+    return accentuate(model, image, layer, channel, steps=quality_settings(quality).steps,
+                      progress=_steps(progress, 0, 1))
 
 
 def more_pictures(model: LoadedModel, layer: str, channel: int, quality: str,
