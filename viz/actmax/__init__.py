@@ -9,4 +9,5 @@ from .accentuate import Accentuation, accentuate, accentuate_units
 from .render import Rendering, render
 from .settings import PRESETS, QUALITY, RenderSettings, quality_settings
 
-__all__ = ["PRESETS", "Accentuation", "accentuate", "accentuate_units", "QUALITY", "RenderSettings", "Rendering", "objectives", "quality_settings", "render"]
+__all__ = ["PRESETS", "Accentuation", "accentuate", "accentuate_units", "QUALITY", "RenderSettings", "Rendering",
+           "objectives", "quality_settings", "render"]

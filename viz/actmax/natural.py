@@ -1,11 +1,12 @@
 """Statistics of natural photos that the parameterizations build on: colour correlation and magnitude spectrum.
 
-The colour correlation is ImageNet's (Lucid's published values). MACO (Fel et al. 2023) renders optimize only the phase of a picture's spectrum; its magnitude stays this average, so every
-render has the energy per frequency of a photo and cannot fill up with high-frequency patterns. The
-spectrum describes the picture as the parameterization builds it: standardized, in the decorrelated colour
-basis, before the sigmoid. `natural_spectrum` computes it from photos on disk; the shipped default
-(`natural_spectrum.npy`, float16, 3 x 224 x 113) was made from the bundled gallery with
-`python -m viz spectrum --out viz/actmax/natural_spectrum.npy` (docs/natural.md), so nothing is downloaded.
+The colour correlation is ImageNet's (Lucid's published values). MACO (Fel et al. 2023) renders optimize only the
+phase of a picture's spectrum; its magnitude stays this average, so every render has the energy per frequency of a
+photo and cannot fill up with high-frequency patterns. The spectrum describes the picture as the parameterization
+builds it: standardized, in the decorrelated colour basis, before the sigmoid. `natural_spectrum` computes it from
+photos on disk; the shipped default (`natural_spectrum.npy`, float16, 3 x 224 x 113) was made from the bundled
+gallery with `python -m viz spectrum --out viz/actmax/natural_spectrum.npy` (docs/natural.md), so nothing is
+downloaded.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ import torch.nn.functional as F
 from models.errors import UserError
 
 from ..core.images import gallery_dir, image_files, load_image
+
 # Square root of ImageNet's RGB covariance (Lucid's published values); its columns are scaled so the
 # largest has norm 1. Multiplying a decorrelated colour vector by it gives correlated RGB.
 COLOR_CORRELATION_SQRT = torch.tensor([[0.26, 0.09, 0.02], [0.27, 0.00, -0.05], [0.27, -0.09, 0.03]])
