@@ -94,7 +94,7 @@ def test_pages_that_need_classes_say_so_for_a_network_without_them(tmp_path, mon
     at.query_params["model"] = "maps"
     at.run()
     assert not at.exception
-    assert [e.value for e in at.error] == ["maps's output is not a class score vector; the hierarchy needs a classifier"]
+    assert [e.value for e in at.error] == ["maps has no class labels; classification needs a labelled output layer"]
     at.switch_page("ui/pages/image.py").run()
     assert not at.exception and not at.error
     assert any(c.value.startswith("maps has no class labels, so no classes to show") for c in at.caption)
