@@ -4,8 +4,9 @@
 
 The render step (the loop of `viz.actmax.render`: parameterization, transforms, normalization, the network to
 the layer, the objectives, backward, Adam) is timed part by part on the settings of a quality level, and the
-network's own cost is timed alone: the same window-sized batch through the network to the layer and back,
-nothing else. Both in one process, in turns, median of the repeats, so a shared machine disturbs both alike.
+network's own cost is timed alone: the same window-sized batch (shape and memory format) through the network to
+the layer and back, nothing else; and, for reference, a batch at the picture's own size, which the network does
+not see (the step shows the picture at the network's input scale and crops the window). Both in one process, in turns, median of the repeats, so a shared machine disturbs both alike.
 Issue 28's target: the step within 1.4x the network's own forward+backward.
 """
 
@@ -77,9 +78,14 @@ def main() -> None:
 
         x = step({})  # warm-up: allocations, oneDNN's first-call kernels
         side = x.shape[-1]
-        batch = torch.rand(args.units, 3, side, side, requires_grad=True)
+        batch = torch.rand_like(x.detach()).requires_grad_()  # the step's batch: its shape and memory format
+        layout = "channels-last" if x.is_contiguous(memory_format=torch.channels_last) else "contiguous"
 
-        def network(times: dict) -> None:
+        small = torch.rand(args.units, 3, args.size, args.size).contiguous(
+            memory_format=torch.channels_last if layout == "channels-last" else torch.contiguous_format)
+        small.requires_grad_()
+
+        def network(times: dict, batch: torch.Tensor = batch) -> None:
             begin = time.perf_counter()
             acts = capture.run(batch)[args.layer]
             middle = time.perf_counter()
@@ -87,9 +93,13 @@ def main() -> None:
             times["net forward"] = times.get("net forward", 0.0) + middle - begin
             times["net backward"] = times.get("net backward", 0.0) + time.perf_counter() - middle
 
+        def network_small(times: dict) -> None:
+            network(times, small)
+
         network({})
+        smalls: list = []
         for _ in range(args.repeats):
-            for runs, fn in ((steps, step), (nets, network)):
+            for runs, fn in ((steps, step), (nets, network), (smalls, network_small)):
                 times: dict = {}
                 for _ in range(args.steps):
                     fn(times)
@@ -100,8 +110,11 @@ def main() -> None:
 
     step_ms = statistics.median(sum(r.values()) for r in steps)
     net_ms = statistics.median(sum(r.values()) for r in nets)
-    print(f"network's own forward+backward on ({args.units}, 3, {side}, {side}): {net_ms:.1f} ms "
+    print(f"network's own forward+backward on ({args.units}, 3, {side}, {side}), {layout}: {net_ms:.1f} ms "
           f"(forward {median(nets, 'net forward'):.1f}, backward {median(nets, 'net backward'):.1f})")
+    print(f"  for comparison, at the picture's own {args.size} px: "
+          f"{statistics.median(sum(r.values()) for r in smalls):.1f} ms (the step shows the picture at the "
+          f"network's input scale and crops the window: the network sees {side} px)")
     print(f"render step: {step_ms:.1f} ms = {step_ms / net_ms:.2f}x the network's own (target <= 1.4x); parts: "
           + ", ".join(f"{part} {median(steps, part):.1f}" for part in PARTS))
 

@@ -52,3 +52,18 @@ def test_protocol_sessions_fetch_every_picture_and_see_exceptions(tmp_path):
         line = re.search(rf"^\s+cold N={n} .*\((\d+) KB in (\d+) pictures\).* failed (\d+)$", result.stdout, re.M)
         assert line and line.group(2) == "2" and int(line.group(3)) == n, result.stdout
     assert len(re.findall(r"^\s+failed: \S", result.stdout, re.M)) == 3, result.stdout  # each session's exception
+
+
+@pytest.mark.slow
+def test_render_step_prints_the_step_beside_the_networks_own_forward_backward():
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    tiny = ["--layer", "_blocks.1", "--units", "2", "--size", "32", "--steps", "1", "--repeats", "1", "--threads", "1"]
+    result = subprocess.run([sys.executable, "benchmarks/render_step.py", *tiny], cwd=ROOT, env=env,
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    own = re.search(r"^network's own forward\+backward on \(2, 3, (\d+), \1\).*: (\d+\.\d) ms", result.stdout, re.M)
+    step = re.search(r"^render step: (\d+\.\d) ms = (\d+\.\d\d)x the network's own", result.stdout, re.M)
+    assert own and step, result.stdout
+    assert int(own.group(1)) == 161  # the window of Lite0's 224-px view: what the network sees, whatever the size
+    ratio = float(step.group(2))  # printed ms are rounded to 0.1: allow for it
+    assert abs(ratio - float(step.group(1)) / float(own.group(2))) <= 0.05 * ratio + 0.01
