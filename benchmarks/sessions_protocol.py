@@ -146,22 +146,17 @@ def open_session(base: str, page: str, query: str, timeout: float) -> Session:
 
 def at_once(base: str, page: str, query: str, n: int, timeout: float) -> list[Session]:
     """n sessions on one view, started at the same moment."""
-    results: list = [None] * n
     barrier = threading.Barrier(n)
 
-    def run(i: int) -> None:
+    def run(_) -> Session:
         barrier.wait()
         try:
-            results[i] = open_session(base, page, query, timeout)
+            return open_session(base, page, query, timeout)
         except Exception as exc:  # a refused connection, a closed socket: this session failed, the others go on
-            results[i] = Session(failure=f"{type(exc).__name__}: {exc}")
+            return Session(failure=f"{type(exc).__name__}: {exc}")
 
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return results
+    with ThreadPoolExecutor(n) as pool:
+        return list(pool.map(run, range(n)))
 
 
 def cold_views(page: str, count: int) -> list[str]:
