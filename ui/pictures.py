@@ -46,11 +46,12 @@ def _resized(image: Image.Image, width: int, sharp: bool) -> Image.Image:
 
 
 def encode(picture, width: int, sharp: bool = False) -> bytes:
-    """A (3,H,W) tensor in [0,1] or a PIL image as PNG (`sharp`) or JPEG bytes, at most `width` px wide."""
+    """A (3,H,W) tensor in [0,1] or a PIL image as PNG (`sharp`, or with transparency) or JPEG bytes, at most
+    `width` px wide."""
     image = _resized(picture if isinstance(picture, Image.Image) else to_pil(picture), width, sharp)
     out = io.BytesIO()
-    if sharp:
-        image.save(out, format="PNG", optimize=False)
+    if sharp or image.mode in ("RGBA", "LA", "PA"):  # JPEG has no transparency: a transparent picture stays PNG
+        image.save(out, format="PNG")
     else:
         image.convert("RGB").save(out, format="JPEG", quality=JPEG_QUALITY)
     return out.getvalue()
