@@ -4,14 +4,15 @@ cache that `python -m viz atlas` and `python -m viz precompute` fill); each open
 import streamlit as st
 
 from ui.common import choose_layer, current_model, current_quality, model_parts, shared_result, unit_href, view_params
+from ui.pictures import show
 from viz.actmax import quality_settings
-from viz.core.images import to_pil
 from viz.jobs.atlas import unit_pictures
 from viz.views.hierarchy import default_layer
 
 PAGE_SIZE = 48  # units per page: a wide layer (1280 channels) is browsed page by page
 CHUNK = 8  # units per job: the grid fills in steps of this many
 COLUMNS = 8
+CELL_WIDTH = 140  # CSS px of a column of the grid in the wide layout on a 1440-px window
 
 model = current_model()
 quality = current_quality()
@@ -42,7 +43,7 @@ for start in range(0, len(channels), CHUNK):
         break
     for i, picture in enumerate(pictures, start):
         cell = rows[i // COLUMNS][i % COLUMNS]
-        cell.image(to_pil(picture.image), width="stretch", link=unit_href(picture.layer, picture.channel))
+        show(cell, picture.image, CELL_WIDTH, stretch=True, link=unit_href(picture.layer, picture.channel))
         cell.page_link("ui/pages/unit.py", label=f"unit {picture.channel} · {picture.objective:.1f}",
                        query_params=view_params(layer=picture.layer, unit=picture.channel))
     done = start + len(chunk)

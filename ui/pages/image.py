@@ -12,8 +12,8 @@ from ui.common import (
     shared_result,
     view_params,
 )
+from ui.pictures import show, sized
 from viz.core.export import figure_bytes
-from viz.core.images import to_pil
 from viz.views import image_view
 from viz.zf.figures import occlusion_figure
 
@@ -27,7 +27,7 @@ if image is not None:
     batch = viz.to_batch([image], model.input_size)
     photo = photo_parts(model, batch)  # what decides every result below
     left, right = st.columns([1, 1])
-    left.image(to_pil(batch[0]), caption=f"{name} as the network sees it", width=320)
+    show(left, batch[0], 320, caption=f"{name} as the network sees it")
     right.subheader("The network says")
     if model.labels is None:  # e.g. a models file's bare nn.Module: its outputs have no names
         right.caption(f"{model.name} has no class labels, so no classes to show (models.from_module(..., labels=...)).")
@@ -48,13 +48,13 @@ if image is not None:
     shown = shared_result(f"Reading {layer.name}", {"page": "image-layer", **photo, "layer": layer.name}, layer_view)
     if shown is not None:
         channels, maps, projected = shown
-        st.image([to_pil(m) for m in maps], caption=[f"unit {c}" for c in channels], width=120)
+        st.image([sized(m, 120, sharp=True) for m in maps], caption=[f"unit {c}" for c in channels], width=120)
         st.caption("Each map on one shared colour scale (black = silent). Open a unit:")
         for column, c in zip(st.columns(8), channels[:8]):
             column.page_link("ui/pages/unit.py", label=f"unit {c}", query_params=view_params(layer=layer.name, unit=c))
         st.subheader("What in the photo drove the strongest units")
         for method, pictures in projected.items():
-            st.image([to_pil(p) for p in pictures], caption=[f"{method} · unit {c}" for c in channels[:PROJECTED]],
+            st.image([sized(p, 170) for p in pictures], caption=[f"{method} · unit {c}" for c in channels[:PROJECTED]],
                      width=170)
 
     st.subheader("Which part of the photo matters (occlusion)")

@@ -22,6 +22,7 @@ from ui.common import (
     view_params,
 )
 from ui.image_sets import choose_image_set
+from ui.pictures import sized
 from viz.core.images import to_pil
 from viz.views import unit_card
 from viz.views.hierarchy import default_layer
@@ -60,7 +61,7 @@ def chain_row(links, layer_name: str, channel: int) -> None:
         if not units:
             st.caption("no unit there takes a positive share from this one on this photo")
         for cell, (source, c, share) in zip(st.columns(max(3, len(units))), units):
-            cell.image(to_pil(links.pictures[(source, c)]), width=120, link=unit_href(source, c),
+            cell.image(sized(links.pictures[(source, c)], 120), width=120, link=unit_href(source, c),
                        caption=f"unit {c} · {100 * share:.0f}%")
         if note:
             st.caption(note)
@@ -131,15 +132,15 @@ st.subheader("What it wants to see")
 pictures = shared_result("Rendering", {**card, "pictures": quality},
                          lambda progress: unit_card.pictures(model, layer.name, channel, quality, fraction(progress)))
 if pictures is not None:
-    st.image([to_pil(p) for p in pictures.values()], caption=list(pictures), width=260)
+    st.image([sized(p, 260) for p in pictures.values()], caption=list(pictures), width=260)
 if st.toggle("Also: a diversity set of 4, and three methods side by side (slower)", key="unit_more"):
     more = shared_result("Rendering", {**card, "more pictures": quality},
                          lambda progress: unit_card.more_pictures(model, layer.name, channel, quality,
                                                                   fraction(progress)))
     if more is not None:
-        st.image([to_pil(p) for p in more.diversity], width=160,
+        st.image([sized(p, 160) for p in more.diversity], width=160,
                  caption=[f"diverse {i + 1}" for i in range(len(more.diversity))])
-        st.image([to_pil(p) for p in more.methods.values()], caption=list(more.methods), width=200)
+        st.image([sized(p, 200) for p in more.methods.values()], caption=list(more.methods), width=200)
         st.caption(unit_card.METHODS_NOTE)
 
 st.subheader("Where it fires in an image set (Zeiler & Fergus, Figure 2)")
@@ -168,10 +169,10 @@ else:
             skipped, panel, patches, statistics = found
             if skipped:
                 st.info(skipped)
-            st.image(to_pil(panel), caption="top-9: guided projections (left) beside the image patches (right)",
+            st.image(sized(panel, 640), caption="top-9: guided projections (left) beside the image patches (right)",
                      width=640)
             if patches is not None:
-                st.image(to_pil(patches), width=320, caption="its top patches enlarged")
+                st.image(sized(patches, 320), width=320, caption="its top patches enlarged")
             st.table(statistics)
     except ValueError as exc:  # a refused folder, an unreadable photo (viz.ImageError and UserError are ValueErrors)
         st.error(str(exc))

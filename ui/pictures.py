@@ -1,0 +1,84 @@
+"""Pictures sent at the size they are drawn, encoded once for every session that shows them.
+
+`st.image` given a tensor's PIL image encodes it again in every session on every run (JPEG at quality 100,
+at full size), so a class of thirty makes the server encode the same pictures thirty times and each browser
+download pictures several times wider than drawn. `show` sends bytes instead:
+
+- sized: at most the CSS width the picture is drawn at (`width=N`: Streamlit itself would shrink a wider
+  picture to N px, per session) or, drawn `stretch` in a column about N px wide, at most 2x that (sharp on a
+  high-density screen); a smaller picture is left as it is, except that a `sharp` one (a stimulus, a mosaic
+  of hard squares) is enlarged by a whole factor with nearest-neighbour, so the browser never blurs its edges;
+- encoded once: PNG for `sharp` pictures (flat colour, exact edges), JPEG at quality 90 for the rest (photos,
+  patches, projections, renders); the bytes are kept for as long as the picture object lives. Pages draw the
+  objects of shared results (`ui.common.shared_result`), the same objects in every session, so each is
+  encoded once; equal bytes get one URL in Streamlit's media store, which keys its files by content.
+
+    show(cell, picture, 160, sharp=True, caption="best stimulus")      # drawn 160 CSS px wide
+    show(cell, picture, 110, stretch=True, link=unit_href(layer, c))   # fills a column about 110 px wide
+    st.image([sized(p, 260) for p in pictures], width=260, caption=names)   # a row of pictures
+"""
+
+from __future__ import annotations
+
+import io
+import threading
+import weakref
+
+from PIL import Image
+
+from viz.core.images import to_pil
+
+JPEG_QUALITY = 90
+STRETCH_DENSITY = 2  # pixels per CSS pixel sent for a picture that fills a column (a high-density screen's)
+
+_encoded: dict[tuple, tuple[weakref.ref, bytes]] = {}  # (id of picture, settings) -> (the picture, its bytes)
+_lock = threading.Lock()
+
+
+def _resized(image: Image.Image, width: int, sharp: bool) -> Image.Image:
+    """At most `width` px wide (aspect kept); a sharp picture narrower than that, enlarged by a whole factor."""
+    if image.width > width:
+        height = max(1, round(image.height * width / image.width))
+        return image.resize((width, height), Image.Resampling.BOX if sharp else Image.Resampling.LANCZOS)
+    factor = width // image.width if sharp else 1
+    return image.resize((image.width * factor, image.height * factor), Image.Resampling.NEAREST) if factor > 1 \
+        else image
+
+
+def encode(picture, width: int, sharp: bool = False) -> bytes:
+    """A (3,H,W) tensor in [0,1] or a PIL image as PNG (`sharp`, or with transparency) or JPEG bytes, at most
+    `width` px wide."""
+    image = _resized(picture if isinstance(picture, Image.Image) else to_pil(picture), width, sharp)
+    out = io.BytesIO()
+    if sharp or image.mode in ("RGBA", "LA", "PA"):  # JPEG has no transparency: a transparent picture stays PNG
+        image.save(out, format="PNG")
+    else:
+        image.convert("RGB").save(out, format="JPEG", quality=JPEG_QUALITY)
+    return out.getvalue()
+
+
+def sized(picture, shown: int, sharp: bool = False, stretch: bool = False) -> bytes:
+    """`picture`'s bytes for a place `shown` CSS px wide (2x that when it is drawn `stretch`), encoded once for
+    as long as the picture object lives (a shared result's pictures: once for every session)."""
+    width = shown * (STRETCH_DENSITY if stretch else 1)
+    key = (id(picture), width, sharp)
+    with _lock:
+        kept = _encoded.get(key)
+    if kept is not None and kept[0]() is picture:
+        return kept[1]
+    data = encode(picture, width, sharp)
+    with _lock:
+        _encoded[key] = (weakref.ref(picture), data)
+    weakref.finalize(picture, _forget, key)
+    return data
+
+
+def _forget(key: tuple) -> None:
+    with _lock:
+        _encoded.pop(key, None)
+
+
+def show(slot, picture, shown: int, *, sharp: bool = False, stretch: bool = False, **image_args) -> None:
+    """Draw `picture` in `slot` (st, a column, a container): `shown` CSS px wide, or filling the slot when
+    `stretch` (then `shown` is about the slot's width); `image_args` go to `st.image` (caption, link...)."""
+    slot.image(sized(picture, shown, sharp, stretch), width="stretch" if stretch else shown, **image_args)
