@@ -15,6 +15,7 @@ import streamlit as st
 
 import models
 import viz
+from ui.pictures import show
 from viz.actmax import QUALITY
 from viz.core.digest import tensor_digest
 from viz.core.export import FORMATS, figure_bytes
@@ -230,16 +231,17 @@ def unit_href(layer: str, unit: int) -> str:
     return "unit?" + urllib.parse.urlencode(view_params(layer=layer, unit=unit))
 
 
-def built_from(slot, found, pictures: dict, words: dict, per_row: int = 3) -> None:
+def built_from(slot, found, pictures: dict, words: dict, per_row: int = 3, shown: int = 150) -> None:
     """Under a contour or part unit (the landing, the tour): its strongest inputs of the tier below, `found` a
-    `viz.circuit` result: each input's picture (from `pictures`) in a row of `per_row` cells, named in words
-    (from `words`) with its share, a link to its Unit page; then the inhibiting inputs in words."""
+    `viz.circuit` result: each input's picture (from `pictures`) in a row of `per_row` cells about `shown` CSS px
+    wide, named in words (from `words`) with its share, a link to its Unit page; then the inhibiting inputs in
+    words."""
     box = slot.container()
     box.caption(f"built from `{found.source}` (share of its excitation, on this photo):")
     excite = [(c, v) for c, v in found.inputs if v > 0]
     for cell, (channel, value) in zip(box.columns(max(per_row, len(excite)), gap="small"), excite):
-        cell.image(to_pil(pictures[(found.source, channel)]), width="stretch", link=unit_href(found.source, channel),
-                   caption=f"unit {channel} · {100 * found.share(value):.0f}%")
+        show(cell, pictures[(found.source, channel)], shown, stretch=True, link=unit_href(found.source, channel),
+             caption=f"unit {channel} · {100 * found.share(value):.0f}%")
         cell.caption(as_markdown(words[(found.source, channel)]))
     inhibit = [(c, v) for c, v in found.inputs if v < 0]
     if inhibit:

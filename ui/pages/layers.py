@@ -32,7 +32,8 @@ from ui.common import (
     unit_href,
     view_params,
 )
-from viz.core.images import fit_square, to_pil
+from ui.pictures import show
+from viz.core.images import fit_square
 from viz.views import evidence, figures, hierarchy, naming
 from viz.zf.display import DISPLAY_NOTE
 from viz.zf.projection import EXTENT_NOTE
@@ -51,6 +52,9 @@ READING_CSS = """<style>
 {word-break: normal; overflow-wrap: normal; hyphens: manual;}
 </style>"""
 CARD_COLUMNS = 4  # render | best stimulus | top patches | the photo (what drove it, above where it fires)
+CARD_PICTURE_PX = 190  # about a card column's CSS width (measured 181-187 px at 1280x800 and 1920x1080 at 150%)
+PHOTO_PX = 300  # the photo's column, a third of the page
+INPUT_PX = 120  # a "built from" input: one of CARD_COLUMNS + 1 cells under the card's three picture columns
 
 
 def image_sets(named: dict) -> str:
@@ -82,7 +86,7 @@ by = st.radio("Choose units by", hierarchy.CHOOSE_BY, horizontal=True, key="laye
 if image is not None:
     st.subheader("Visible layer: the photo")  # the photo first: it needs no computation
     photo_cell, _ = st.columns([1, 2])
-    photo_cell.image(to_pil(fit_square(image, model.input_size)), caption=f"{name} (input pixels)", width="stretch")
+    show(photo_cell, fit_square(image, model.input_size), PHOTO_PX, stretch=True, caption=f"{name} (input pixels)")
     rest_after = time.monotonic() + (0 if st.session_state.get("layers_shown") else PHOTO_HEAD_START_S)
     st.session_state.layers_shown = True
     photo = {"page": "layers", **photo_parts(model, image), "by": by}
@@ -118,8 +122,8 @@ if image is not None:
             slots[key].caption("rendering…")
             named_slots[key] = (words, stimulus_cell.empty(), patches_cell.empty())
             view = views[key]
-            photo_cell.image(to_pil(view.projection), caption="what in this photo drove it", width="stretch")
-            photo_cell.image(to_pil(view.heat), caption="where it fires", width="stretch")
+            show(photo_cell, view.projection, CARD_PICTURE_PX, stretch=True, caption="what in this photo drove it")
+            show(photo_cell, view.heat, CARD_PICTURE_PX, stretch=True, caption="where it fires")
             left.page_link("ui/pages/unit.py", label=f"open {unit.layer} · unit {unit.channel}: all its evidence",
                            query_params=view_params(layer=unit.layer, unit=unit.channel))
             if tier != next(iter(found.units)):
@@ -136,8 +140,8 @@ if image is not None:
         if renders[tier] is None:  # the error is shown
             st.stop()
         for unit, picture in zip(found.units[tier], renders[tier].images):
-            slots[(unit.layer, unit.channel)].image(to_pil(picture), caption=unit.caption, width="stretch",
-                                                    link=unit_href(unit.layer, unit.channel))
+            show(slots[(unit.layer, unit.channel)], picture, CARD_PICTURE_PX, stretch=True, caption=unit.caption,
+                 link=unit_href(unit.layer, unit.channel))
     index, note = covering_index(model, dict.fromkeys(layer for layer, _ in slots))
     if note:
         st.caption(note)
@@ -152,12 +156,12 @@ if image is not None:
         shown = named[key]
         words.markdown(f"**{as_markdown(shown.words)}**")
         if shown.stimulus is not None:
-            stimulus.image(to_pil(shown.stimulus), width="stretch", caption="best probe stimulus" if shown.explained
-                           else "best probe stimulus, too weak to name it")
+            show(stimulus, shown.stimulus, CARD_PICTURE_PX, sharp=True, stretch=True,
+                 caption="best probe stimulus" if shown.explained else "best probe stimulus, too weak to name it")
         else:
             stimulus.caption("no probe stimulus drives it")
         if shown.patches is not None:
-            patches.image(to_pil(shown.patches), caption=patches_caption(shown.image_set, index), width="stretch")
+            show(patches, shown.patches, CARD_PICTURE_PX, stretch=True, caption=patches_caption(shown.image_set, index))
     circuits = shared_result("Finding what each unit is built from", {**photo, "circuits": True},
                              lambda progress: hierarchy.tier_circuits(model, found))
     inputs = None if circuits is None else shared_result(
@@ -168,15 +172,15 @@ if image is not None:
         st.stop()
     pictures, input_words = inputs
     for unit_key, found_circuit in circuits.items():
-        built_from(inputs_slots[unit_key], found_circuit, pictures, input_words, per_row=CARD_COLUMNS + 1)
+        built_from(inputs_slots[unit_key], found_circuit, pictures, input_words, per_row=CARD_COLUMNS + 1,
+                   shown=INPUT_PX)
     for tier in (t for t in hierarchy.ACCENT_TIERS if t in found.units):  # one batch per tier
         accents = shared_result(f"Accentuating the {tier} units in the photo", {**photo, "accents": tier,
                                 "quality": quality}, lambda progress, tier=tier: hierarchy.tier_accents(
                                     model, found, tier, quality, progress=progress))
         for unit, accent in zip(found.units[tier], accents or []):
-            accent_slots[(unit.layer, unit.channel)].image(
-                to_pil(accent.image), width="stretch",
-                caption=f"unit {unit.channel}, exaggerated in the photo: {accent.before:.2g} → {accent.after:.2g}")
+            show(accent_slots[(unit.layer, unit.channel)], accent.image, CARD_PICTURE_PX, stretch=True,
+                 caption=f"unit {unit.channel}, exaggerated in the photo: {accent.before:.2g} → {accent.after:.2g}")
     st.caption(
         f"Renders: {quality} quality, each unit's centre neuron optimized over its receptive field only, then "
         "enlarged. Best stimulus: of the probe's edges, gratings, colours, curves and corners, the one that drives "
