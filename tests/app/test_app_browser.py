@@ -13,9 +13,10 @@ from tests.support.headless import AppServer, chromium, have_chromium, zoom
 
 ROOT = Path(__file__).resolve().parents[2]
 
-pytestmark = pytest.mark.skipif(
-    not have_chromium(), reason="needs Debian's chromium and chromium-driver (`make test` installs them)"
-)
+pytestmark = [
+    pytest.mark.skipif(not have_chromium(), reason="needs Debian's chromium and chromium-driver (`make test` installs them)"),
+    pytest.mark.slow,  # a real app server and browser each
+]
 
 
 @pytest.fixture(scope="module")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pytest
 from streamlit.testing.v1 import AppTest
 
 WORDS = r"(edge|grating|colour|curve|corner|other|\w+-\w+ boundary)\b"  # a unit's probe name, viz.probe.words
@@ -16,6 +17,7 @@ def _captions(at: AppTest) -> list[str]:
     return [caption for element in at.image for caption in element.captions]
 
 
+@pytest.mark.slow
 def test_landing_from_a_link_shows_every_tier_and_the_choice_survives_a_page_switch():
     at = AppTest.from_file(APP, default_timeout=600)
     at.query_params["weights"] = "none"  # a link to the untrained network's landing
@@ -59,6 +61,7 @@ def test_landing_from_a_link_shows_every_tier_and_the_choice_survives_a_page_swi
     assert "random-init" in at.sidebar.caption[0].value
 
 
+@pytest.mark.slow
 def test_a_url_opens_the_unit_it_names():
     at = AppTest.from_file(APP, default_timeout=600)
     at.query_params.update({"layer": "_blocks.1", "unit": "5", "image": "coffee.png"})

@@ -63,6 +63,7 @@ def test_an_uncovered_layer_falls_back_to_live_and_a_bad_index_name_warns(index_
     assert "'../../etc'" in at.warning[0].value and at.sidebar.selectbox(key="index").value == "none"
 
 
+@pytest.mark.slow
 def test_the_landing_takes_the_patches_of_a_layer_the_index_covers_from_it_and_the_others_from_the_gallery(
         tmp_path, monkeypatch):
     untrained = models.load("efficientnet_lite0", weights="none", device="cpu")

@@ -18,6 +18,7 @@ def _renders(at: AppTest) -> list[tuple[str, str]]:
     return [(m["layer"], m["tier"]) for m in found if m]
 
 
+@pytest.mark.slow
 def test_a_32px_network_shows_its_landing_unit_page_and_untrained_version(tmp_path, monkeypatch):
     path, _ = cifar_models_file(tmp_path)
     monkeypatch.setenv("VIZ_MODELS", str(path))

@@ -19,6 +19,7 @@ WORDS = r"<b>(edge|grating|colour|curve|corner|other|\w+-\w+ boundary|no simple 
 APP = str(Path(__file__).resolve().parents[2] / "app.py")
 
 
+@pytest.mark.slow
 def test_precompute_fills_the_cache_once_and_the_tour_runs_from_it(monkeypatch, capsys):
     monkeypatch.setitem(QUALITY, "fast", Quality("standard", steps=2, size=32))  # the renders made cheap
     one_photo = lambda folder: [gallery_dir() / "chelsea.png"]  # noqa: E731  (the gallery as one photo)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 
+import pytest
 import torch
 from support.helpers import make_photos, pdf_text, svg_text
 
@@ -53,6 +54,7 @@ def test_the_cat_photo_gets_three_units_per_tier_and_its_class(lite0):
     assert by_activation.units["edges"][0].score > 0
 
 
+@pytest.mark.slow
 def test_cli_writes_the_strip_for_the_untrained_network(tmp_path, capsys):
     out = tmp_path / "strip.png"
     assert main(["hierarchy", CAT, "--weights", "none", "--steps", "1", "--device", "cpu", "--dpi", "40",
