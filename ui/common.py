@@ -28,6 +28,9 @@ UPLOAD_TYPES = ["png", "jpg", "jpeg", "gif", "bmp", "tif", "tiff", "webp"]
 DEFAULT_MODEL = "efficientnet_lite0"
 DEFAULT_IMAGE = "chelsea.png"
 WEIGHTS = {"default": "pretrained (the model's own weights)", "none": "untrained (random init)"}
+INDEX_LOOKUP_TTL_S = 30  # how long the list of indexes is kept before the folder is looked at again
+FIGURE_DPI = 200  # downloaded PNGs, finer than the CLI's default 150: they go straight onto slides
+PROGRESS_POLL_S = 0.25  # how often a waiting page looks at its job's progress
 QUALITY_HELP = {
     "fast": "seconds per render on a laptop CPU",
     "balanced": "about 3x the steps of fast",
@@ -117,9 +120,9 @@ def current_model() -> models.LoadedModel:
     return load_model(DEFAULT_MODEL, weights)
 
 
-@st.cache_resource(ttl=30, show_spinner=False)
+@st.cache_resource(ttl=INDEX_LOOKUP_TTL_S, show_spinner=False)
 def _indexes(root: str) -> dict[str, Index]:
-    """The indexes under the configured folder, looked up at most every 30 s; shared by every session
+    """The indexes under the configured folder, looked up at most every INDEX_LOOKUP_TTL_S; shared by every session
     (an Index only reads its files, once)."""
     return find_indexes(root)
 
@@ -254,7 +257,7 @@ def download_buttons(fig_factory, stem: str, key: str) -> None:
     for column, suffix in zip(columns, FORMATS):
         column.download_button(
             f"Download {suffix[1:].upper()}",
-            data=lambda suffix=suffix: figure_bytes(fig_factory(), suffix, dpi=200),
+            data=lambda suffix=suffix: figure_bytes(fig_factory(), suffix, dpi=FIGURE_DPI),
             file_name=f"{stem}{suffix}",
             key=f"{key}_{suffix}",
             on_click="ignore",
@@ -285,7 +288,7 @@ def shared_result(what: str, parts: dict, compute):
     ticket = budget().submit(parts, compute)
     status, shown = st.empty(), None
     try:
-        while not ticket.wait(0.25):
+        while not ticket.wait(PROGRESS_POLL_S):
             place, fraction = ticket.position(), round(ticket.fraction(), 2)
             if (place, fraction) != shown:  # a message only on change: every one costs each browser a redraw
                 shown = place, fraction

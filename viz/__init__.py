@@ -1,8 +1,8 @@
 """The engine: a library that shows what the units of a CNN detect. No UI code lives here.
 
-Public calls: `activations`, `classify`, `load_image`; activation maximization with
-`render` (what it maximizes is built with `objectives`; `preset="natural"` for MACO) and `accentuate`; the Zeiler–Fergus family with `project`
-(deconvnet, guided, gradient), `to_display`, `deconv_audit`, `top_examples`, `receptive_field`,
+Public calls: `activations`, `classify`, `load_image`; activation maximization with `render` (what it
+maximizes is built with `objectives`; `preset="natural"` for MACO) and `accentuate`; the Zeiler–Fergus family
+with `project` (deconvnet, guided, gradient), `to_display`, `deconv_audit`, `top_examples`, `receptive_field`,
 `occlusion`, `invariance` and `first_layer_filters`; `probe` tags units with synthetic stimuli (edge, colour, curve,
 other); `circuit` says which units of an earlier layer a unit is built from. `viz.views.hierarchy` computes
 the app's landing (Figure 1.2 for a photo) in stages; `viz.views.unit_card` and `viz.views.image_view` the
@@ -10,7 +10,7 @@ Unit and Image pages. `Index` reads a dataset index (every unit's top-k over a f
 `python -m viz index`).
 
 Packages: `core` (hooks, images, receptive fields, rectifiers, checks: what every method shares), the
-methods `actmax`, `zf`, `probe` and `optim` (they never import each other), `views` (what a page or a
+methods `actmax`, `zf`, `probe`, `optim` and `circuits` (they never import each other), `views` (what a page or a
 figure shows, composed from methods), `jobs` (batch work: atlas, precompute, torchrun), `serving` (disk
 cache, single flight, compute budget), `metrics` (how benchmarks and tests judge a picture) and `cli`;
 docs/architecture.md draws the layers.

@@ -1,4 +1,4 @@
-"""Landing page: the Deep Learning book's Figure 1.2, live, for any photo (computation in viz.hierarchy).
+"""Landing page: the Deep Learning book's Figure 1.2, live, for any photo (computation in viz.views.hierarchy).
 
 Laid out for reading on a laptop and a projector: the tiers are rows, top to bottom (the photo, edges,
 contours, parts, the class), each unit a card whose pictures are at least 160 CSS px wide at a 1280-px window

@@ -60,6 +60,8 @@ from .circuit import pictures as field_pictures
 
 HIDDEN_TIERS = TIERS[:-1]  # Figure 1.2's hidden layers, bottom to top; its top tier, objects, is shown as the class
 PER_TIER = 3  # units shown per tier
+TOP_CLASSES = 5  # classes shown as the output
+HEAT_OPACITY = 0.6  # the activation map's share over the dimmed photo in "where it fires"
 CHOOSE_BY = ("contribution", "activation")
 TIER_SENTENCES = {
     "edges": "First hidden layer: each unit sees a few pixels and answers to an edge, a line or a colour.",
@@ -239,7 +241,7 @@ def choose_units(model: LoadedModel, image: torch.Tensor, per_tier: int = PER_TI
         for tier, layer in layers.items():
             channels = scores[layer][0].topk(min(per_tier, scores[layer].shape[1])).indices.tolist()
             chosen[tier] = [(c, float(scores[layer][0, c]), acts[layer][0, c]) for c in channels]
-        top = probabilities[0].topk(min(5, probabilities.shape[1]))
+        top = probabilities[0].topk(min(TOP_CLASSES, probabilities.shape[1]))
         return {"chosen": chosen, "top": (top.values, top.indices)}
 
     result = store.get_or_compute(key, compute)
@@ -288,7 +290,7 @@ def heat_overlay(photo: torch.Tensor, amap: torch.Tensor, box: Box | None = None
     """The photo, dimmed, under the activation map (bilinear to the photo's size, its own range, inferno)."""
     size = photo.shape[1:]
     upsampled = F.interpolate(amap[None, None].float(), size=size, mode="bilinear", align_corners=False)[0, 0]
-    mixed = 0.4 * photo.float() + 0.6 * colorize(upsampled, vmin=0.0, cmap="inferno")
+    mixed = (1 - HEAT_OPACITY) * photo.float() + HEAT_OPACITY * colorize(upsampled, vmin=0.0, cmap="inferno")
     return outline(mixed, box) if box is not None else mixed
 
 

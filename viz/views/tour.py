@@ -3,7 +3,7 @@ parts; the class), each with a few sentences for a class to read on a projector.
 
 `landing(model, image, quality)` is everything the tour (and the Layers landing page) shows for a photo: the
 chosen units per tier, what in the photo drove them, what they want to see, and each unit's name in words,
-best probe stimulus and top real patches, through the same cached calls of `viz.hierarchy` and
+best probe stimulus and top real patches, through the same cached calls of `viz.views.hierarchy` and
 `viz.views.evidence`. `python -m viz precompute` runs it for every gallery photo, trained and untrained,
 so each step appears at once on a laptop CPU, offline.
 """
@@ -60,7 +60,7 @@ class Landing:
 
 def landing(model: LoadedModel, image: torch.Tensor, quality: str = "fast", progress: Progress | None = None,
             index=None) -> Landing:
-    """Every stage of `viz.hierarchy` for the photo (units, views, each tier's renders, what each unit is built
+    """Every stage of `viz.views.hierarchy` for the photo (units, views, each tier's renders, what each unit is built
     from and its inputs' pictures), then the units' evidence; each is cached. The top patches of a layer a
     dataset `index` covers come from the index (`viz.views.evidence.evidence`)."""
     found = hierarchy.choose_units(model, image)

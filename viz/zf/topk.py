@@ -37,6 +37,10 @@ from ..core.progress import Progress
 from ..core.receptive_field import Box, FieldMap, field_map
 from ..serving.cache import DiskCache
 
+# When more than this share of a batch's maps can still enter some unit's top-k, one dense top-k over all of
+# them beats picking out the live ones first.
+DENSE_SHARE = 0.5
+
 
 @dataclass(frozen=True)
 class Example:
@@ -195,7 +199,7 @@ class RunningTopK:
         if self.values is None or self.values.shape[1] < self.k or take == 1:
             return flat.topk(take, dim=2)
         live = flat.amax(dim=2) > self.values[:, -1]  # (B, C)
-        if live.float().mean() > 0.5:
+        if live.float().mean() > DENSE_SHARE:
             return flat.topk(take, dim=2)
         values = torch.full((*flat.shape[:2], take), float("-inf"), device=flat.device)
         positions = torch.zeros((*flat.shape[:2], take), dtype=torch.long, device=flat.device)
