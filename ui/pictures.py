@@ -8,7 +8,7 @@ download pictures several times wider than drawn. `show` sends bytes instead:
   picture to N px, per session) or, drawn `stretch` in a column about N px wide, at most 1.5x that (sharp on a
   projector at 150% zoom, nearly so on a laptop's 2x screen); a smaller picture is left as it is, except that a `sharp` one (a stimulus, a mosaic
   of hard squares) is enlarged by a whole factor with nearest-neighbour, so the browser never blurs its edges;
-- encoded once: PNG for `sharp` pictures (flat colour, exact edges), JPEG at quality 87 for the rest (photos,
+- encoded once: PNG for `sharp` pictures (flat colour, exact edges), JPEG at quality 85 for the rest (photos,
   patches, projections, renders; optimized and progressive: 8% fewer bytes than a plain JPEG at the same quality);
   the bytes are kept for as long as the picture object lives, and `st.image` is told their format, since given
   bytes with `output_format="auto"` it decodes a PNG without transparency and encodes it again as JPEG, in every
@@ -31,7 +31,7 @@ from PIL import Image
 
 from viz.core.images import to_pil
 
-JPEG_QUALITY = 87  # "~90": at 90 the landing came to 0.61 MB a session, at 87 (and 1.5x) under 0.5 MB
+JPEG_QUALITY = 85  # at 90 a landing came to 0.61 MB a session; at 85 and 1.5x, under 0.5 MB (docs/benchmarks.md)
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 STRETCH_DENSITY = 1.5  # pixels per CSS pixel sent for a picture that fills a column: a projector at 150% zoom
 
