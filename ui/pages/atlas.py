@@ -6,7 +6,7 @@ import streamlit as st
 from ui.common import choose_layer, current_model, current_quality, model_parts, shared_result, unit_href, view_params
 from ui.pictures import show
 from viz.actmax import quality_settings
-from viz.jobs.atlas import unit_pictures
+from viz.actmax.per_unit import unit_pictures
 from viz.views.hierarchy import default_layer
 
 PAGE_SIZE = 48  # units per page: a wide layer (1280 channels) is browsed page by page

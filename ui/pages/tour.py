@@ -76,7 +76,7 @@ for column, net, view, index in zip(st.columns(len(nets)), nets, shown, indexes)
         column.table({"class": [lab for lab, _ in view.found.predictions],
                       "probability": [f"{p:.3f}" for _, p in view.found.predictions]})
     else:
-        for unit, picture in zip(view.found.units[current.tier], view.renders[current.tier].images):
+        for unit, picture in zip(view.found.units[current.tier], view.renders[current.tier]):
             named = view.evidence[(unit.layer, unit.channel)]
             column.markdown(f'<p class="tour-text"><b>{named.words}</b> · {unit.layer} unit {unit.channel}</p>',
                             unsafe_allow_html=True)

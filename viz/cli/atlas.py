@@ -11,7 +11,8 @@ from pathlib import Path
 
 import models
 from viz.actmax import QUALITY, quality_settings
-from viz.jobs.atlas import atlas_units, unit_key, unit_pictures
+from viz.actmax.per_unit import unit_key, unit_pictures
+from viz.jobs.atlas import atlas_units
 from viz.jobs.atlas_site import is_done, write_index, write_unit
 from viz.jobs.distributed import world
 from viz.serving.cache import DiskCache

@@ -1,6 +1,7 @@
 """Fill the disk cache for a classroom before it starts, so the app answers at once on a laptop CPU, offline.
 
-What a class opens first: the Layers landing (with what each unit is built from, and its contour and part
+What a class opens first: the Layers landing (every unit of its three layers rendered, so a photo a student
+brings only costs what depends on the photo; with what each unit is built from, and its contour and part
 units accentuated in the photo) and the guided tour for
 every gallery photo (trained, and untrained for the tour's contrast), the Layer atlas page on its default
 layer, and for every visualizable layer the gallery's top-9 sweep that the Top-9 page and the units'
@@ -24,7 +25,8 @@ from ..core.progress import Progress
 from ..views import hierarchy
 from ..views.tour import landing
 from ..zf.topk import top_examples
-from .atlas import atlas_units, unit_pictures
+from ..actmax.per_unit import unit_pictures
+from .atlas import atlas_units
 from .index import build_index
 from .index_store import index_root
 
@@ -38,7 +40,8 @@ class Task:
 
 
 def classroom_tasks(model: LoadedModel, quality: str = "fast") -> list[Task]:
-    """The tasks: gallery sweeps of every layer, the landing of every gallery photo, the default atlas layer."""
+    """The tasks: gallery sweeps of every layer, the field render of every unit of the landing's three layers (so
+    the landing of any new photo renders nothing), the landing of every gallery photo, the default atlas layer."""
     untrained = models.load(model.name, weights="none", device=model.device)
 
     def sweep(layer: str) -> Task:
@@ -54,6 +57,11 @@ def classroom_tasks(model: LoadedModel, quality: str = "fast") -> list[Task]:
 
         return Task(f"landing and tour of {path.name} ({label})", run)
 
+    def field_renders(progress):
+        layers = list(dict.fromkeys(hierarchy.choose_tiers(model).layers.values()))
+        units = atlas_units(model, layers)
+        return list(unit_pictures(model, units, quality_settings(quality, field=True), progress=progress))
+
     def atlas(progress):
         units = atlas_units(model, [hierarchy.default_layer(model)])
         return list(unit_pictures(model, units, quality_settings(quality), progress=progress))
@@ -64,6 +72,7 @@ def classroom_tasks(model: LoadedModel, quality: str = "fast") -> list[Task]:
 
     photos = image_files(gallery_dir())
     return [*(sweep(layer.name) for layer in model.layers),
+            Task("field renders of every unit of the landing's layers (a new photo's units come drawn)", field_renders),
             Task(f"dataset index of the gallery ({gallery_index_name(model)})", index),
             *(photo(net, path) for net in (model, untrained) for path in photos),
             Task(f"atlas of {hierarchy.default_layer(model)}", atlas)]
