@@ -24,6 +24,7 @@ import torch
 from models import LoadedModel
 from models.errors import UserError
 
+from ..core.checks import check_image
 from ..core.digest import tensor_digest
 from ..core.hooks import Capture
 from ..core.images import fit_square, load_image
@@ -109,9 +110,7 @@ def accentuate_units(
         raise UserError("nothing to accentuate: give at least one unit, e.g. [('_blocks.7', 0)]")
     objectives = [unit_objective(model, tuple(unit)) for unit in units]
     photo = image if isinstance(image, torch.Tensor) else load_image(image)
-    if photo.dim() != 3 or photo.shape[0] != 3:
-        raise UserError(f"a photo is a (3, H, W) tensor in [0,1], not one of shape {tuple(photo.shape)}")
-    photo = fit_square(photo.float(), model.input_size)
+    photo = fit_square(check_image(photo, "the photo").float(), model.input_size)
     store = DiskCache("accents") if cache is True else (cache or DiskCache("accents", enabled=False))
     key = cache_parts(model, objectives, settings, photo=tensor_digest(photo))
     found = store.get_or_compute(key, lambda: _optimize(model, objectives, photo, settings, progress))

@@ -105,6 +105,12 @@ CLASSIC_LR = 10.0
 # the objective 0-5% more than 0.2 did.
 NATURAL_LR = 1.0
 
+# Plain gradient ascent: one value per pixel, no prior, no transforms (Simonyan et al. 2014's starting point).
+PLAIN_ASCENT = dict(param="pixel", decorrelate=False, squash=False, optimizer="sgd", lr=CLASSIC_LR, transforms="none")
+# Yosinski et al. 2015, the regularization of most of their figures: plain gradient ascent on pixels with L2
+# decay 1e-4 and a Gaussian blur of radius 1.0 every 4 steps (the "classic" preset; the Unit page's comparison).
+YOSINSKI = dict(PLAIN_ASCENT, decay=1e-4, blur_every=4, blur_sigma=1.0)
+
 PRESETS = {
     # Lucid's recipe (Fourier, decorrelated colour, Adam, standard transforms, 512 steps, 128 px), shown to the
     # network at its input size; each step the network sees a random window of 72% of the view's side (161 of
@@ -114,12 +120,8 @@ PRESETS = {
     "standard": RenderSettings(window=0.72, lr=0.08),
     # Lucid's recipe exactly: the network sees the whole view each step.
     "lucid": RenderSettings(),
-    # Yosinski et al. 2015, the preset used for most of their figures: plain gradient ascent on pixels,
-    # decay 1e-4, blur radius 1.0 every 4 steps, 1000 steps, no transforms, full-size image.
-    "classic": RenderSettings(
-        size=224, steps=1000, param="pixel", decorrelate=False, squash=False, optimizer="sgd", lr=CLASSIC_LR,
-        transforms="none", decay=1e-4, blur_every=4, blur_sigma=1.0,
-    ),
+    # Yosinski et al. 2015 at the size and steps of most of their figures: 1000 steps, full-size image.
+    "classic": RenderSettings(size=224, steps=1000, **YOSINSKI),
     # MACO (Fel et al. 2023): only the phase is optimized, the magnitude is natural photos' (viz/actmax/natural.py),
     # with the transparency map. NAdam as in the reference code (Horama); view, window and transforms as
     # `standard`, so it costs the same per step. Learning rate: NATURAL_LR.
