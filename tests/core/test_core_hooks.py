@@ -156,29 +156,19 @@ def _conv_relu_conv():
     return net, models.from_module(net, input_size=6)
 
 
-def test_tap_hands_the_network_a_copy_so_gradients_can_be_taken_at_the_layer():
+@pytest.mark.parametrize("mode", ["tap", "leaf"])
+def test_tap_and_leaf_take_gradients_at_the_layer_and_leaf_cuts_the_graph_there(mode):
     net, model = _conv_relu_conv()
     x = torch.randn(2, 3, 6, 6, requires_grad=True)
-    with torch.enable_grad(), Capture(model, ["0"], stop=False, mode="tap") as capture:
+    with torch.enable_grad(), Capture(model, ["0"], stop=False, mode=mode) as capture:
         kept = capture.run(x)["0"]
-        (grad,) = torch.autograd.grad(capture.output.sum(), kept)
+        grad, to_input = torch.autograd.grad(capture.output.sum(), [kept, x], allow_unused=True)
     conv = net[0](x).detach()
     assert torch.allclose(kept, conv) and (kept < 0).any()  # the in-place ReLU after it changed only the copy
     expected = (conv > 0) * net[2].weight[0, :, 0, 0].view(1, 2, 1, 1)  # d out / d conv, by hand
-    assert torch.allclose(grad, expected.expand_as(grad))
-    assert kept.grad_fn is not None  # still attached below: the input's gradient goes through it
+    assert torch.allclose(grad, expected)
+    assert kept.is_leaf == (to_input is None) == (mode == "leaf")  # leaf: the backward pass stops at the layer
     assert count_hooks(net) == 0
-
-
-def test_leaf_cuts_the_graph_at_the_layer():
-    net, model = _conv_relu_conv()
-    x = torch.randn(2, 3, 6, 6, requires_grad=True)
-    with torch.enable_grad(), Capture(model, ["0"], stop=False, mode="leaf") as capture:
-        kept = capture.run(x)["0"]
-        grad, to_input = torch.autograd.grad(capture.output.sum(), [kept, x], allow_unused=True)
-    assert kept.is_leaf and kept.requires_grad and to_input is None  # the backward pass stops at the layer
-    assert torch.allclose(kept, net[0](x).detach()) and (kept < 0).any()
-    assert torch.allclose(grad, ((kept > 0) * net[2].weight[0, :, 0, 0].view(1, 2, 1, 1)).expand_as(grad))
 
 
 @pytest.mark.parametrize("mode", Capture.MODES)
