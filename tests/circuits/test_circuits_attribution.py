@@ -30,7 +30,7 @@ def test_by_activation_is_the_maps_mean_and_an_unknown_choice_is_refused(lite0):
     photo = viz.to_batch([viz.load_image(CAT)], lite0.input_size)
     _, scores, acts = layer_scores(lite0, photo, ["_blocks.1"], by="activation")
     assert torch.allclose(scores["_blocks.1"], acts["_blocks.1"].mean(dim=(2, 3)))
-    with pytest.raises(UserError, match="unknown unit choice 'loudest'; choose one of contribution, activation"):
+    with pytest.raises(UserError, match="unknown unit choice 'loudest'; choose one of: contribution, activation"):
         layer_scores(lite0, photo, ["_blocks.1"], by="loudest")
 
 

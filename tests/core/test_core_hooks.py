@@ -201,5 +201,5 @@ def test_every_mode_keeps_a_reused_modules_first_call_and_refuses_non_tensors(mo
     with pytest.raises(models.UserError, match="layer 'split' returns a tuple, not a tensor; pick another layer"):
         with Capture(pair, ["split"], mode=mode) as capture:
             capture.run(x)
-    with pytest.raises(ValueError, match="choose one of record, tap, leaf"):
+    with pytest.raises(ValueError, match="choose one of: record, tap, leaf"):
         Capture(pair, ["split"], mode="copy")

@@ -24,7 +24,7 @@ import torch
 from models import LoadedModel
 from models.errors import UserError
 
-from ..core.checks import check_image
+from ..core.checks import check_choice, check_image, check_whole
 from ..core.digest import tensor_digest
 from ..core.hooks import Capture
 from ..core.images import fit_square, load_image
@@ -47,16 +47,14 @@ class AccentSettings:
     window: float = 0.72  # fraction of the side the unit is read on each step (a random crop), as `standard` renders
 
     def __post_init__(self):
-        if isinstance(self.steps, bool) or not isinstance(self.steps, int) or not 1 <= self.steps <= STEPS_RANGE[1]:
-            raise UserError(f"steps {self.steps!r} is out of range; choose a whole number in 1-{STEPS_RANGE[1]}")
+        check_whole(self.steps, 1, STEPS_RANGE[1], "steps")
         if not (math.isfinite(self.lr) and 0 < self.lr <= 10):
             raise UserError(f"learning rate {self.lr} is out of range; choose a number in (0, 10]")
         if not (math.isfinite(self.penalty) and 0 <= self.penalty <= 1000):
             raise UserError(f"penalty {self.penalty} is out of range; choose 0-1000")
         if not 0.25 <= self.window <= 1:
             raise UserError(f"window {self.window} is out of range; choose a fraction in 0.25-1")
-        if self.transforms not in TRANSFORM_SETS:
-            raise UserError(f"unknown transform set {self.transforms!r}; choose one of: {', '.join(TRANSFORM_SETS)}")
+        check_choice(self.transforms, tuple(TRANSFORM_SETS), "transform set")
 
     def as_dict(self) -> dict:
         return dataclasses.asdict(self)

@@ -53,7 +53,7 @@ def check_whole(value, low: int, high: int, name: str = "k", counts: str = "") -
 def check_choice(value, choices: Sequence[str], name: str) -> str:
     """`value` if it is one of `choices`; `name` says what is chosen (e.g. "fit mode")."""
     if value not in choices:
-        raise UserError(f"unknown {name} {value!r}; choose one of {', '.join(choices)}")
+        raise UserError(f"unknown {name} {value!r}; choose one of: {', '.join(choices)}")
     return value
 
 

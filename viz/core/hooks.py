@@ -17,6 +17,8 @@ from torch import nn
 from models import LoadedModel
 from models.errors import UnknownLayerError, UserError
 
+from .checks import check_choice
+
 _ACTIVE_SCOPES: contextvars.ContextVar[frozenset] = contextvars.ContextVar("viz_active_hook_scopes", default=frozenset())
 
 
@@ -94,8 +96,7 @@ class Capture(HookScope):
     def __init__(self, model: LoadedModel, layers: Iterable[str], stop: bool = True, pre_relu: bool = False,
                  mode: str = "record"):
         super().__init__()
-        if mode not in self.MODES:
-            raise ValueError(f"unknown capture mode {mode!r}; choose one of {', '.join(self.MODES)}")
+        check_choice(mode, self.MODES, "capture mode")
         self.model = model
         names = list(dict.fromkeys(layers))
         self.modules = resolve_modules(model, names)
