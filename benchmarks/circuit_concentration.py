@@ -29,7 +29,7 @@ from viz.views import hierarchy  # noqa: E402
 TOP = 3
 
 
-def concentration(found: Circuit) -> tuple[float, float]:
+def concentration_and_uniform(found: Circuit) -> tuple[float, float]:
     """(share of the positive total in the top 3 (`Circuit.concentration`), the same share if the positive
     inputs were equal)."""
     count = int((found.contributions > 0).sum())
@@ -81,7 +81,7 @@ def main() -> None:
             model = models.load("efficientnet_lite0", weights=weights, device=args.device)
             for path in photos:
                 for layer, found in collect(model, viz.load_image(path)).items():
-                    table.setdefault(layer, {}).setdefault(weights, []).extend(map(concentration, found))
+                    table.setdefault(layer, {}).setdefault(weights, []).extend(map(concentration_and_uniform, found))
         source = {v: hierarchy.tier_layers(model)[b] for b, v in (("edges", "contours"), ("contours", "parts"))}
         for layer, by in table.items():
             cells = []

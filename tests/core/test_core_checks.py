@@ -1,22 +1,22 @@
-"""The shared checks of user input (`viz.core.checks`) and where a map peaks (`viz.core.activations.peak`)."""
+"""The shared checks of user input (`viz.core.checks`) and where a map peaks (`viz.core.activations.peak_position`)."""
 
 import numpy as np
 import pytest
 import torch
 
 from models.errors import UserError
-from viz.core.activations import peak, peaks, unravel
+from viz.core.activations import peak_position, peak_positions, unravel
 from viz.core.checks import check_choice, check_image, check_images, check_whole
 
 
-def test_peak_is_the_argmax_as_y_x_against_numpy():
+def test_peak_position_is_the_argmax_as_y_x_against_numpy():
     maps = torch.randn(5, 7, 9, generator=torch.Generator().manual_seed(0))
     expected = [np.unravel_index(int(np.argmax(m.numpy())), m.shape) for m in maps]
-    assert peaks(maps) == [(int(y), int(x)) for y, x in expected]
-    assert peak(maps[3]) == peaks(maps)[3] and maps[3][peak(maps[3])] == maps[3].max()
+    assert peak_positions(maps) == [(int(y), int(x)) for y, x in expected]
+    assert peak_position(maps[3]) == peak_positions(maps)[3] and maps[3][peak_position(maps[3])] == maps[3].max()
     tied = torch.zeros(4, 4)
     tied[1, 2] = tied[3, 0] = 1.0
-    assert peak(tied) == (1, 2)  # the first in reading order
+    assert peak_position(tied) == (1, 2)  # the first in reading order
     assert unravel(np.int64(13), 4) == (3, 1)
 
 

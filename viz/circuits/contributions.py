@@ -28,7 +28,7 @@ import torch
 from models import LoadedModel
 from models.errors import UserError
 
-from ..core.activations import peak
+from ..core.activations import peak_position
 from ..core.checks import check_channel, check_image, check_position, check_whole
 from ..core.hooks import Capture
 from .attribution import gradient_x_activation
@@ -92,7 +92,7 @@ def contributions(model: LoadedModel, images: torch.Tensor, layer: str, source: 
         if source not in cut.outputs:
             raise UserError(f"{source!r} is not computed before {layer!r} in {model.name}'s forward pass")
         h, w = maps.shape[2:]
-        positions = [check_position(peak(maps[i, channel]) if position is None else position, h, w)
+        positions = [check_position(peak_position(maps[i, channel]) if position is None else position, h, w)
                      for i, (channel, (_, position)) in enumerate(zip(channels, units))]
         rows = torch.arange(len(images), device=maps.device)
         ys, xs = (torch.tensor(v, device=maps.device) for v in zip(*positions))

@@ -1,5 +1,5 @@
 """Layer activations for a batch of images, running the network only as far as the deepest layer asked, and
-where a map peaks (`peak`, `peaks`: argmax -> (y, x), written once)."""
+where a map peaks (`peak_position`, `peak_positions`: argmax -> (y, x), written once)."""
 
 from __future__ import annotations
 
@@ -31,14 +31,14 @@ def unravel(flat: int, width: int) -> tuple[int, int]:
     return divmod(int(flat), int(width))
 
 
-def peaks(maps: torch.Tensor) -> list[tuple[int, int]]:
+def peak_positions(maps: torch.Tensor) -> list[tuple[int, int]]:
     """(y, x) of the largest value of each (H, W) map of an (N, H, W) stack (the first in reading order on ties)."""
     return [unravel(i, maps.shape[-1]) for i in maps.flatten(1).argmax(dim=1).tolist()]
 
 
-def peak(amap: torch.Tensor) -> tuple[int, int]:
+def peak_position(amap: torch.Tensor) -> tuple[int, int]:
     """(y, x) of the largest value of one (H, W) activation map: where a unit is shown on a photo."""
-    return peaks(amap[None])[0]
+    return peak_positions(amap[None])[0]
 
 
 def classify(model: LoadedModel, images: torch.Tensor, top: int = 5) -> list[list[tuple[str, float]]]:

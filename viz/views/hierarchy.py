@@ -47,7 +47,7 @@ from models.errors import UserError
 from ..actmax import Accentuation, Rendering, accentuate_units, quality_settings, render
 from ..actmax.field import sees_whole_field
 from ..circuits import SCORES, contributions, layer_scores, make_circuit
-from ..core.activations import peak
+from ..core.activations import peak_position
 from ..core.digest import tensor_digest
 from ..core.figures import colorize
 from ..core.images import fit_square
@@ -206,7 +206,7 @@ def choose_units(model: LoadedModel, image: torch.Tensor, per_tier: int = PER_TI
         fields = field_map(model, layer)
         units[tier] = []
         for channel, score, amap in result["chosen"][tier]:
-            position = peak(amap)
+            position = peak_position(amap)
             units[tier].append(TierUnit(tier, layer, channel, score, position, fields.box(*position)))
             maps[(layer, channel)] = amap
     predictions = [(labels[int(i)], float(v)) for v, i in zip(values, indices)]

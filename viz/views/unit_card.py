@@ -23,7 +23,7 @@ from ..actmax import Accentuation, accentuate, quality_settings, render
 from ..actmax import objectives as O
 from ..actmax.settings import PLAIN_ASCENT, YOSINSKI
 from ..circuits import Circuit, circuit_on, contributions, make_circuit
-from ..core.activations import activations, peak
+from ..core.activations import activations, peak_position
 from ..core.digest import tensor_digest
 from ..core.figures import on_background
 from ..core.images import fit_square, gallery_dir, image_files, load_image, to_batch
@@ -80,7 +80,7 @@ def on_photo(model: LoadedModel, image: torch.Tensor, layer: str, channel: int) 
     """The unit on one photo at its strongest activation, shown as the landing shows its units."""
     photo = fit_square(image, model.input_size).float().cpu()
     amap = activations(model, photo[None], layer)[layer][0, channel].float().cpu()
-    position = peak(amap)
+    position = peak_position(amap)
     box = field_map(model, layer).box(*position)
     projection = field_projection(model, photo, layer, channel, position)
     return PhotoView(photo, heat_overlay(photo, amap, box), projection, float(amap.max()))

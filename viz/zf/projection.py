@@ -51,7 +51,7 @@ import torch
 from models import LoadedModel
 from models.errors import UserError
 
-from ..core.activations import peaks
+from ..core.activations import peak_positions
 from ..core.checks import check_channel, check_images, check_position
 from ..core.hooks import Capture
 from ..core.receptive_field import field_map
@@ -205,7 +205,7 @@ def _clean_peaks(model: LoadedModel, batch: torch.Tensor, layer: str, channel: i
         activation = capture.run(model.normalize(batch))[layer]
     if activation.dim() != 4:
         return None
-    return peaks(activation[:, check_channel(channel, activation.shape[1])])
+    return peak_positions(activation[:, check_channel(channel, activation.shape[1])])
 
 
 def _project(model, batch, layer, channel, method, positions, extent) -> torch.Tensor:
