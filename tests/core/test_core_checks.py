@@ -27,7 +27,7 @@ def test_a_count_outside_its_range_or_not_whole_says_what_is_accepted(value):
 
 
 def test_whole_counts_and_known_choices_pass_through():
-    assert check_whole(np.int64(2), 1, 3) == 2 and type(check_whole(np.int64(2), 1, 3)) is int
+    assert check_whole(np.int64(2), 1, 3, "k") == 2 and type(check_whole(np.int64(2), 1, 3, "k")) is int
     assert check_choice("crop", ("squash", "crop"), "fit mode") == "crop"
     with pytest.raises(UserError, match="unknown fit mode 'stretch'; choose one of: squash, crop"):
         check_choice("stretch", ("squash", "crop"), "fit mode")

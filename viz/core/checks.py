@@ -42,7 +42,7 @@ def check_position(position, height: int, width: int) -> tuple[int, int]:
     return y, x
 
 
-def check_whole(value, low: int, high: int, name: str = "k", counts: str = "") -> int:
+def check_whole(value, low: int, high: int, name: str, counts: str = "") -> int:
     """`value` as an int in low..high (a bool or a float is refused); `counts` says what `high` counts."""
     if isinstance(value, bool) or not isinstance(value, Integral) or not low <= value <= high:
         what = f" ({counts})" if counts else ""

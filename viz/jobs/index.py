@@ -260,7 +260,7 @@ def build_index(
     when None). `progress(done, total)` counts this process's images, after each batch. `workers` threads
     decode images (more than one where the device outruns a single decoding thread: a GPU).
     """
-    check_whole(k, 1, MAX_K)
+    check_whole(k, 1, MAX_K, "k")
     if min(int(batch_size), int(chunk), int(workers)) < 1:
         raise UserError(f"batch size {batch_size}, chunk {chunk} and workers {workers} must each be at least 1")
     check_choice(fit, FIT_MODES, "fit mode")

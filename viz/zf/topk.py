@@ -296,7 +296,7 @@ def top_examples(
     (`fit`, see `viz.images.fit_square`). `progress(done, total)` is called after each batch. The result is
     cached on disk for file sweeps (`cache=DiskCache("topk", enabled=False)` turns that off).
     """
-    check_whole(k, 1, MAX_K)
+    check_whole(k, 1, MAX_K, "k")
     if int(batch_size) < 1:
         raise UserError(f"batch size {batch_size} must be at least 1")
     check_choice(fit, FIT_MODES, "fit mode")
