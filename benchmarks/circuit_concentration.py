@@ -17,41 +17,38 @@ import sys
 import time
 from pathlib import Path
 
-import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import models  # noqa: E402
 import viz  # noqa: E402
-from viz.circuits import contributions  # noqa: E402
+from viz.circuits import Circuit, contributions, make_circuit  # noqa: E402
 from viz.core.images import fit_square, gallery_dir, image_files  # noqa: E402
 from viz.views import hierarchy  # noqa: E402
 
 TOP = 3
 
 
-def concentration(row: torch.Tensor) -> tuple[float, float]:
-    """(share of the positive total in the top 3, the same share if the positive inputs were equal)."""
-    positive = row.clamp(min=0)
-    total, count = float(positive.sum()), int((positive > 0).sum())
-    if total <= 0:
-        return 0.0, 0.0
-    return float(positive.topk(TOP).values.sum()) / total, min(1.0, TOP / count)
+def concentration_and_uniform(found: Circuit) -> tuple[float, float]:
+    """(share of the positive total in the top 3 (`Circuit.concentration`), the same share if the positive
+    inputs were equal)."""
+    count = int((found.contributions > 0).sum())
+    return found.concentration(TOP), min(1.0, TOP / count) if count else 0.0
 
 
-def landing_rows(model, photo) -> dict[str, list[torch.Tensor]]:
+def landing_circuits(model, photo) -> dict[str, list[Circuit]]:
     found = hierarchy.choose_units(model, photo, cache=False)
     circuits = hierarchy.tier_circuits(model, found, cache=False)
-    rows: dict[str, list[torch.Tensor]] = {}
+    by_layer: dict[str, list[Circuit]] = {}
     for (layer, _), found_circuit in circuits.items():
-        rows.setdefault(layer, []).append(found_circuit.contributions)
-    return rows
+        by_layer.setdefault(layer, []).append(found_circuit)
+    return by_layer
 
 
-def all_rows(model, photo) -> dict[str, list[torch.Tensor]]:
+def all_circuits(model, photo) -> dict[str, list[Circuit]]:
     layers = hierarchy.tier_layers(model)
     square = fit_square(photo, model.input_size).float()
-    rows = {}
+    circuits = {}
     for below, above in (("edges", "contours"), ("contours", "parts")):
         layer = layers[above]
         channels = list(range(model.layer(layer).channels))
@@ -59,9 +56,11 @@ def all_rows(model, photo) -> dict[str, list[torch.Tensor]]:
         for start in range(0, len(channels), 16):
             chunk = channels[start:start + 16]
             images = square[None].expand(len(chunk), -1, -1, -1)
-            found.append(contributions(model, images, layer, layers[below], [(c, None) for c in chunk])[0])
-        rows[layer] = list(torch.cat(found))
-    return rows
+            rows, positions, values = contributions(model, images, layer, layers[below], [(c, None) for c in chunk])
+            found += [make_circuit(layer, c, layers[below], position, row, float(value), TOP)
+                      for c, row, position, value in zip(chunk, rows, positions, values)]
+        circuits[layer] = found
+    return circuits
 
 
 def main() -> None:
@@ -72,7 +71,7 @@ def main() -> None:
     photos = image_files(gallery_dir())
     print(f"efficientnet_lite0 on {args.device}, {len(photos)} gallery photos, concentration = top-{TOP} share "
           "of the positive contribution (uniform: the same share if the positive inputs were equal)")
-    kinds = [("landing units", landing_rows)] + ([("all units", all_rows)] if args.all_units else [])
+    kinds = [("landing units", landing_circuits)] + ([("all units", all_circuits)] if args.all_units else [])
     print("| units | layer (from) | trained: median (mean) | uniform | untrained: median (mean) | uniform | n |")
     print("|---|---|---|---|---|---|---|")
     start = time.perf_counter()
@@ -81,8 +80,8 @@ def main() -> None:
         for weights in ("default", "none"):
             model = models.load("efficientnet_lite0", weights=weights, device=args.device)
             for path in photos:
-                for layer, rows in collect(model, viz.load_image(path)).items():
-                    table.setdefault(layer, {}).setdefault(weights, []).extend(concentration(r) for r in rows)
+                for layer, found in collect(model, viz.load_image(path)).items():
+                    table.setdefault(layer, {}).setdefault(weights, []).extend(map(concentration_and_uniform, found))
         source = {v: hierarchy.tier_layers(model)[b] for b, v in (("edges", "contours"), ("contours", "parts"))}
         for layer, by in table.items():
             cells = []

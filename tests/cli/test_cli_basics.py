@@ -55,7 +55,7 @@ def test_classify_a_sample_photo():
     [
         (["classify", "missing.png"], "missing.png does not exist"),
         (["classify", str(gallery_dir() / "coffee.png"), "--model", "lenet"], "unknown model 'lenet'"),
-        (["classify", str(gallery_dir() / "coffee.png"), "--top", "0"], "--top 0 is out of range"),
+        (["classify", str(gallery_dir() / "coffee.png"), "--top", "0"], "--top must be a whole number 1-1000, not 0"),
         (["classify", str(gallery_dir() / "coffee.png"), "--device", "tpu"], "unknown device"),
         (["layers", "vgg99"], "known models"),
     ],

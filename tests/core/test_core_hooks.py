@@ -148,3 +148,58 @@ def test_redirect_changes_only_images_whose_gradient_is_all_zero():
     assert torch.equal(plain[0], -ones) and torch.equal(plain[1], zeros)
     assert torch.equal(redirect[0], plain[0]) and torch.equal(redirect[1], -ones)
     assert torch.equal(grad("redirect", 1)[1], zeros)  # g = +1 would push the dead input further down
+
+
+def _conv_relu_conv():
+    torch.manual_seed(0)
+    net = torch.nn.Sequential(torch.nn.Conv2d(3, 2, 1), torch.nn.ReLU(inplace=True), torch.nn.Conv2d(2, 1, 1))
+    return net, models.from_module(net, input_size=6)
+
+
+@pytest.mark.parametrize("mode", ["tap", "leaf"])
+def test_tap_and_leaf_take_gradients_at_the_layer_and_leaf_cuts_the_graph_there(mode):
+    net, model = _conv_relu_conv()
+    x = torch.randn(2, 3, 6, 6, requires_grad=True)
+    with torch.enable_grad(), Capture(model, ["0"], stop=False, mode=mode) as capture:
+        kept = capture.run(x)["0"]
+        grad, to_input = torch.autograd.grad(capture.output.sum(), [kept, x], allow_unused=True)
+    conv = net[0](x).detach()
+    assert torch.allclose(kept, conv) and (kept < 0).any()  # the in-place ReLU after it changed only the copy
+    expected = (conv > 0) * net[2].weight[0, :, 0, 0].view(1, 2, 1, 1)  # d out / d conv, by hand
+    assert torch.allclose(grad, expected)
+    assert kept.is_leaf == (to_input is None) == (mode == "leaf")  # leaf: the backward pass stops at the layer
+    assert count_hooks(net) == 0
+
+
+@pytest.mark.parametrize("mode", Capture.MODES)
+def test_every_mode_keeps_a_reused_modules_first_call_and_refuses_non_tensors(mode):
+    relu = torch.nn.ReLU()
+
+    class Twice(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.relu = relu
+
+        def forward(self, x):
+            return self.relu(self.relu(x) - 1.0)
+
+    model = models.from_module(Twice(), layers=["relu"], input_size=4)
+    x = torch.randn(1, 3, 4, 4)
+    with torch.enable_grad(), Capture(model, ["relu"], stop=False, mode=mode) as capture:
+        out = capture.run(x)
+    assert torch.equal(out["relu"].detach(), x.relu()) and torch.equal(capture.output.detach(), (x.relu() - 1).relu())
+
+    class Pair(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.conv, self.split = torch.nn.Conv2d(3, 2, 1), torch.nn.Identity()
+
+        def forward(self, x):
+            return self.split((self.conv(x), x))[0]
+
+    pair = models.from_module(Pair(), layers=["conv"], input_size=4)
+    with pytest.raises(models.UserError, match="layer 'split' returns a tuple, not a tensor; pick another layer"):
+        with Capture(pair, ["split"], mode=mode) as capture:
+            capture.run(x)
+    with pytest.raises(ValueError, match="choose one of: record, tap, leaf"):
+        Capture(pair, ["split"], mode="copy")

@@ -32,7 +32,8 @@ def test_a_contour_unit_is_built_from_edges_and_feeds_the_parts_it_contributes_t
         above = circuit_on(lite0, photo, "_blocks.8", target, "_blocks.4")
         assert float(above.contributions[5]) == pytest.approx(value, rel=1e-3, abs=1e-5)
         assert above.share(value) == pytest.approx(share, rel=1e-3)
-    feeds = unit_card.feed_matrix(lite0, photo, "_blocks.4", "_blocks.8")
-    assert max(range(feeds.shape[0]), key=lambda t: float(feeds[t, 5])) == links.feeds_into[0][0]
+    above = unit_card.feed_circuits(lite0, photo, "_blocks.4", "_blocks.8")
+    assert [found.channel for found in above] == list(range(lite0.layer("_blocks.8").channels))
+    assert max(above, key=lambda found: float(found.contributions[5])).channel == links.feeds_into[0][0]
     wanted = {("_blocks.1", c) for c, v in links.built_from.inputs if v > 0} | {("_blocks.8", t) for t, _, _ in links.feeds_into}
     assert set(links.pictures) == wanted

@@ -64,7 +64,7 @@ def test_unknown_display_and_bad_shapes_say_what_is_accepted():
     model = models.load("efficientnet_lite0", weights="none")
     with pytest.raises(UserError, match="magnitude, signed"):
         show(torch.zeros(1, 3, 8, 8), model, "rainbow")
-    with pytest.raises(UserError, match=r"\(N,3,H,W\)"):
+    with pytest.raises(UserError, match=r"projections must be a non-empty \(N, 3, H, W\) tensor, not \(3, 8, 8\)"):
         magnitude(torch.zeros(3, 8, 8), sigma=1.0)
     with pytest.raises(UserError, match="percentile"):
         magnitude(torch.zeros(1, 3, 8, 8), sigma=1.0, percentile=0)

@@ -105,7 +105,7 @@ def test_folder_skips_unreadable_files_and_caches(chain, images, tmp_path):
         ("empty_dir", {}, "no images in"),
         ("broken_only", {}, "none of the 1 files could be read"),
         ("tensor", {"layer": "fc9"}, "no layer 'fc9'"),
-        ("tensor", {"k": 0}, "choose 1-1000"),
+        ("tensor", {"k": 0}, "k must be a whole number 1-1000, not 0"),
         ("tensor", {"fit": "stretch"}, "squash, crop"),
     ],
 )

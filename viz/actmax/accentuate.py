@@ -24,6 +24,7 @@ import torch
 from models import LoadedModel
 from models.errors import UserError
 
+from ..core.checks import check_choice, check_image, check_whole
 from ..core.digest import tensor_digest
 from ..core.hooks import Capture
 from ..core.images import fit_square, load_image
@@ -46,16 +47,14 @@ class AccentSettings:
     window: float = 0.72  # fraction of the side the unit is read on each step (a random crop), as `standard` renders
 
     def __post_init__(self):
-        if isinstance(self.steps, bool) or not isinstance(self.steps, int) or not 1 <= self.steps <= STEPS_RANGE[1]:
-            raise UserError(f"steps {self.steps!r} is out of range; choose a whole number in 1-{STEPS_RANGE[1]}")
+        check_whole(self.steps, 1, STEPS_RANGE[1], "steps")
         if not (math.isfinite(self.lr) and 0 < self.lr <= 10):
             raise UserError(f"learning rate {self.lr} is out of range; choose a number in (0, 10]")
         if not (math.isfinite(self.penalty) and 0 <= self.penalty <= 1000):
             raise UserError(f"penalty {self.penalty} is out of range; choose 0-1000")
         if not 0.25 <= self.window <= 1:
             raise UserError(f"window {self.window} is out of range; choose a fraction in 0.25-1")
-        if self.transforms not in TRANSFORM_SETS:
-            raise UserError(f"unknown transform set {self.transforms!r}; choose one of: {', '.join(TRANSFORM_SETS)}")
+        check_choice(self.transforms, tuple(TRANSFORM_SETS), "transform set")
 
     def as_dict(self) -> dict:
         return dataclasses.asdict(self)
@@ -109,9 +108,7 @@ def accentuate_units(
         raise UserError("nothing to accentuate: give at least one unit, e.g. [('_blocks.7', 0)]")
     objectives = [unit_objective(model, tuple(unit)) for unit in units]
     photo = image if isinstance(image, torch.Tensor) else load_image(image)
-    if photo.dim() != 3 or photo.shape[0] != 3:
-        raise UserError(f"a photo is a (3, H, W) tensor in [0,1], not one of shape {tuple(photo.shape)}")
-    photo = fit_square(photo.float(), model.input_size)
+    photo = fit_square(check_image(photo, "the photo").float(), model.input_size)
     store = DiskCache("accents") if cache is True else (cache or DiskCache("accents", enabled=False))
     key = cache_parts(model, objectives, settings, photo=tensor_digest(photo))
     found = store.get_or_compute(key, lambda: _optimize(model, objectives, photo, settings, progress))

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from models.errors import UserError
 
+from ..core.checks import check_choice, check_whole
 from ..core.transforms import TRANSFORM_SETS
 from .param import PARAMETERIZATIONS
 
@@ -51,14 +52,14 @@ class RenderSettings:
     compile: str = "auto"
 
     def __post_init__(self):
-        _within("size", self.size, *SIZE_RANGE)
-        _within("steps", self.steps, *STEPS_RANGE)
-        _within("redirect steps", self.redirect_steps, 0, STEPS_RANGE[1])
-        _within("blur every", self.blur_every, 0, STEPS_RANGE[1])
-        _one_of("parameterization", self.param, tuple(PARAMETERIZATIONS))
-        _one_of("optimizer", self.optimizer, OPTIMIZERS)
-        _one_of("compile setting", self.compile, COMPILE)
-        _one_of("transform set", self.transforms, tuple(TRANSFORM_SETS))
+        check_whole(self.size, *SIZE_RANGE, "size")
+        check_whole(self.steps, *STEPS_RANGE, "steps")
+        check_whole(self.redirect_steps, 0, STEPS_RANGE[1], "redirect steps")
+        check_whole(self.blur_every, 0, STEPS_RANGE[1], "blur every")
+        check_choice(self.param, tuple(PARAMETERIZATIONS), "parameterization")
+        check_choice(self.optimizer, OPTIMIZERS, "optimizer")
+        check_choice(self.compile, COMPILE, "compile setting")
+        check_choice(self.transforms, tuple(TRANSFORM_SETS), "transform set")
         if self.view_size and not SIZE_RANGE[0] <= self.view_size <= SIZE_RANGE[1]:
             raise UserError(f"view size {self.view_size} is out of range; choose 0 (model's) or {_span(SIZE_RANGE)}")
         if not (0.25 <= self.window <= 1):
@@ -84,16 +85,6 @@ def _span(bounds: tuple[int, int]) -> str:
     return f"{bounds[0]}-{bounds[1]}"
 
 
-def _within(name: str, value, lo: int, hi: int) -> None:
-    if isinstance(value, bool) or not isinstance(value, int) or not lo <= value <= hi:
-        raise UserError(f"{name} {value!r} is out of range; choose a whole number in {lo}-{hi}")
-
-
-def _one_of(name: str, value: str, accepted: tuple[str, ...]) -> None:
-    if value not in accepted:
-        raise UserError(f"unknown {name} {value!r}; choose one of: {', '.join(accepted)}")
-
-
 # Yosinski et al. 2015 used lr 100 in Caffe's 0-255 input space. In [0,1] space the gradient is 255 times
 # larger and a step must be 255 times smaller, so the literal rescaling is lr 100 / 255**2 (about 0.0015).
 # On Lite0 that step leaves the pixels almost where they start (std 0.0015 after 40 steps): its unit
@@ -105,6 +96,12 @@ CLASSIC_LR = 10.0
 # the objective 0-5% more than 0.2 did.
 NATURAL_LR = 1.0
 
+# Plain gradient ascent: one value per pixel, no prior, no transforms (Simonyan et al. 2014's starting point).
+PLAIN_ASCENT = dict(param="pixel", decorrelate=False, squash=False, optimizer="sgd", lr=CLASSIC_LR, transforms="none")
+# Yosinski et al. 2015, the regularization of most of their figures: plain gradient ascent on pixels with L2
+# decay 1e-4 and a Gaussian blur of radius 1.0 every 4 steps (the "classic" preset; the Unit page's comparison).
+YOSINSKI = dict(PLAIN_ASCENT, decay=1e-4, blur_every=4, blur_sigma=1.0)
+
 PRESETS = {
     # Lucid's recipe (Fourier, decorrelated colour, Adam, standard transforms, 512 steps, 128 px), shown to the
     # network at its input size; each step the network sees a random window of 72% of the view's side (161 of
@@ -114,12 +111,8 @@ PRESETS = {
     "standard": RenderSettings(window=0.72, lr=0.08),
     # Lucid's recipe exactly: the network sees the whole view each step.
     "lucid": RenderSettings(),
-    # Yosinski et al. 2015, the preset used for most of their figures: plain gradient ascent on pixels,
-    # decay 1e-4, blur radius 1.0 every 4 steps, 1000 steps, no transforms, full-size image.
-    "classic": RenderSettings(
-        size=224, steps=1000, param="pixel", decorrelate=False, squash=False, optimizer="sgd", lr=CLASSIC_LR,
-        transforms="none", decay=1e-4, blur_every=4, blur_sigma=1.0,
-    ),
+    # Yosinski et al. 2015 at the size and steps of most of their figures: 1000 steps, full-size image.
+    "classic": RenderSettings(size=224, steps=1000, **YOSINSKI),
     # MACO (Fel et al. 2023): only the phase is optimized, the magnitude is natural photos' (viz/actmax/natural.py),
     # with the transparency map. NAdam as in the reference code (Horama); view, window and transforms as
     # `standard`, so it costs the same per step. Learning rate: NATURAL_LR.
@@ -130,7 +123,7 @@ PRESETS = {
 def resolve(preset: str = "standard", base: RenderSettings | None = None, **overrides) -> RenderSettings:
     """`base` (else the named preset) with the given fields changed; `None` values keep its own."""
     if base is None:
-        _one_of("preset", preset, tuple(PRESETS))
+        check_choice(preset, tuple(PRESETS), "preset")
         base = PRESETS[preset]
     fields = {f.name for f in dataclasses.fields(RenderSettings)}
     unknown = sorted(set(overrides) - fields)
@@ -166,7 +159,7 @@ def quality_settings(quality: str = "fast", preset: str | None = None, **overrid
     `preset` replaces the level's own (e.g. `natural`), keeping the level's steps and size.
     $VIZ_MAX_STEPS, when set, caps the level's steps (read at each call; an explicit `steps` is kept).
     """
-    _one_of("quality", quality, tuple(QUALITY))
+    check_choice(quality, tuple(QUALITY), "quality")
     level = QUALITY[quality]
     given = {name: value for name, value in overrides.items() if value is not None}
     return resolve(preset or level.preset, **{"steps": min(level.steps, _max_steps()), "size": level.size, **given})

@@ -12,9 +12,10 @@ the answer.
 
 The neuron is read where `viz.render` reads it: before the saturating rectifier that ends its layer, if any
 (Lucid's "pre-ReLU", `Layer.pre`), so a saturated ReLU6 still has a gradient. The source layer is read as it
-is. Hooks live in this call's scopes and are removed on exit; the source's output is replaced by a copy
-detached from the graph below it, so the backward pass stops at the source and a later in-place operation
-cannot change the activations being multiplied.
+is. Hooks live in this call's scopes and are removed on exit; the source is captured as a leaf
+(`Capture(mode="leaf")`: a copy detached from the graph below it), so the backward pass stops at the source
+and a later in-place operation cannot change the activations being multiplied. The product itself is
+`viz.circuits.attribution.gradient_x_activation`, the one shared with the landing's unit choice.
 """
 
 from __future__ import annotations
@@ -27,8 +28,10 @@ import torch
 from models import LoadedModel
 from models.errors import UserError
 
-from ..core.checks import check_channel, check_position
-from ..core.hooks import Capture, HookScope, resolve_modules
+from ..core.activations import peak_position
+from ..core.checks import check_channel, check_image, check_position, check_whole
+from ..core.hooks import Capture
+from .attribution import gradient_x_activation
 
 
 @dataclass(frozen=True)
@@ -68,28 +71,6 @@ def source_order(model: LoadedModel, layer: str, source: str) -> None:
                         f"choose an earlier layer: {earlier}")
 
 
-class _Detach(HookScope):
-    """Replaces a module's output by a leaf copy that requires grad (kept) and hands the network a copy of it."""
-
-    def __init__(self, model: LoadedModel, name: str):
-        super().__init__()
-        self.module = resolve_modules(model, [name])[name]
-        self.kept: torch.Tensor | None = None
-
-    def __enter__(self) -> "_Detach":
-        super().__enter__()
-        self.on_forward(self.module, self._swap)
-        return self
-
-    def _swap(self, module, inputs, output):
-        if self.kept is not None:  # a module called twice: the first call is the layer
-            return None
-        if not isinstance(output, torch.Tensor):
-            raise UserError(f"the source layer returns a {type(output).__name__}, not a tensor; pick another layer")
-        self.kept = output.detach().clone().requires_grad_(True)
-        return self.kept.clone()
-
-
 def contributions(model: LoadedModel, images: torch.Tensor, layer: str, source: str,
                   units: Sequence[tuple[int, tuple[int, int] | None]]):
     """Row i: the contributions of `source`'s channels to unit `units[i]` = (channel, (y, x) or None) on image i.
@@ -103,37 +84,33 @@ def contributions(model: LoadedModel, images: torch.Tensor, layer: str, source: 
     count = model.layer(layer).channels
     channels = [check_channel(channel, count, layer) for channel, _ in units]
     x = model.normalize(images.to(model.device))
-    with torch.enable_grad(), _Detach(model, source) as cut, Capture(model, [layer], pre_relu=True) as capture:
+    with (torch.enable_grad(), Capture(model, [source], stop=False, mode="leaf") as cut,
+          Capture(model, [layer], pre_relu=True) as capture):
         maps = capture.run(x)[layer]
         if maps.dim() != 4:
             raise UserError(f"layer {layer!r} has no spatial map ({tuple(maps.shape)}); choose a convolutional layer")
-        if cut.kept is None:
+        if source not in cut.outputs:
             raise UserError(f"{source!r} is not computed before {layer!r} in {model.name}'s forward pass")
         h, w = maps.shape[2:]
-        positions = []
-        for i, (channel, (_, position)) in enumerate(zip(channels, units)):
-            if position is None:
-                position = divmod(int(maps[i, channel].flatten().argmax()), w)
-            positions.append(check_position(position, h, w))
+        positions = [check_position(peak_position(maps[i, channel]) if position is None else position, h, w)
+                     for i, (channel, (_, position)) in enumerate(zip(channels, units))]
         rows = torch.arange(len(images), device=maps.device)
         ys, xs = (torch.tensor(v, device=maps.device) for v in zip(*positions))
         values = maps[rows, torch.tensor(channels, device=maps.device), ys, xs]
-        linked = values.requires_grad
-        grad = torch.autograd.grad(values.sum(), cut.kept, allow_unused=True)[0] if linked else None
-    if grad is None:
+        kept = cut.outputs[source]
+        total = gradient_x_activation(values.sum(), [kept])[0] if values.requires_grad else None
+    if total is None:
         raise UserError(f"{layer!r} does not depend on {source!r} in {model.name}: no path between them; "
                         "choose a source on the way to it")
-    total = (grad * cut.kept).detach().float().flatten(2).sum(dim=2)
-    return total.cpu(), positions, values.detach().float().cpu()
+    return total.detach().float().cpu(), positions, values.detach().float().cpu()
 
 
-def check_k(k, count: int) -> int:
-    if isinstance(k, bool) or not isinstance(k, int) or not 1 <= k <= count:
-        raise UserError(f"k must be a whole number 1-{count} (the source layer's channels), not {k!r}")
-    return k
+def check_k(k, model: LoadedModel, source: str) -> int:
+    """`k`, how many inputs of each sign a circuit keeps: 1 to the source layer's channels."""
+    return check_whole(k, 1, model.layer(source).channels, "k", "the source layer's channels")
 
 
-def strongest(row: torch.Tensor, k: int) -> list[tuple[int, float]]:
+def strongest_inputs(row: torch.Tensor, k: int) -> list[tuple[int, float]]:
     """Up to k excitatory channels (largest first), then up to k inhibitory ones (most negative first)."""
     order = row.argsort(descending=True).tolist()
     excitatory = [(c, float(row[c])) for c in order[:k] if row[c] > 0]
@@ -145,13 +122,12 @@ def circuit_on(model: LoadedModel, image: torch.Tensor, layer: str, channel: int
                position: tuple[int, int] | None = None) -> Circuit:
     """The circuit of one unit on one (3,H,W) image in [0,1]: its neuron at `position`, else its strongest."""
     source_order(model, layer, source)
-    k = check_k(k, model.layer(source).channels)
-    if not isinstance(image, torch.Tensor) or image.dim() != 3 or image.shape[0] != 3:
-        raise UserError(f"the image must be a (3, H, W) tensor in [0,1], not {getattr(image, 'shape', image)!r}")
+    k = check_k(k, model, source)
+    check_image(image)
     total, positions, values = contributions(model, image[None].float(), layer, source, [(channel, position)])
     return make_circuit(layer, channel, source, positions[0], total[0], float(values[0]), k)
 
 
 def make_circuit(layer: str, channel: int, source: str, position, row: torch.Tensor, value: float, k: int) -> Circuit:
     """A Circuit from one row of `contributions` (e.g. read back from a cache)."""
-    return Circuit(layer, int(channel), source, tuple(position), strongest(row, k), row, float(value))
+    return Circuit(layer, int(channel), source, tuple(position), strongest_inputs(row, k), row, float(value))

@@ -6,9 +6,12 @@ import importlib.metadata
 
 import models
 from viz.core.activations import classify
+from viz.core.checks import check_whole
 from viz.core.images import load_image, to_batch
 
 from .options import add_models_file_option
+
+TOP_RANGE = (1, 1000)  # classify --top: classes printed
 
 
 def register(commands, model_options) -> None:
@@ -27,7 +30,7 @@ def register(commands, model_options) -> None:
 
     p = commands.add_parser("classify", parents=[model_options], help="top-k ImageNet classes of an image")
     p.add_argument("image")
-    p.add_argument("--top", type=int, default=5, help="how many classes to print (1-1000)")
+    p.add_argument("--top", type=int, default=5, help=f"how many classes to print ({TOP_RANGE[0]}-{TOP_RANGE[1]})")
     p.set_defaults(run=_classify)
 
 
@@ -72,8 +75,7 @@ def _fetch(args) -> None:
 
 
 def _classify(args) -> None:
-    if not 1 <= args.top <= 1000:
-        raise models.UserError(f"--top {args.top} is out of range; choose 1-1000")
+    check_whole(args.top, *TOP_RANGE, "--top")
     model = models.load(args.model, weights=args.weights, device=args.device)
     batch = to_batch([load_image(args.image)], model.input_size)
     for label, p in classify(model, batch, top=args.top)[0]:

@@ -1,4 +1,5 @@
-"""Layer activations for a batch of images, running the network only as far as the deepest layer asked."""
+"""Layer activations for a batch of images, running the network only as far as the deepest layer asked, and
+where a map peaks (`peak_position`, `peak_positions`: argmax -> (y, x), written once)."""
 
 from __future__ import annotations
 
@@ -23,6 +24,21 @@ def activations(
     x = model.normalize(images.to(model.device))
     with torch.set_grad_enabled(grad), Capture(model, names, stop=True) as capture:
         return capture.run(x)
+
+
+def unravel(flat: int, width: int) -> tuple[int, int]:
+    """(y, x) of index `flat` into a map `width` wide, laid out row after row (as `flatten` lays it out)."""
+    return divmod(int(flat), int(width))
+
+
+def peak_positions(maps: torch.Tensor) -> list[tuple[int, int]]:
+    """(y, x) of the largest value of each (H, W) map of an (N, H, W) stack (the first in reading order on ties)."""
+    return [unravel(i, maps.shape[-1]) for i in maps.flatten(1).argmax(dim=1).tolist()]
+
+
+def peak_position(amap: torch.Tensor) -> tuple[int, int]:
+    """(y, x) of the largest value of one (H, W) activation map: where a unit is shown on a photo."""
+    return peak_positions(amap[None])[0]
 
 
 def classify(model: LoadedModel, images: torch.Tensor, top: int = 5) -> list[list[tuple[str, float]]]:

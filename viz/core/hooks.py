@@ -1,4 +1,5 @@
-"""Hooks on a shared network, scoped to one call: capture layer outputs and stop the forward pass early.
+"""Hooks on a shared network, scoped to one call: capture layer outputs (to read, to take gradients at, or to
+cut the graph at) and stop the forward pass early.
 
 A loaded model is shared by every caller (the app caches it once for all sessions), so a hook must not act
 on anyone else's forward pass. `HookScope` registers hooks that fire only inside the context (thread or task)
@@ -15,6 +16,8 @@ from torch import nn
 
 from models import LoadedModel
 from models.errors import UnknownLayerError, UserError
+
+from .checks import check_choice
 
 _ACTIVE_SCOPES: contextvars.ContextVar[frozenset] = contextvars.ContextVar("viz_active_hook_scopes", default=frozenset())
 
@@ -71,15 +74,29 @@ class _StopForward(Exception):
 class Capture(HookScope):
     """Records the outputs of named layers; with `stop=True` the forward pass ends once all are recorded.
 
-    A module called several times in one forward (a reused ReLU) is recorded at its first call. Outputs
-    are cloned so a later in-place operation (an in-place ReLU) cannot change them.
+    The one layer hook of the engine (captum's pattern: one helper for every layer method). `mode` says what
+    is kept and what the network goes on with:
+
+    - "record": a copy of the output; the network goes on with its own (activations, objectives, projections).
+    - "tap": the network goes on from a copy of the kept tensor, so a later output's gradient can be taken
+      with respect to it (gradient x activation of the class at a layer, `viz.circuits.attribution`).
+    - "leaf": the kept tensor is detached from the graph below and requires grad; the network goes on from a
+      copy of it, so a backward pass stops there (gradient x activation between two layers).
+
+    A module called several times in one forward (a reused ReLU) is recorded at its first call only. Outputs
+    are copied so a later in-place operation (an in-place ReLU) cannot change them. A layer whose output is not
+    a tensor raises a UserError.
 
     `pre_relu=True` records, under each layer's name, its value before the saturating rectifier that ends it
     where the model's registry entry names one (`Layer.pre`; Lucid's "pre-ReLU"); other layers as they are.
     """
 
-    def __init__(self, model: LoadedModel, layers: Iterable[str], stop: bool = True, pre_relu: bool = False):
+    MODES = ("record", "tap", "leaf")
+
+    def __init__(self, model: LoadedModel, layers: Iterable[str], stop: bool = True, pre_relu: bool = False,
+                 mode: str = "record"):
         super().__init__()
+        check_choice(mode, self.MODES, "capture mode")
         self.model = model
         names = list(dict.fromkeys(layers))
         self.modules = resolve_modules(model, names)
@@ -88,6 +105,7 @@ class Capture(HookScope):
             read = resolve_modules(model, [s for s in sources.values() if s])
             self.modules = {n: read[sources[n]] if sources[n] else m for n, m in self.modules.items()}
         self.stop = stop
+        self.mode = mode
         self.outputs: dict[str, torch.Tensor] = {}
         self.output = None
 
@@ -97,14 +115,16 @@ class Capture(HookScope):
             self.on_forward(module, lambda m, i, o, name=name: self._record(name, o))
         return self
 
-    def _record(self, name: str, output) -> None:
+    def _record(self, name: str, output) -> torch.Tensor | None:
         if name in self.outputs:
-            return
+            return None
         if not isinstance(output, torch.Tensor):
             raise UserError(f"layer {name!r} returns a {type(output).__name__}, not a tensor; pick another layer")
-        self.outputs[name] = output.clone()
+        kept = output.detach().clone().requires_grad_(True) if self.mode == "leaf" else output.clone()
+        self.outputs[name] = kept
         if self.stop and len(self.outputs) == len(self.modules):
             raise _StopForward
+        return None if self.mode == "record" else kept.clone()
 
     def run(self, x: torch.Tensor) -> dict[str, torch.Tensor]:
         """Forward `x` (already normalized) and return the captured outputs, in the order asked.

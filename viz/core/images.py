@@ -22,6 +22,8 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 
 from models.errors import UserError, first_line
 
+from .checks import check_choice
+
 MAX_PIXELS = 50_000_000  # larger images are refused: 50 MP decode to ~600 MB as float tensors
 GREY = 0.5  # mid-grey in [0,1] image space, before normalization: the neutral pixel (a render's start, the
 # occluder, pixels from outside a picture or a receptive field, the zero of a projection shown on its own)
@@ -120,8 +122,7 @@ def fit_square(image: torch.Tensor, size: int, mode: str = "squash") -> torch.Te
     "squash" resizes the whole picture (nothing the user gave is cut off; the embedded model's reference
     predictions on the gallery photos were checked this way); "crop" resizes the shorter side and keeps the centre square (ImageNet style).
     """
-    if mode not in FIT_MODES:
-        raise UserError(f"unknown fit mode {mode!r}; choose one of {', '.join(FIT_MODES)}")
+    check_choice(mode, FIT_MODES, "fit mode")
     _, h, w = image.shape
     if mode == "squash":
         new_h, new_w = size, size

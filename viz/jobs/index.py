@@ -39,6 +39,7 @@ from models import LoadedModel
 from models.errors import UserError
 
 from ..core.activations import activations
+from ..core.checks import check_choice, check_whole
 from ..core.files import write_atomic
 from ..core.hooks import resolve_modules
 from ..core.images import FIT_MODES
@@ -46,7 +47,7 @@ from ..core.progress import Progress
 from ..core.receptive_field import field_map
 from ..core.threads import intra_op_threads, torch_threads
 from ..views.hierarchy import choose_tiers, tier_layers
-from ..zf.topk import RunningTopK, files_identity, list_sources, prefetched, read_batch
+from ..zf.topk import MAX_K, RunningTopK, files_identity, list_sources, prefetched, read_batch
 from .distributed import World
 from .index_store import BINS, HEADER, PARTS, check_folder, read_header, write_index
 
@@ -259,12 +260,10 @@ def build_index(
     when None). `progress(done, total)` counts this process's images, after each batch. `workers` threads
     decode images (more than one where the device outruns a single decoding thread: a GPU).
     """
-    if not 1 <= int(k) <= 1000:
-        raise UserError(f"k={k} is out of range; choose 1-1000")
+    check_whole(k, 1, MAX_K, "k")
     if min(int(batch_size), int(chunk), int(workers)) < 1:
         raise UserError(f"batch size {batch_size}, chunk {chunk} and workers {workers} must each be at least 1")
-    if fit not in FIT_MODES:
-        raise UserError(f"unknown fit mode {fit!r}; choose one of {', '.join(FIT_MODES)}")
+    check_choice(fit, FIT_MODES, "fit mode")
     world = world or World(0, 1, str(model.device))
     layers = list(dict.fromkeys(layers or default_layers(model)))
     resolve_modules(model, layers)  # an unknown layer fails before any file is read

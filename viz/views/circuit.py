@@ -37,7 +37,7 @@ def circuit(model: LoadedModel, layer: str, channel: int, source: str, image: to
     """
     source_order(model, layer, source)  # a bad pair, channel or k fails before any render
     check_channel(channel, model.layer(layer).channels, layer)
-    check_k(k, model.layer(source).channels)
+    check_k(k, model, source)
     if image is not None:
         return circuit_on(model, fit_square(image, model.input_size).float(), layer, channel, source, k)
     canvas, position = own_render(model, layer, channel, quality, cache)

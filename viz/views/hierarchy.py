@@ -28,9 +28,9 @@ unit accentuated in the photo (`viz.actmax.accentuate`: the photo changed to rai
 `viz.views.figures.hierarchy_figure(model, hierarchy, views, renders, ...)` lays the whole strip out as one figure.
 
 How the units are chosen (`by`): "contribution" (default) ranks a layer's channels by gradient x activation
-of the predicted class's logit, summed over the map (captum's `LayerGradientXActivation`, computed here
-under our thread-scoped hooks; a test checks it against captum). That is the units the prediction leans on,
-which is the story of Figure 1.2. "activation" ranks them by their mean activation on the photo: simpler,
+of the predicted class's logit, summed over the map (captum's `LayerGradientXActivation`, computed by
+`viz.circuits.layer_scores` under our thread-scoped hooks; a test checks it against captum). That is the
+units the prediction leans on, which is the story of Figure 1.2. "activation" ranks them by their mean activation on the photo: simpler,
 but it favours units that fire on everything (a few bright channels of a layer win on every photo) and
 says nothing about the class; it is offered for comparison.
 """
@@ -48,10 +48,10 @@ from models.errors import UserError
 from ..actmax import Accentuation, accentuate_units, quality_settings
 from ..actmax.field import sees_whole_field
 from ..actmax.per_unit import unit_images
-from ..circuits import contributions, make_circuit
+from ..circuits import SCORES, contributions, layer_scores, make_circuit
+from ..core.activations import peak_position
 from ..core.digest import tensor_digest
 from ..core.figures import colorize
-from ..core.hooks import HookScope, resolve_modules
 from ..core.images import fit_square
 from ..core.receptive_field import Box, crop_field, field_map
 from ..probe import probe
@@ -62,9 +62,9 @@ from .circuit import pictures as field_pictures
 
 HIDDEN_TIERS = TIERS[:-1]  # Figure 1.2's hidden layers, bottom to top; its top tier, objects, is shown as the class
 PER_TIER = 3  # units shown per tier
+CHOOSE_BY = SCORES  # how a tier's units can be ranked (`by`, see the module docstring; viz.circuits.layer_scores)
 TOP_CLASSES = 5  # classes shown as the output
 HEAT_OPACITY = 0.6  # the activation map's share over the dimmed photo in "where it fires"
-CHOOSE_BY = ("contribution", "activation")
 TIER_SENTENCES = {
     "edges": "First hidden layer: each unit sees a few pixels and answers to an edge, a line or a colour.",
     "contours": "Next: units combine edges into corners, contours and textures over a larger patch.",
@@ -181,52 +181,6 @@ def default_layer(model: LoadedModel) -> str:
     return tier_layers(model)["contours"]
 
 
-class _Tap(HookScope):
-    """Replaces each named layer's output by a copy it keeps, so gradients can be taken at that layer."""
-
-    def __init__(self, model: LoadedModel, layers: list[str]):
-        super().__init__()
-        self.modules = resolve_modules(model, layers)
-        self.outputs: dict[str, torch.Tensor] = {}
-
-    def __enter__(self) -> "_Tap":
-        super().__enter__()
-        for name, module in self.modules.items():
-            self.on_forward(module, lambda m, i, o, name=name: self._keep(name, o))
-        return self
-
-    def _keep(self, name: str, output: torch.Tensor) -> torch.Tensor | None:
-        if name in self.outputs:
-            return None
-        self.outputs[name] = output.clone()
-        return self.outputs[name]
-
-
-def layer_scores(model: LoadedModel, batch: torch.Tensor, layers: list[str], by: str = "contribution"):
-    """(probabilities (N, classes), {layer: (N, C) channel scores}, {layer: (N, C, h, w) activations}).
-
-    "contribution": gradient x activation of the top class's logit summed over each map (captum's
-    `LayerGradientXActivation` summed over positions); "activation": the map's mean.
-    """
-    if by not in CHOOSE_BY:
-        raise UserError(f"unknown unit choice {by!r}; choose one of {', '.join(CHOOSE_BY)}")
-    x = model.normalize(batch.to(model.device)).requires_grad_(True)  # the network's weights are frozen
-    with torch.enable_grad(), _Tap(model, layers) as tap:
-        logits = model.net(x)
-        if logits.dim() != 2:
-            raise UserError(f"{model.name}'s output is not a class score vector; the hierarchy needs a classifier")
-        target = logits.argmax(dim=1)
-        acts = [tap.outputs[name] for name in layers]
-        if by == "contribution":
-            grads = torch.autograd.grad(logits.gather(1, target[:, None]).sum(), acts)
-            scores = [(g * a).flatten(2).sum(dim=2) for g, a in zip(grads, acts)]
-        else:
-            scores = [a.flatten(2).mean(dim=2) for a in acts]
-    probabilities = logits.detach().float().softmax(dim=1).cpu()
-    return (probabilities, {n: s.detach().float().cpu() for n, s in zip(layers, scores)},
-            {n: a.detach().float().cpu() for n, a in zip(layers, acts)})
-
-
 def choose_units(model: LoadedModel, image: torch.Tensor, per_tier: int = PER_TIER, by: str = "contribution",
                  cache: bool = True) -> Hierarchy:
     """Stage 1 (see the module docstring); `image` is (3,H,W) in [0,1], any size (squashed to the model's)."""
@@ -254,16 +208,11 @@ def choose_units(model: LoadedModel, image: torch.Tensor, per_tier: int = PER_TI
         fields = field_map(model, layer)
         units[tier] = []
         for channel, score, amap in result["chosen"][tier]:
-            position = strongest(amap)
+            position = peak_position(amap)
             units[tier].append(TierUnit(tier, layer, channel, score, position, fields.box(*position)))
             maps[(layer, channel)] = amap
     predictions = [(labels[int(i)], float(v)) for v, i in zip(values, indices)]
     return Hierarchy(photo, predictions, int(indices[0]), units, by, maps, choice.reasons)
-
-
-def strongest(amap: torch.Tensor) -> tuple[int, int]:
-    """(y, x) of the largest value of a (H, W) activation map: where a unit is shown on a photo."""
-    return divmod(int(amap.flatten().argmax()), amap.shape[1])
 
 
 def field_projection(model: LoadedModel, photo: torch.Tensor, layer: str, channel: int, position: tuple[int, int],

@@ -21,9 +21,9 @@ from models import TIERS, LoadedModel
 
 from ..actmax import Accentuation, accentuate, quality_settings, render
 from ..actmax import objectives as O
-from ..actmax.settings import CLASSIC_LR
-from ..circuits import Circuit, circuit_on, contributions
-from ..core.activations import activations
+from ..actmax.settings import PLAIN_ASCENT, YOSINSKI
+from ..circuits import Circuit, circuit_on, contributions, make_circuit
+from ..core.activations import activations, peak_position
 from ..core.digest import tensor_digest
 from ..core.figures import on_background
 from ..core.images import fit_square, gallery_dir, image_files, load_image, to_batch
@@ -32,7 +32,7 @@ from ..serving.cache import DiskCache
 from ..zf.topk import TopExamples, files_identity
 from .circuit import pictures as field_pictures
 from .evidence import Evidence, evidence, patch_panels
-from .hierarchy import PER_TIER, choose_tiers, field_projection, heat_overlay, strongest
+from .hierarchy import PER_TIER, choose_tiers, field_projection, heat_overlay
 
 Fraction = Callable[[float], None]  # progress as a fraction in [0, 1]
 SET_LIMIT = 256  # images read from a folder for the statistics
@@ -49,8 +49,6 @@ METHODS_NOTE = (
 # plausible to the network of the renders measured (docs/natural.md).
 NATURAL_TIERS = ("parts", "objects")
 NATURAL_CAPTION = "natural (MACO): its centre neuron, one part in context, faded where the unit does not look"
-# Plain gradient ascent: one value per pixel, no prior, no transforms (Simonyan et al. 2014's starting point).
-PLAIN = dict(param="pixel", decorrelate=False, squash=False, optimizer="sgd", lr=CLASSIC_LR, transforms="none")
 
 
 @dataclass(frozen=True)
@@ -82,7 +80,7 @@ def on_photo(model: LoadedModel, image: torch.Tensor, layer: str, channel: int) 
     """The unit on one photo at its strongest activation, shown as the landing shows its units."""
     photo = fit_square(image, model.input_size).float().cpu()
     amap = activations(model, photo[None], layer)[layer][0, channel].float().cpu()
-    position = strongest(amap)
+    position = peak_position(amap)
     box = field_map(model, layer).box(*position)
     projection = field_projection(model, photo, layer, channel, position)
     return PhotoView(photo, heat_overlay(photo, amap, box), projection, float(amap.max()))
@@ -108,22 +106,27 @@ def neighbours(model: LoadedModel, layer: str) -> tuple[str | None, str | None]:
     return (below[-1] if below else None), (above[0] if above else None)
 
 
-def feed_matrix(model: LoadedModel, photo: torch.Tensor, source: str, target: str, batch: int = 16) -> torch.Tensor:
-    """(C_target, C_source): each target unit's inputs from `source` at its strongest neuron on the photo; cached."""
+def feed_circuits(model: LoadedModel, photo: torch.Tensor, source: str, target: str, k: int = PER_TIER,
+                  batch: int = 16) -> list[Circuit]:
+    """Every unit of `target` (by channel), each with its inputs from `source` at its strongest neuron on the
+    photo; measured `batch` units at a time, cached."""
     store = DiskCache("hierarchy")
     key = {"stage": "feeds", "model": model.name, "weights": model.weights_id, "photo": tensor_digest(photo),
            "source": source, "target": target}
 
     def compute() -> dict:
         channels = list(range(model.layer(target).channels))
-        rows = []
+        found = []
         for start in range(0, len(channels), batch):
             chunk = channels[start:start + batch]
             images = photo[None].expand(len(chunk), -1, -1, -1)
-            rows.append(contributions(model, images, target, source, [(c, None) for c in chunk])[0])
-        return {"matrix": torch.cat(rows)}
+            found.append(contributions(model, images, target, source, [(c, None) for c in chunk]))
+        return {"matrix": torch.cat([rows for rows, _, _ in found]), "values": torch.cat([v for _, _, v in found]),
+                "positions": [p for _, positions, _ in found for p in positions]}
 
-    return store.get_or_compute(key, compute)["matrix"]
+    measured = store.get_or_compute(key, compute)
+    return [make_circuit(target, t, source, position, row, float(value), k)
+            for t, (row, position, value) in enumerate(zip(measured["matrix"], measured["positions"], measured["values"]))]
 
 
 def connections(model: LoadedModel, image: torch.Tensor, layer: str, channel: int, quality: str = "fast",
@@ -134,12 +137,11 @@ def connections(model: LoadedModel, image: torch.Tensor, layer: str, channel: in
     built = circuit_on(model, photo, layer, channel, source, k) if source else None
     feeds = []
     if target:
-        matrix = feed_matrix(model, photo, layer, target)
-        excitation = matrix.clamp(min=0).sum(dim=1).clamp(min=1e-12)
-        column = matrix[:, channel]
-        for t in column.argsort(descending=True)[:k].tolist():
-            if column[t] > 0:
-                feeds.append((t, float(column[t]), float(column[t] / excitation[t])))
+        above = feed_circuits(model, photo, layer, target, k)
+        given = [float(found.contributions[channel]) for found in above]  # what the unit gives each one above
+        for found, value in sorted(zip(above, given), key=lambda pair: pair[1], reverse=True)[:k]:
+            if value > 0:
+                feeds.append((found.channel, value, found.share(value)))
     shown = {}
     if built is not None:
         inputs = [c for c, v in built.inputs if v > 0]
@@ -189,9 +191,8 @@ def more_pictures(model: LoadedModel, layer: str, channel: int, quality: str,
     diversity = render(model, [diverse] * 4, settings=base, progress=_steps(progress, 0, 4)).images
     methods = {}
     for i, (name, settings) in enumerate([
-        ("plain gradient ascent", quality_settings(quality, **PLAIN)),
-        ("Yosinski et al. 2015", quality_settings(quality, **{**PLAIN, "decay": 1e-4, "blur_every": 4,
-                                                              "blur_sigma": 1.0})),
+        ("plain gradient ascent", quality_settings(quality, **PLAIN_ASCENT)),
+        ("Yosinski et al. 2015", quality_settings(quality, **YOSINSKI)),
         ("Lucid", quality_settings(quality)),
     ], start=1):
         methods[name] = render(model, [(layer, channel)], settings=settings, progress=_steps(progress, i, 4)).images[0]

@@ -26,6 +26,7 @@ import torch.nn.functional as F
 from models import LoadedModel
 from models.errors import UserError
 
+from ..core.checks import check_images
 from ..core.receptive_field import field_map
 from .projection import to_display
 
@@ -65,8 +66,7 @@ def magnitude(projection: torch.Tensor, sigma: float, percentile: float = 99.0) 
 
     Each image is scaled on its own by the `percentile` of its non-zero values; an all-zero one stays black.
     """
-    if projection.dim() != 4 or projection.shape[1] != 3:
-        raise UserError(f"projections must be a (N,3,H,W) tensor, got {tuple(projection.shape)}")
+    check_images(projection, name="projections")
     if not 0 < percentile <= 100:
         raise UserError(f"percentile {percentile!r} is out of range; choose one in (0, 100]")
     strength = gaussian_blur(projection.detach().float().abs().sum(dim=1, keepdim=True), float(sigma))

@@ -21,7 +21,7 @@ import torch
 from models import LoadedModel
 from models.errors import UserError
 
-from ..core.checks import check_channel, check_class, check_position
+from ..core.checks import check_channel, check_class, check_image, check_position
 from ..core.hooks import Capture
 from ..core.images import GREY  # the occluder
 from ..core.progress import Progress
@@ -73,8 +73,7 @@ def occlusion(
     adds the activation map: the total of `channel` (default: the clean image's strongest channel), or the
     single unit at `position`.
     """
-    if not isinstance(image, torch.Tensor) or image.dim() != 3 or image.shape[0] != 3:
-        raise UserError(f"image must be a (3,H,W) tensor in [0,1], got {getattr(image, 'shape', type(image))}")
+    check_image(image)
     height, width = image.shape[1:]
     window = int(window or max(1, min(height, width) // 4))
     stride = int(stride or max(1, window // 2))

@@ -51,7 +51,8 @@ import torch
 from models import LoadedModel
 from models.errors import UserError
 
-from ..core.checks import check_channel, check_position
+from ..core.activations import peak_positions
+from ..core.checks import check_channel, check_images, check_position
 from ..core.hooks import Capture
 from ..core.receptive_field import field_map
 from ..core.rectifiers import RectifierRule
@@ -69,13 +70,6 @@ MAX_SAMPLES = 256  # SmoothGrad copies per image at most
 SMOOTH_BATCH = 64  # noisy copies per forward/backward pass
 
 Position = tuple[int, int]
-
-
-def _as_batch(images: torch.Tensor) -> torch.Tensor:
-    if not isinstance(images, torch.Tensor) or images.dim() not in (3, 4) or images.shape[-3] != 3:
-        shape = tuple(images.shape) if isinstance(images, torch.Tensor) else type(images).__name__
-        raise UserError(f"images must be a (N,3,H,W) or (3,H,W) tensor in [0,1], got {shape}")
-    return images[None] if images.dim() == 3 else images
 
 
 def _positions(position: Position | Sequence[Position] | None, n: int) -> list[Position] | None:
@@ -175,12 +169,12 @@ def project(
         raise UserError(f"samples {samples!r} is out of range; choose 0 (one projection) to {MAX_SAMPLES}")
     if not 0 < noise <= 1:
         raise UserError(f"noise {noise!r} is out of range; choose a fraction of the image's range in (0, 1]")
-    batch = _as_batch(images).to(model.device)
+    batch = check_images(images, single=True).to(model.device)
     positions = _positions(position, len(batch))
     if not samples:
         return _project(model, batch, layer, int(channel), method, positions, extent)
     if positions is None:
-        positions = _strongest(model, batch, layer, int(channel))
+        positions = _clean_peaks(model, batch, layer, int(channel))
     noisy = noisy_copies(batch, samples, noise, seed)
     repeated = None if positions is None else [p for p in positions for _ in range(samples)]
     total = torch.zeros_like(batch)
@@ -205,16 +199,13 @@ def noisy_copies(batch: torch.Tensor, samples: int, noise: float, seed: int) -> 
 
 
 @torch.no_grad()
-def _strongest(model: LoadedModel, batch: torch.Tensor, layer: str, channel: int) -> list[Position] | None:
+def _clean_peaks(model: LoadedModel, batch: torch.Tensor, layer: str, channel: int) -> list[Position] | None:
     """Each image's strongest (y, x) of the channel on the clean image (None for a layer without a 2-D map)."""
     with Capture(model, [layer], stop=True) as capture:
         activation = capture.run(model.normalize(batch))[layer]
     if activation.dim() != 4:
         return None
-    if not 0 <= channel < activation.shape[1]:
-        raise UserError(f"channel {channel} is out of range; this layer has channels 0-{activation.shape[1] - 1}")
-    flat = activation[:, channel].flatten(1).argmax(dim=1).tolist()
-    return [divmod(i, activation.shape[-1]) for i in flat]
+    return peak_positions(activation[:, check_channel(channel, activation.shape[1])])
 
 
 def _project(model, batch, layer, channel, method, positions, extent) -> torch.Tensor:
@@ -254,7 +245,7 @@ def to_display(projection: torch.Tensor, percentile: float = 99.5) -> torch.Tens
     the rarer, stronger values are clipped, so a few extreme pixels cannot leave the rest invisible.
     An all-zero projection stays uniformly grey.
     """
-    batch = _as_batch(projection).detach().float()
+    batch = check_images(projection, single=True, name="projections").detach().float()
     magnitude = batch.abs().flatten(1)
     scale = torch.quantile(magnitude, percentile / 100.0, dim=1)
     scale = torch.where(scale > 0, scale, magnitude.amax(dim=1)).clamp(min=1e-12)

@@ -29,8 +29,8 @@ import torch
 from models import LoadedModel
 from models.errors import UserError
 
-from ..core.activations import activations
-from ..core.checks import check_channel
+from ..core.activations import activations, unravel
+from ..core.checks import check_channel, check_choice, check_images, check_whole
 from ..core.hooks import resolve_modules
 from ..core.images import FIT_MODES, IMAGE_SUFFIXES, ImageError, fit_square, gallery_dir, image_files, load_image
 from ..core.progress import Progress
@@ -40,6 +40,7 @@ from ..serving.cache import DiskCache
 # When more than this share of a batch's maps can still enter some unit's top-k, one dense top-k over all of
 # them beats picking out the live ones first.
 DENSE_SHARE = 0.5
+MAX_K = 1000  # examples kept per channel at most (a sweep's and a dataset index's k)
 
 
 @dataclass(frozen=True)
@@ -80,7 +81,7 @@ class TopExamples:
         for value, image, flat in zip(self.values[channel], self.images[channel], self.positions[channel]):
             if value == float("-inf"):
                 continue
-            position = divmod(int(flat), self.map_size[1]) if len(self.map_size) == 2 else None
+            position = unravel(flat, self.map_size[1]) if len(self.map_size) == 2 else None
             box = self.fields.box(*position) if position else Box(0, 0, self.input_size, self.input_size)
             found.append(Example(float(value), int(image), self.sources[int(image)], position, box))
         return found
@@ -112,9 +113,7 @@ def list_sources(images_or_folder) -> list[Path] | torch.Tensor:
     if images_or_folder is None:
         images_or_folder = gallery_dir()
     if isinstance(images_or_folder, torch.Tensor):
-        if images_or_folder.dim() != 4 or images_or_folder.shape[1] != 3 or len(images_or_folder) == 0:
-            raise UserError(f"images must be a non-empty (N,3,H,W) tensor, got {tuple(images_or_folder.shape)}")
-        return images_or_folder
+        return check_images(images_or_folder)
     if isinstance(images_or_folder, (str, os.PathLike)):
         files = image_files(images_or_folder)
         if not files:
@@ -297,12 +296,10 @@ def top_examples(
     (`fit`, see `viz.images.fit_square`). `progress(done, total)` is called after each batch. The result is
     cached on disk for file sweeps (`cache=DiskCache("topk", enabled=False)` turns that off).
     """
-    if not 1 <= int(k) <= 1000:
-        raise UserError(f"k={k} is out of range; choose 1-1000")
+    check_whole(k, 1, MAX_K, "k")
     if int(batch_size) < 1:
         raise UserError(f"batch size {batch_size} must be at least 1")
-    if fit not in FIT_MODES:
-        raise UserError(f"unknown fit mode {fit!r}; choose one of {', '.join(FIT_MODES)}")
+    check_choice(fit, FIT_MODES, "fit mode")
     resolve_modules(model, [layer])  # an unknown layer fails before any file is read
     sources = list_sources(images_or_folder)
     settings = dict(layer=layer, k=int(k), per_image=bool(per_image), input_size=model.input_size, fit=fit)
