@@ -46,6 +46,7 @@ from models import TIERS, LoadedModel
 from models.errors import UserError
 
 from ..actmax import Accentuation, accentuate_units, quality_settings
+from ..actmax.accentuate import quality_steps
 from ..actmax.field import sees_whole_field
 from ..actmax.per_unit import unit_images
 from ..circuits import SCORES, contributions, layer_scores, make_circuit
@@ -287,13 +288,13 @@ ACCENT_TIERS = ("contours", "parts")  # tiers whose units the landing also shows
 
 def tier_accents(model: LoadedModel, hierarchy: Hierarchy, tier: str, quality: str = "fast", progress=None,
                  **overrides) -> list[Accentuation]:
-    """Each chosen unit of `tier` accentuated in the photo (feature accentuation), one batch, as many steps as
-    the quality's renders; `overrides` change AccentSettings fields."""
+    """Each chosen unit of `tier` accentuated in the photo (feature accentuation), one batch, at the quality's
+    accentuation steps (`viz.actmax.accentuate.quality_steps`); `overrides` change AccentSettings fields."""
     if tier not in hierarchy.units:
         raise UserError(f"unknown tier {tier!r}; choose one of {', '.join(hierarchy.units)}")
     units = [(u.layer, u.channel) for u in hierarchy.units[tier]]
     return accentuate_units(model, hierarchy.image, units, progress=progress,
-                            **{"steps": quality_settings(quality).steps, **overrides})
+                            **{"steps": quality_steps(quality), **overrides})
 
 
 def tier_circuits(model: LoadedModel, hierarchy: Hierarchy, k: int = PER_TIER, cache: bool = True) -> dict:
