@@ -57,11 +57,6 @@ def classroom_tasks(model: LoadedModel, quality: str = "fast") -> list[Task]:
 
         return Task(f"landing and tour of {path.name} ({label})", run)
 
-    def field_renders(progress):
-        layers = list(dict.fromkeys(hierarchy.choose_tiers(model).layers.values()))
-        units = atlas_units(model, layers)
-        return list(unit_pictures(model, units, quality_settings(quality, field=True), progress=progress))
-
     def atlas(progress):
         units = atlas_units(model, [hierarchy.default_layer(model)])
         return list(unit_pictures(model, units, quality_settings(quality), progress=progress))
@@ -72,10 +67,19 @@ def classroom_tasks(model: LoadedModel, quality: str = "fast") -> list[Task]:
 
     photos = image_files(gallery_dir())
     return [*(sweep(layer.name) for layer in model.layers),
-            Task("field renders of every unit of the landing's layers (a new photo's units come drawn)", field_renders),
+            Task("field renders of every unit of the landing's layers (a new photo's units come drawn)",
+                 lambda progress: landing_renders(model, quality, progress)),
             Task(f"dataset index of the gallery ({gallery_index_name(model)})", index),
             *(photo(net, path) for net in (model, untrained) for path in photos),
             Task(f"atlas of {hierarchy.default_layer(model)}", atlas)]
+
+
+def landing_renders(model: LoadedModel, quality: str = "fast", progress: Progress | None = None) -> list:
+    """The field render of every unit of the landing's three layers (`choose_tiers`), cached per unit: after it,
+    the landing of any photo renders nothing, its units and their inputs being among them."""
+    layers = list(dict.fromkeys(hierarchy.choose_tiers(model).layers.values()))
+    return list(unit_pictures(model, atlas_units(model, layers), quality_settings(quality, field=True),
+                              progress=progress))
 
 
 def gallery_index_name(model: LoadedModel) -> str:
