@@ -23,7 +23,7 @@ from viz.core.images import gallery_dir, image_files, load_image
 from viz.views.hierarchy import HIDDEN_TIERS
 from viz.views.tour import STEPS, landing
 
-PAGE_PX = 900  # the main column's CSS width at a 1280-px window: one net's column, or two side by side
+PAGE_PX = 780  # the main column's CSS width at a 1280-px window (a unit's picture measured 149 px): one net, or two
 CELLS = 5  # a unit's pictures: wants to see, best stimulus, patches, in the photo, where
 
 
