@@ -25,6 +25,7 @@ import models  # noqa: E402
 import viz  # noqa: E402
 from viz.circuits import contributions  # noqa: E402
 from viz.core.images import fit_square, gallery_dir, image_files  # noqa: E402
+from viz.probing.tiers import whole_field_layers  # noqa: E402
 from viz.views import hierarchy  # noqa: E402
 
 TOP = 3
@@ -49,7 +50,7 @@ def landing_rows(model, photo) -> dict[str, list[torch.Tensor]]:
 
 
 def all_rows(model, photo) -> dict[str, list[torch.Tensor]]:
-    layers = hierarchy.tier_layers(model)
+    layers = whole_field_layers(model)
     square = fit_square(photo, model.input_size).float()
     rows = {}
     for below, above in (("edges", "contours"), ("contours", "parts")):
@@ -83,7 +84,7 @@ def main() -> None:
             for path in photos:
                 for layer, rows in collect(model, viz.load_image(path)).items():
                     table.setdefault(layer, {}).setdefault(weights, []).extend(concentration(r) for r in rows)
-        source = {v: hierarchy.tier_layers(model)[b] for b, v in (("edges", "contours"), ("contours", "parts"))}
+        source = {v: whole_field_layers(model)[b] for b, v in (("edges", "contours"), ("contours", "parts"))}
         for layer, by in table.items():
             cells = []
             for weights in ("default", "none"):
@@ -91,7 +92,7 @@ def main() -> None:
                 uniform = [u for _, u in by[weights]]
                 cells += [f"{statistics.median(shares):.2f} ({statistics.mean(shares):.2f})",
                           f"{statistics.median(uniform):.2f}"]
-            tier = [t for t, name in hierarchy.tier_layers(model).items() if name == layer][0]
+            tier = [t for t, name in whole_field_layers(model).items() if name == layer][0]
             print(f"| {label} | {layer} {tier} (from {source[tier]}) | " + " | ".join(cells) +
                   f" | {len(by['default'])} |")
     print(f"({time.perf_counter() - start:.0f} s)")

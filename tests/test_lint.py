@@ -81,7 +81,7 @@ def test_pages_do_no_tensor_work():
     assert {path: lines for path, lines in found.items() if lines} == {}
 
 
-METHODS = ("actmax", "zf", "probe", "optim", "circuits")
+METHODS = ("actmax", "zf", "probing", "optim", "circuits")
 LAYERS_BELOW = {  # what each package of the engine may import from viz (docs/architecture.md's layers, data flowing one way)
     "core": (),
     "serving": ("core",),

@@ -21,7 +21,7 @@ from viz.core.digest import tensor_digest
 from viz.core.export import FORMATS, figure_bytes
 from viz.core.images import gallery_dir, image_files, to_pil
 from viz.jobs.index_store import Index, find_indexes, index_root
-from viz.serving import budget
+from viz.serving import process_budget
 from viz.zf.figures import unit_panel
 
 UPLOAD_TYPES = ["png", "jpg", "jpeg", "gif", "bmp", "tif", "tiff", "webp"]
@@ -285,7 +285,7 @@ def shared_result(what: str, parts: dict, compute):
     the queued job unless another session still waits for it). A `UserError` (bad input) is shown as an error
     and gives None; the page goes on. `progress(done, total)` is the engine's usual callback.
     """
-    ticket = budget().submit(parts, compute)
+    ticket = process_budget().submit(parts, compute)
     status, shown = st.empty(), None
     try:
         while not ticket.wait(PROGRESS_POLL_S):

@@ -14,7 +14,7 @@ from viz.actmax.settings import QUALITY, Quality
 from viz.cli import main
 from viz.core.images import gallery_dir
 
-# a unit's name: its probe verdict (viz.probe.words), or, when that is too weak, viz.views.naming's
+# a unit's name: its probe verdict (viz.probing.words), or, when that is too weak, viz.views.naming's
 WORDS = r"<b>(edge|grating|colour|curve|corner|other|\w+-\w+ boundary|no simple stimulus explains it)\b"
 APP = str(Path(__file__).resolve().parents[2] / "app.py")
 

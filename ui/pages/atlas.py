@@ -7,7 +7,7 @@ from ui.common import choose_layer, current_model, current_quality, model_parts,
 from ui.pictures import show
 from viz.actmax import quality_settings
 from viz.jobs.atlas import unit_pictures
-from viz.views.hierarchy import default_layer
+from viz.probing.tiers import default_layer
 
 PAGE_SIZE = 48  # units per page: a wide layer (1280 channels) is browsed page by page
 CHUNK = 8  # units per job: the grid fills in steps of this many

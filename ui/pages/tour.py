@@ -19,7 +19,7 @@ from ui.common import (
     shared_result,
 )
 from viz.core.images import gallery_dir, image_files, load_image, to_pil
-from viz.views.hierarchy import HIDDEN_TIERS
+from viz.probing.tiers import HIDDEN_TIERS
 from viz.views.tour import STEPS, landing
 
 

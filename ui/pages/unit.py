@@ -25,7 +25,7 @@ from ui.image_sets import choose_image_set
 from ui.pictures import sized
 from viz.core.images import to_pil
 from viz.views import unit_card
-from viz.views.hierarchy import default_layer
+from viz.probing.tiers import default_layer
 from viz.zf.figures import unit_panel
 
 
@@ -130,7 +130,7 @@ if image is not None:
 
 st.subheader("What it wants to see")
 pictures = shared_result("Rendering", {**card, "pictures": quality},
-                         lambda progress: unit_card.pictures(model, layer.name, channel, quality, fraction(progress)))
+                         lambda progress: unit_card.unit_renders(model, layer.name, channel, quality, fraction(progress)))
 if pictures is not None:
     st.image([sized(p, 260) for p in pictures.values()], caption=list(pictures), width=260)
 if st.toggle("Also: a diversity set of 4, and three methods side by side (slower)", key="unit_more"):

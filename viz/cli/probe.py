@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import models
 from viz.core.export import check_output_path, save_figure
-from viz.probe.figures import shares_figure
-from viz.probe.tagging import TAGS, probe
+from viz.probing.figures import shares_figure
+from viz.probing.tagging import TAGS, probe
 from viz.serving.cache import DiskCache
 
 from .options import add_figure_options, progress_bar

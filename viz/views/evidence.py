@@ -26,8 +26,8 @@ from models import LoadedModel
 from ..core.figures import tile
 from ..core.images import GREY
 from ..core.receptive_field import Box, crop_field, field_map
-from ..probe import probe
-from ..probe.tagging import UnitProbe, draw_field
+from ..probing import probe
+from ..probing.tagging import UnitProbe, draw_field
 from ..serving.cache import DiskCache
 from ..zf.topk import TopExamples, files_identity, top_examples
 from . import naming
@@ -62,7 +62,7 @@ class Evidence:
     field: tuple[int, int]  # the field's size in input pixels (height, width)
     image_set: str = GALLERY  # the images the patches come from, in words: the gallery, a folder, the given
     # images, or a dataset index (its `describe()`)
-    probe_words: str = ""  # its probe verdict in words alone (`viz.probe.words`)
+    probe_words: str = ""  # its probe verdict in words alone (`viz.probing.words`)
     support: float | None = None  # its named stimulus's activation as a share of its strongest real patch's
     fires_on: list[tuple[str, int]] | None = None  # from the parts tier up: [(label, count)] over its top images
     examples: int = 0  # how many top examples (images) the patches and `fires_on` are taken from
@@ -79,7 +79,7 @@ def display_scale(field: tuple[int, int]) -> int:
 
 
 def centre_box(model: LoadedModel, layer: str) -> Box:
-    """The field of the map's centre unit: the one whose response the probe reads (`viz.probe.tagging`)."""
+    """The field of the map's centre unit: the one whose response the probe reads (`viz.probing.tagging`)."""
     fields = field_map(model, layer)
     return fields.box(len(fields.rows) // 2, len(fields.cols) // 2)
 

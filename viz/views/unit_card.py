@@ -3,7 +3,7 @@
 `named` (its probe verdict in words, best stimulus drawn crisp, top real patches), `set_patches` (its top
 patches in another image set), `on_photo` (its activation
 map and projection on one photo), `accentuated` (the photo with the unit accentuated), `connections` (the units of the landing's tier below that it is built from,
-and those of the tier above it feeds into, on the photo), `pictures` (its channel and its receptive-field
+and those of the tier above it feeds into, on the photo), `unit_renders` (its channel and its receptive-field
 renders, and from the parts tier up its neuron's natural render), `more_pictures` (a diversity set of 4, and the same unit by three methods), `statistics` (how it
 responds over an image set), `load_set` (uploaded photos as a batch), `set_key` (what decides a result over
 an image set, for the app's key of shared work).
@@ -25,14 +25,16 @@ from ..actmax.settings import CLASSIC_LR
 from ..circuits import Circuit, circuit_on, contributions
 from ..core.activations import activations
 from ..core.digest import tensor_digest
-from ..core.figures import on_background
+from ..core.figures import heat_overlay, on_background
 from ..core.images import fit_square, gallery_dir, image_files, load_image, to_batch
 from ..core.receptive_field import field_map
+from ..probing.tiers import choose_tiers
 from ..serving.cache import DiskCache
+from ..zf.display import field_projection
 from ..zf.topk import TopExamples, files_identity
-from .circuit import pictures as field_pictures
 from .evidence import Evidence, evidence, patch_panels
-from .hierarchy import PER_TIER, choose_tiers, field_projection, heat_overlay, strongest
+from .hierarchy import PER_TIER, strongest
+from .unit_circuit import field_pictures
 
 Fraction = Callable[[float], None]  # progress as a fraction in [0, 1]
 SET_LIMIT = 256  # images read from a folder for the statistics
@@ -157,7 +159,7 @@ def _steps(progress: Fraction | None, first: int, total: int):
     return lambda done, steps: progress(min(1.0, (first + done / steps) / total))
 
 
-def pictures(model: LoadedModel, layer: str, channel: int, quality: str, progress: Fraction | None = None) -> dict:
+def unit_renders(model: LoadedModel, layer: str, channel: int, quality: str, progress: Fraction | None = None) -> dict:
     """{caption: picture}: the whole channel, and its centre neuron over its receptive field only; from the
     parts tier up (NATURAL_TIERS) also its centre neuron's natural render, drawn with its transparency."""
     natural = model.layer(layer).tier in NATURAL_TIERS

@@ -177,7 +177,7 @@ class UnitProbe:
 
     @property
     def words(self) -> str:
-        """Its name in words, e.g. "edge, 90° (vertical), dark-to-light" (`viz.probe.words`)."""
+        """Its name in words, e.g. "edge, 90° (vertical), dark-to-light" (`viz.probing.words`)."""
         return describe(self.tag, self.orientation, self.tagged)
 
 

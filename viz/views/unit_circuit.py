@@ -43,7 +43,7 @@ def circuit(model: LoadedModel, layer: str, channel: int, source: str, image: to
     return circuit_on(model, canvas, layer, channel, source, k, position=position)
 
 
-def pictures(model: LoadedModel, layer: str, channels: list[int], quality: str = "fast", cache: bool = True,
+def field_pictures(model: LoadedModel, layer: str, channels: list[int], quality: str = "fast", cache: bool = True,
              progress=None, **overrides) -> torch.Tensor:
     """(N,3,S,S): the field renders of `layer`'s `channels` (what each wants, at its field's scale), one batch;
     `overrides` change RenderSettings fields of the quality level (e.g. `steps=1`)."""
