@@ -20,7 +20,7 @@ from viz.actmax import QUALITY
 from viz.core.digest import tensor_digest
 from viz.core.export import FORMATS, figure_bytes
 from viz.core.images import gallery_dir, image_files, to_pil
-from viz.jobs.index_store import Index, find_indexes, index_root
+from viz.zf.index import Index, find_indexes, index_root
 from viz.serving import process_budget
 from viz.zf.figures import unit_panel
 

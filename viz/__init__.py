@@ -24,11 +24,11 @@ from .core.hooks import Capture, HookScope
 from .core.images import ImageError, load_image, to_batch
 from .core.receptive_field import receptive_field
 from .core.rectifiers import RectifierRule
-from .jobs.index_store import Index
 from .probing import probe
 from .serving.cache import DiskCache
 from .views.unit_circuit import Circuit, circuit
 from .zf import deconv_audit, first_layer_filters, invariance, occlusion, project, to_display, top_examples
+from .zf.index import Index
 
 __version__ = "0.1.0"
 

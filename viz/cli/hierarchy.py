@@ -12,8 +12,8 @@ from viz.core import sidecar
 from viz.core.export import check_output_path, save_figure
 from viz.core.images import load_image
 from viz.probing.tiers import choose_tiers
-from viz.jobs.index_store import Index
 from viz.views import evidence, figures, hierarchy
+from viz.zf.index import Index
 
 from .options import add_figure_options
 

@@ -46,9 +46,10 @@ from ..core.progress import Progress
 from ..core.receptive_field import field_map
 from ..core.threads import intra_op_threads, torch_threads
 from ..probing.tiers import choose_tiers, whole_field_layers
+from ..zf.index import BINS, HEADER, PARTS, read_header
 from ..zf.topk import RunningTopK, files_identity, list_sources, prefetched, read_batch
 from .distributed import World
-from .index_store import BINS, HEADER, PARTS, check_folder, read_header, write_index
+from .index_store import check_folder, write_index
 
 CHUNK = 512  # images per saved piece of work: what an interruption can lose, and the unit of sharding
 ARITHMETIC = "arithmetic.json"  # in the work folder: the device type and thread count its chunks were computed at

@@ -24,10 +24,10 @@ from ..core.progress import Progress
 from ..probing.tiers import default_layer
 from ..views import hierarchy
 from ..views.tour import landing
+from ..zf.index import index_root
 from ..zf.topk import top_examples
 from .atlas import atlas_units, unit_pictures
 from .index import build_index
-from .index_store import index_root
 
 
 @dataclass(frozen=True)

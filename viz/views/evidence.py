@@ -29,6 +29,7 @@ from ..core.receptive_field import Box, crop_field, field_map
 from ..probing import probe
 from ..probing.tagging import UnitProbe, draw_field
 from ..serving.cache import DiskCache
+from ..zf.index import Index
 from ..zf.topk import TopExamples, files_identity, top_examples
 from . import naming
 
@@ -136,7 +137,7 @@ def patch_panels(model: LoadedModel, found: TopExamples, channels: list[int], im
     return {c: panels.get(str(c)) for c in channels}
 
 
-def unit_words(model: LoadedModel, units: Iterable[tuple[str, int]], images=None, index=None,
+def unit_words(model: LoadedModel, units: Iterable[tuple[str, int]], images=None, index: Index | None = None,
                cache: bool = True) -> dict[tuple[str, int], str]:
     """{(layer, channel): its name in short words with its support}, without pictures or patches: how the inputs
     of a "built from" row are named ("grating, 90° (vertical), period 4 px · 84%", or "no simple stimulus explains
@@ -154,7 +155,7 @@ def unit_words(model: LoadedModel, units: Iterable[tuple[str, int]], images=None
     return words
 
 
-def layer_examples(model: LoadedModel, layer: str, images=None, index=None, cache: bool = True):
+def layer_examples(model: LoadedModel, layer: str, images=None, index: Index | None = None, cache: bool = True):
     """(the layer's top examples, the images to read them from, that image set in words, the index used or None):
     from the dataset `index` when it covers the layer (read from its folder), else a sweep over `images`."""
     if index is not None and index.covers(model, layer):
@@ -182,13 +183,12 @@ def by_image_set(named: dict) -> dict[str, list[str]]:
     return layers
 
 
-def evidence(model: LoadedModel, units: Iterable[tuple[str, int]], images=None, index=None, cache: bool = True,
-             progress=None) -> dict[tuple[str, int], Evidence]:
+def evidence(model: LoadedModel, units: Iterable[tuple[str, int]], images=None, index: Index | None = None,
+             cache: bool = True, progress=None) -> dict[tuple[str, int], Evidence]:
     """{(layer, channel): Evidence} for `units`; `images` is the image set of the patches (None: the gallery,
     a folder, or an (N,3,H,W) tensor). One probe pass for all the layers, one top-k sweep per layer.
 
-    `index` is a dataset index (a `viz.Index`: anything with `covers(model, layer)`, `top_examples(layer)` and
-    `describe()`). A layer it covers takes its patches from the index's examples, read from the index's folder,
+    `index` is a dataset index (`viz.zf.index.Index`, the reader of `python -m viz index`). A layer it covers takes its patches from the index's examples, read from the index's folder,
     with no sweep; the other layers are swept over `images`. Each Evidence's `image_set` says which it was.
     """
     units = list(dict.fromkeys(units))
@@ -215,14 +215,14 @@ def evidence(model: LoadedModel, units: Iterable[tuple[str, int]], images=None, 
     return out
 
 
-def image_labels(model: LoadedModel, found: TopExamples, channels: list[int], images=None, index=None,
-                 cache: bool = True) -> dict[str, str] | None:
+def image_labels(model: LoadedModel, found: TopExamples, channels: list[int], images=None,
+                 index: Index | None = None, cache: bool = True) -> dict[str, str] | None:
     """{source: label} for the top images of `channels`: the class sub-folders of the dataset `index` they come
     from when it was built over an ImageFolder layout, else the classes the network predicts for those images
     (`viz.views.naming`); None for a network without class labels."""
     sources = list(dict.fromkeys(e.source for c in channels for e in found.examples(c)[:PATCHES]))
     if index is not None:
-        labels = naming.folder_labels(found.sources, getattr(index, "images_folder", None))
+        labels = naming.folder_labels(found.sources, index.images_folder)
         if labels is not None:
             return labels
     if model.labels is None:

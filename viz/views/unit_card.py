@@ -31,6 +31,7 @@ from ..core.receptive_field import field_map
 from ..probing.tiers import choose_tiers
 from ..serving.cache import DiskCache
 from ..zf.display import field_projection
+from ..zf.index import statistics_table
 from ..zf.topk import TopExamples, files_identity
 from .evidence import Evidence, evidence, patch_panels
 from .hierarchy import PER_TIER, strongest
@@ -239,14 +240,3 @@ def statistics(model: LoadedModel, images: torch.Tensor | str | os.PathLike | Se
         active.append((maps > 0).float().mean(dim=1))
     peak, mean, on = torch.cat(peaks), torch.cat(means), torch.cat(active)
     return statistics_table(count, float(peak.max()), float(peak.median()), float(mean.mean()), float(on.mean()))
-
-
-def statistics_table(images: int, strongest: float, median_max: float, mean: float, active: float) -> dict:
-    """The rows of the card's statistics table, whether computed live or read from a dataset index."""
-    return {
-        "images": images,
-        "strongest activation": round(strongest, 4),
-        "median of per-image maxima": round(median_max, 4),
-        "mean activation": round(mean, 4),
-        "share of positions active (> 0)": round(active, 4),
-    }
