@@ -1,7 +1,14 @@
-"""Static check of our own Python files: undefined names, unused imports and the like fail the suite."""
+"""Static checks of our own Python files: pyflakes (undefined names, unused imports), and the layering.
+
+The layering rules: `viz/` imports neither Streamlit nor pyplot; the app does no tensor work; each package of the
+engine imports only the layers below it (`LAYERS_BELOW`); a job or a CLI command imports a view only to run or
+show that view, never for a helper, and only as `VIEWS_USED` lists (jobs: precompute alone, which warms the
+views' caches); the dataset index's reader and writer import no view (the views read the index).
+"""
 
 from __future__ import annotations
 
+import ast
 import io
 import re
 import subprocess
@@ -88,25 +95,87 @@ LAYERS_BELOW = {  # what each package of the engine may import from viz (docs/ar
     **{method: ("core", "serving") for method in METHODS},
     "metrics": ("core", "serving", *METHODS),
     "views": ("core", "serving", *METHODS),
-    "jobs": ("core", "serving", *METHODS, "views"),
+    "jobs": ("core", "serving", *METHODS, "views"),  # views: only where VIEWS_USED allows (below)
 }
+# A job or a command may import a view only to run or show that view, never for a helper of it (a tier choice, a
+# drawing, the index reader: those live in core, the methods or zf). The modules that do, and the views each
+# runs: precompute warms the landing's caches (hierarchy, tour); each command imports the views whose result it
+# prints or draws, and `figures`, where the views keep their figures. No other module of viz/jobs or viz/cli
+# imports a view.
+VIEWS_USED = {
+    "viz/jobs/precompute.py": {"hierarchy", "tour"},
+    "viz/cli/hierarchy.py": {"hierarchy", "evidence", "figures"},
+    "viz/cli/circuit.py": {"unit_circuit", "figures"},
+    "viz/cli/optim.py": {"evolution", "figures"},
+}
+READERS = ("viz/zf/index.py", "viz/jobs/index.py", "viz/jobs/index_store.py")  # the dataset index: views read it
 
 
-def _viz_imports(path: Path) -> set[str]:
-    """The viz packages a module imports, relative imports resolved."""
-    package = path.relative_to(ROOT).parts[:-1]
+def _imported(source: str, package: tuple[str, ...]) -> set[str]:
+    """The dotted names a module's imports reach, relative imports resolved: for `from a.b import c`, both `a.b`
+    and `a.b.c` (c may be a module)."""
     found = set()
-    for dots, name in re.findall(r"^\s*from\s+(\.*)([\w.]*)\s+import", path.read_text(), re.MULTILINE):
-        parts = list(package[: len(package) - len(dots) + 1]) + name.split(".") if dots else name.split(".")
-        parts = [p for p in parts if p]
-        if parts[:1] == ["viz"] and len(parts) > 1:
-            found.add(parts[1])
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            base = list(package[: len(package) - node.level + 1]) if node.level else []
+            module = ".".join([*base, *(node.module.split(".") if node.module else [])])
+            found.add(module)
+            found.update(f"{module}.{alias.name}" for alias in node.names)
     return found
+
+
+def _viz_imports(source: str, package: tuple[str, ...]) -> set[str]:
+    """The viz packages a module imports."""
+    return {name.split(".")[1] for name in _imported(source, package) if name.startswith("viz.")}
+
+
+def _views_imported(source: str, package: tuple[str, ...]) -> set[str]:
+    """The modules of viz.views a module imports (`hierarchy` for `from ..views.hierarchy import x`)."""
+    return {name.split(".")[2] for name in _imported(source, package) if name.startswith("viz.views.")}
+
+
+def _package(path: Path) -> tuple[str, ...]:
+    return path.relative_to(ROOT).parts[:-1]
+
+
+def _wrong_views(folder: str) -> dict[str, list[str]]:
+    """{module: views it imports beyond VIEWS_USED} for the modules under `folder`."""
+    wrong = {}
+    for path in sorted((ROOT / folder).rglob("*.py")):
+        name = str(path.relative_to(ROOT))
+        extra = _views_imported(path.read_text(), _package(path)) - VIEWS_USED.get(name, set())
+        if extra:
+            wrong[name] = sorted(extra)
+    return wrong
 
 
 @pytest.mark.parametrize("package", sorted(LAYERS_BELOW))
 def test_engine_packages_import_only_the_layers_below(package):
     allowed = {package, *LAYERS_BELOW[package]}
-    wrong = {str(p.relative_to(ROOT)): sorted(_viz_imports(p) - allowed)
+    wrong = {str(p.relative_to(ROOT)): sorted(_viz_imports(p.read_text(), _package(p)) - allowed)
              for p in sorted((ROOT / "viz" / package).rglob("*.py"))}
     assert {path: names for path, names in wrong.items() if names} == {}
+
+
+@pytest.mark.parametrize("folder", ["viz/jobs", "viz/cli"])
+def test_jobs_and_commands_import_a_view_only_to_run_or_show_it(folder):
+    assert _wrong_views(folder) == {}
+
+
+def test_the_index_reader_and_writer_import_no_view():
+    """The index is read by views (evidence, tour, the Unit card): a view imported back would close a cycle."""
+    found = {path: sorted(_views_imported((ROOT / path).read_text(), _package(ROOT / path))) for path in READERS}
+    assert {path: views for path, views in found.items() if views} == {}
+
+
+def test_the_import_lint_sees_a_view_imported_for_a_helper():
+    jobs, cli = ("viz", "jobs"), ("viz", "cli")
+    assert _views_imported("from ..views.hierarchy import choose_tiers", jobs) == {"hierarchy"}
+    assert _views_imported("from ..views import (\n    evidence,\n    tour,\n)", jobs) == {"evidence", "tour"}
+    assert _views_imported("import viz.views.unit_card as card", cli) == {"unit_card"}
+    assert _views_imported("from viz.views.hierarchy import outline", cli) == {"hierarchy"}
+    assert _views_imported("from viz.core.figures import outline\nfrom ..zf.index import Index", jobs) == set()
+    assert _viz_imports("from ..views.hierarchy import x\nfrom . import atlas", jobs) == {"views", "jobs"}
+    assert _viz_imports("import viz.probing.tiers", cli) == {"probing"}
