@@ -6,23 +6,13 @@ Each part is one shared job keyed by what decides it, so changing the photo reco
 import streamlit as st
 
 import viz
-from ui.common import (
-    as_markdown,
-    check_param,
-    choose_image,
-    choose_layer,
-    current_index,
-    current_model,
-    current_quality,
-    index_panel,
-    model_parts,
-    photo_parts,
-    shared_result,
-    unit_href,
-    view_params,
-)
+from ui.frame import check_param, current_model, current_quality, unit_href, view_params
 from ui.image_sets import choose_image_set
+from ui.indexes import current_index, index_panel
+from ui.jobs import model_parts, photo_parts, shared_result
+from ui.pickers import choose_image, choose_layer
 from ui.pictures import sized
+from ui.widgets import as_markdown
 from viz.core.images import to_pil
 from viz.views import unit_card
 from viz.probing.tiers import default_layer

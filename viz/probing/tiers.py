@@ -15,6 +15,7 @@ from models import TIERS, LoadedModel
 from models.errors import UserError
 
 from ..core.receptive_field import field_map, sees_whole_field
+from ..serving.cache import CacheChoice
 from .tagging import LayerProbe, probe
 
 HIDDEN_TIERS = TIERS[:-1]  # Figure 1.2's hidden layers, bottom to top; its top tier, objects, is shown as the class
@@ -62,7 +63,7 @@ def _field_side(model: LoadedModel, layer: str) -> int:
     return max(field_map(model, layer).size)
 
 
-def choose_tiers(model: LoadedModel, cache: bool = True) -> TierChoice:
+def choose_tiers(model: LoadedModel, cache: CacheChoice = True) -> TierChoice:
     """The layers Figure 1.2 shows, chosen by the probe (`probe`, cached per layer) where it can tell.
 
     Edges and contours: their deepest layer whose units see their whole field (`whole_field_layers`: a unit is

@@ -55,7 +55,7 @@ from ..core.hooks import HookScope, resolve_modules
 from ..core.images import fit_square
 from ..core.receptive_field import Box, field_map
 from ..probing.tiers import choose_tiers
-from ..serving.cache import DiskCache
+from ..serving.cache import CacheChoice, model_key, store_for
 from ..zf.display import field_projection
 from .unit_circuit import field_pictures
 
@@ -154,13 +154,13 @@ def layer_scores(model: LoadedModel, batch: torch.Tensor, layers: list[str], by:
 
 
 def choose_units(model: LoadedModel, image: torch.Tensor, per_tier: int = PER_TIER, by: str = "contribution",
-                 cache: bool = True) -> Hierarchy:
+                 cache: CacheChoice = True) -> Hierarchy:
     """Stage 1 (see the module docstring); `image` is (3,H,W) in [0,1], any size (squashed to the model's)."""
     photo = fit_square(image, model.input_size).float().cpu()
     choice = choose_tiers(model, cache)
     layers = choice.layers
-    store = DiskCache("hierarchy", enabled=cache)
-    key = {"stage": "units", "model": model.name, "weights": model.weights_id, "photo": tensor_digest(photo),
+    store = store_for(cache, "hierarchy")
+    key = {"stage": "units", **model_key(model), "photo": tensor_digest(photo),
            "by": by, "per_tier": per_tier, "layers": layers}
 
     def compute() -> dict:
@@ -192,10 +192,10 @@ def strongest(amap: torch.Tensor) -> tuple[int, int]:
     return divmod(int(amap.flatten().argmax()), amap.shape[1])
 
 
-def unit_views(model: LoadedModel, hierarchy: Hierarchy, method: str = "guided", cache: bool = True) -> dict:
+def unit_views(model: LoadedModel, hierarchy: Hierarchy, method: str = "guided", cache: CacheChoice = True) -> dict:
     """Stage 2 (see the module docstring): `{(layer, channel): UnitView}` for every chosen unit."""
-    store = DiskCache("hierarchy", enabled=cache)
-    key = {"stage": "views", "model": model.name, "weights": model.weights_id, "photo": tensor_digest(hierarchy.image),
+    store = store_for(cache, "hierarchy")
+    key = {"stage": "views", **model_key(model), "photo": tensor_digest(hierarchy.image),
            "method": method, "extent": "field", "display": "magnitude",
            "units": [(u.layer, u.channel, u.position) for us in hierarchy.units.values() for u in us]}
 
@@ -216,7 +216,7 @@ def unit_views(model: LoadedModel, hierarchy: Hierarchy, method: str = "guided",
 
 
 def tier_renders(model: LoadedModel, hierarchy: Hierarchy, tier: str, quality: str = "fast", progress=None,
-                 cache: bool = True, **overrides) -> Rendering:
+                 cache: CacheChoice = True, **overrides) -> Rendering:
     """Stage 3 for one tier: each chosen unit's receptive-field render (its centre neuron), one batch.
 
     `overrides` change RenderSettings fields of the quality level (e.g. `steps=1` for a quick check).
@@ -242,15 +242,15 @@ def tier_accents(model: LoadedModel, hierarchy: Hierarchy, tier: str, quality: s
                             **{"steps": quality_settings(quality).steps, **overrides})
 
 
-def tier_circuits(model: LoadedModel, hierarchy: Hierarchy, k: int = PER_TIER, cache: bool = True) -> dict:
+def tier_circuits(model: LoadedModel, hierarchy: Hierarchy, k: int = PER_TIER, cache: CacheChoice = True) -> dict:
     """Stage 4: `{(layer, channel): Circuit}`, each contour and part unit with its inputs in the tier below.
 
     Measured on the photo at the unit's strongest neuron (gradient x activation, `viz.circuits`), one
     truncated forward and backward per tier for all its units; cached. A tier's first tier has no circuit.
     """
     tiers = list(hierarchy.units)
-    store = DiskCache("hierarchy", enabled=cache)
-    key = {"stage": "circuits", "model": model.name, "weights": model.weights_id, "photo": tensor_digest(hierarchy.image),
+    store = store_for(cache, "hierarchy")
+    key = {"stage": "circuits", **model_key(model), "photo": tensor_digest(hierarchy.image),
            "units": [(u.layer, u.channel, u.position) for us in hierarchy.units.values() for u in us]}
     pairs = [(tier, hierarchy.units[below][0].layer) for below, tier in zip(tiers, tiers[1:])
              if hierarchy.units[tier] and hierarchy.units[below]]
@@ -279,7 +279,7 @@ def input_units(circuits: dict) -> list[tuple[str, int]]:
     return list(dict.fromkeys((found.source, c) for found in circuits.values() for c, v in found.inputs if v > 0))
 
 
-def input_pictures(model: LoadedModel, circuits: dict, quality: str = "fast", progress=None, cache: bool = True,
+def input_pictures(model: LoadedModel, circuits: dict, quality: str = "fast", progress=None, cache: CacheChoice = True,
                    **overrides) -> dict:
     """Stage 5: `{(source layer, channel): picture}`, the field render of every excitatory input, one batch per layer.
 

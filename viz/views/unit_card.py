@@ -29,7 +29,7 @@ from ..core.figures import heat_overlay, on_background
 from ..core.images import fit_square, gallery_dir, image_files, load_image, to_batch
 from ..core.receptive_field import field_map
 from ..probing.tiers import choose_tiers
-from ..serving.cache import DiskCache
+from ..serving.cache import DiskCache, model_key
 from ..zf.display import field_projection
 from ..zf.index import statistics_table
 from ..zf.topk import TopExamples, files_identity
@@ -114,7 +114,7 @@ def neighbours(model: LoadedModel, layer: str) -> tuple[str | None, str | None]:
 def feed_matrix(model: LoadedModel, photo: torch.Tensor, source: str, target: str, batch: int = 16) -> torch.Tensor:
     """(C_target, C_source): each target unit's inputs from `source` at its strongest neuron on the photo; cached."""
     store = DiskCache("hierarchy")
-    key = {"stage": "feeds", "model": model.name, "weights": model.weights_id, "photo": tensor_digest(photo),
+    key = {"stage": "feeds", **model_key(model), "photo": tensor_digest(photo),
            "source": source, "target": target}
 
     def compute() -> dict:
