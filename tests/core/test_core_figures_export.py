@@ -14,7 +14,7 @@ from support.helpers import pdf_text, svg_text
 from models.errors import UserError
 from viz.actmax import objectives as O
 from viz.actmax.figures import render_figure
-from viz.actmax.render import Rendering
+from viz.actmax.rendering import Rendering
 from viz.actmax.settings import PRESETS
 from viz.core.export import FORMATS, figure_bytes, save_figure
 from viz.core.figures import HEAT_OPACITY, colorize, grid_figure, heat_overlay, outline, tile

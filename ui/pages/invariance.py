@@ -8,7 +8,7 @@ from ui.jobs import photo_parts, shared_result
 from ui.pickers import choose_image
 from ui.widgets import download_buttons
 from viz.zf.figures import default_layers, invariance_figure
-from viz.zf.invariance import DEFAULT_AMOUNTS, KINDS
+from viz.zf.invariance_curves import DEFAULT_AMOUNTS, KINDS
 
 model = current_model()
 st.title("What stays the same when the photo moves?")

@@ -8,7 +8,7 @@ import models
 from viz.core.export import check_output_path, save_figure
 from viz.core.images import gallery_dir, load_image
 from viz.zf.figures import default_layers, invariance_figure
-from viz.zf.invariance import KINDS, invariance
+from viz.zf.invariance_curves import KINDS, invariance
 
 from .options import add_figure_options
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import models
 from viz.actmax import PRESETS, RenderSettings, render
-from viz.actmax.accentuate import AccentSettings, accentuate
+from viz.actmax.accentuation import AccentSettings, accentuate
 from viz.actmax.figures import accentuation_figure, render_figure
 from viz.actmax.natural import SPECTRUM_SIZE, natural_spectrum, save_spectrum
 from viz.actmax.settings import COMPILE, resolve

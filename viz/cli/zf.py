@@ -8,7 +8,7 @@ import models
 from viz.core.export import check_output_path, save_figure
 from viz.core.images import load_image, to_batch
 from viz.zf.figures import figure2, filters_figure, occlusion_figure, projection_note
-from viz.zf.occlusion import occlusion
+from viz.zf.occlusion_maps import occlusion
 from viz.zf.display import DISPLAYS
 from viz.zf.projection import EXTENTS, METHODS
 from viz.zf.topk import top_examples

@@ -20,7 +20,7 @@ from models.errors import UserError
 
 from ..actmax import RenderSettings, render
 from ..actmax.objectives import Channel
-from ..actmax.render import cache_parts
+from ..actmax.rendering import cache_parts
 from ..core.progress import Progress
 from ..serving.cache import CacheChoice, DiskCache, store_for
 

@@ -132,7 +132,7 @@ def store_for(cache: CacheChoice, namespace: str) -> DiskCache:
 def model_key(model: LoadedModel) -> dict:
     """What names a loaded model in every cache key: its name, its weights' identity, its input size, and the
     device type (a GPU's kernels round differently from the CPU's). A result that also depends on the arithmetic
-    of a long optimization adds that itself (`viz.actmax.render.cache_parts`: torch's version, CPU threads)."""
+    of a long optimization adds that itself (`viz.actmax.rendering.cache_parts`: torch's version, CPU threads)."""
     return {"model": model.name, "weights": model.weights_id, "input_size": model.input_size,
             "device": model.device.type}
 

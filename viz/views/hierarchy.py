@@ -26,7 +26,7 @@ its field in `viz.zf.display.field_projection`, the field renders of a circuit's
    renders of those inputs, to show them beside the unit (after the tiers' own renders; cached).
 
 6. `tier_accents(model, hierarchy, tier, quality)`: for the contours and parts tiers (`ACCENT_TIERS`), each
-unit accentuated in the photo (`viz.actmax.accentuate`: the photo changed to raise the unit, held to its edges).
+unit accentuated in the photo (`viz.actmax.accentuation`: the photo changed to raise the unit, held to its edges).
 
 `viz.views.figures.hierarchy_figure(model, hierarchy, views, renders, ...)` lays the whole strip out as one figure.
 

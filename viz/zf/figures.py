@@ -21,8 +21,8 @@ from ..core.receptive_field import WHITE, crop_field
 from .audit import deconv_audit
 from .display import DISPLAY_LABEL, show
 from .filters import first_layer_filters
-from .invariance import Invariance
-from .occlusion import OcclusionMaps
+from .invariance_curves import Invariance
+from .occlusion_maps import OcclusionMaps
 from .projection import EXTENT_NOTE, project
 from .topk import TopExamples
 

@@ -32,7 +32,7 @@ from ..core.streams import UnitStreams, unit_seeds
 from ..core.transforms import TRANSFORM_SETS, RandomCrop, compose
 from ..serving.cache import CacheChoice, store_for
 from .param import fourier_image, from_valid_rgb
-from .render import cache_parts, unit_objective, unit_scores, window_side
+from .rendering import cache_parts, unit_objective, unit_scores, window_side
 from .settings import STEPS_RANGE
 
 
