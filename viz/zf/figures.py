@@ -119,8 +119,9 @@ def filters_figure(models_and_titles: list[tuple[LoadedModel, str]], scale: int 
     return grid_figure(panels, captions, title, columns=len(panels), panel_inches=3.5)
 
 
-def default_layers(model: LoadedModel) -> list[str]:
-    """A low layer (the first of the edges tier) and a high one (the last before the class outputs)."""
+def invariance_layers(model: LoadedModel) -> list[str]:
+    """The layers the invariance figure compares by default: a low one (the first of the edges tier) and a high
+    one (the last before the class outputs)."""
     classes = len(model.labels or [])
     features = [layer.name for layer in model.layers if layer.channels != classes]
     edges = [layer.name for layer in model.tier_layers("edges")]
