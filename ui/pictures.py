@@ -10,7 +10,7 @@ download pictures several times wider than drawn. `show` sends bytes instead:
   of hard squares) is enlarged by a whole factor with nearest-neighbour, so the browser never blurs its edges;
 - encoded once: PNG for `sharp` pictures (flat colour, exact edges), JPEG at quality 90 for the rest (photos,
   patches, projections, renders); the bytes are kept for as long as the picture object lives. Pages draw the
-  objects of shared results (`ui.common.shared_result`), the same objects in every session, so each is
+  objects of shared results (`ui.jobs.shared_result`), the same objects in every session, so each is
   encoded once; equal bytes get one URL in Streamlit's media store, which keys its files by content.
 
     show(cell, picture, 160, sharp=True, caption="best stimulus")      # drawn 160 CSS px wide

@@ -7,19 +7,12 @@ covers takes its top patches from the index.
 
 import streamlit as st
 
-from ui.common import (
-    built_from,
-    covering_index,
-    current_model,
-    current_quality,
-    index_parts,
-    load_model,
-    model_parts,
-    patches_caption,
-    shared_result,
-)
+from ui.frame import current_model, current_quality, load_model
+from ui.indexes import covering_index, index_parts, patches_caption
+from ui.jobs import model_parts, shared_result
+from ui.widgets import built_from
 from viz.core.images import gallery_dir, image_files, load_image, to_pil
-from viz.views.hierarchy import HIDDEN_TIERS
+from viz.probing.tiers import HIDDEN_TIERS
 from viz.views.tour import STEPS, landing
 
 

@@ -20,9 +20,9 @@ from models.errors import UserError
 
 from ..actmax import RenderSettings, render
 from ..actmax.objectives import Channel
-from ..actmax.render import cache_parts
+from ..actmax.rendering import cache_parts
 from ..core.progress import Progress
-from ..serving.cache import DiskCache
+from ..serving.cache import CacheChoice, DiskCache, store_for
 
 CPU_BATCH = 8  # units per optimization on a CPU: big enough to batch, small enough to show progress often
 GPU_BATCH = 2048  # on a GPU: a whole layer (or several); the renderer halves it on out-of-memory
@@ -70,10 +70,10 @@ def unit_pictures(
     *,
     batch: int | None = None,
     progress: Progress | None = None,
-    cache: DiskCache | None = None,
+    cache: CacheChoice = True,
 ) -> Iterator[UnitPicture]:
     """Every unit's picture, cached ones first, then the others batch by batch as they are rendered."""
-    store = cache or DiskCache("units")
+    store = store_for(cache, "units")
     missing = []
     for unit in units:
         found = store.load(store.key(_key(model, unit, settings)))

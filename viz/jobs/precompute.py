@@ -21,12 +21,13 @@ from models import LoadedModel
 from ..actmax import quality_settings
 from ..core.images import gallery_dir, image_files, load_image
 from ..core.progress import Progress
+from ..probing.tiers import default_layer
 from ..views import hierarchy
 from ..views.tour import landing
+from ..zf.index import index_root
 from ..zf.topk import top_examples
 from .atlas import atlas_units, unit_pictures
 from .index import build_index
-from .index_store import index_root
 
 
 @dataclass(frozen=True)
@@ -55,7 +56,7 @@ def classroom_tasks(model: LoadedModel, quality: str = "fast") -> list[Task]:
         return Task(f"landing and tour of {path.name} ({label})", run)
 
     def atlas(progress):
-        units = atlas_units(model, [hierarchy.default_layer(model)])
+        units = atlas_units(model, [default_layer(model)])
         return list(unit_pictures(model, units, quality_settings(quality), progress=progress))
 
     def index(progress):
@@ -66,7 +67,7 @@ def classroom_tasks(model: LoadedModel, quality: str = "fast") -> list[Task]:
     return [*(sweep(layer.name) for layer in model.layers),
             Task(f"dataset index of the gallery ({gallery_index_name(model)})", index),
             *(photo(net, path) for net in (model, untrained) for path in photos),
-            Task(f"atlas of {hierarchy.default_layer(model)}", atlas)]
+            Task(f"atlas of {default_layer(model)}", atlas)]
 
 
 def gallery_index_name(model: LoadedModel) -> str:
