@@ -5,7 +5,7 @@ Pages live in ui/pages/ and are grouped in sections; another section is one more
 
 import streamlit as st
 
-from ui.common import draw_sidebar
+from ui.frame import draw_sidebar
 
 st.set_page_config(page_title="CNN feature visualization", layout="wide")
 SECTIONS = {

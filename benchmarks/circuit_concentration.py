@@ -24,6 +24,7 @@ import models  # noqa: E402
 import viz  # noqa: E402
 from viz.circuits import Circuit, contributions, make_circuit  # noqa: E402
 from viz.core.images import fit_square, gallery_dir, image_files  # noqa: E402
+from viz.probing.tiers import whole_field_layers  # noqa: E402
 from viz.views import hierarchy  # noqa: E402
 
 TOP = 3
@@ -46,7 +47,7 @@ def landing_circuits(model, photo) -> dict[str, list[Circuit]]:
 
 
 def all_circuits(model, photo) -> dict[str, list[Circuit]]:
-    layers = hierarchy.tier_layers(model)
+    layers = whole_field_layers(model)
     square = fit_square(photo, model.input_size).float()
     circuits = {}
     for below, above in (("edges", "contours"), ("contours", "parts")):
@@ -82,7 +83,7 @@ def main() -> None:
             for path in photos:
                 for layer, found in collect(model, viz.load_image(path)).items():
                     table.setdefault(layer, {}).setdefault(weights, []).extend(map(concentration_and_uniform, found))
-        source = {v: hierarchy.tier_layers(model)[b] for b, v in (("edges", "contours"), ("contours", "parts"))}
+        source = {v: whole_field_layers(model)[b] for b, v in (("edges", "contours"), ("contours", "parts"))}
         for layer, by in table.items():
             cells = []
             for weights in ("default", "none"):
@@ -90,7 +91,7 @@ def main() -> None:
                 uniform = [u for _, u in by[weights]]
                 cells += [f"{statistics.median(shares):.2f} ({statistics.mean(shares):.2f})",
                           f"{statistics.median(uniform):.2f}"]
-            tier = [t for t, name in hierarchy.tier_layers(model).items() if name == layer][0]
+            tier = [t for t, name in whole_field_layers(model).items() if name == layer][0]
             print(f"| {label} | {layer} {tier} (from {source[tier]}) | " + " | ".join(cells) +
                   f" | {len(by['default'])} |")
     print(f"({time.perf_counter() - start:.0f} s)")

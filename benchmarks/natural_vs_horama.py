@@ -37,7 +37,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent / ".deps"))
 import models  # noqa: E402
 import viz  # noqa: E402
 from viz.actmax.natural import SHIPPED  # noqa: E402
-from viz.actmax.render import opacity  # noqa: E402
+from viz.actmax.rendering import opacity  # noqa: E402
 from viz.actmax.settings import quality_settings  # noqa: E402
 from viz.core.export import figure_bytes, save_figure  # noqa: E402
 from viz.core.figures import grid_figure, on_background  # noqa: E402

@@ -2,7 +2,7 @@
 
     python benchmarks/render_step.py [--layer _blocks.7] [--units 8] [--size 128] [--steps 20] [--repeats 5]
 
-The render step (the loop of `viz.actmax.render`: parameterization, transforms, normalization, the network to
+The render step (the loop of `viz.actmax.rendering`: parameterization, transforms, normalization, the network to
 the layer, the objectives, backward, Adam) is timed part by part on the settings of a quality level, and the
 network's own cost is timed alone: the same window-sized batch (shape and memory format) through the network to
 the layer and back, nothing else; and, for reference, a batch at the picture's own size, which the network does
@@ -25,7 +25,7 @@ import torch
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import models  # noqa: E402
-from viz.actmax.render import _problem, _view, run_to_layers, unit_objective, unit_scores  # noqa: E402
+from viz.actmax.rendering import _problem, _view, run_to_layers, unit_objective, unit_scores  # noqa: E402
 from viz.actmax.settings import quality_settings  # noqa: E402
 from viz.core.hooks import Capture  # noqa: E402
 from viz.core.streams import UnitStreams, unit_seeds  # noqa: E402

@@ -69,7 +69,7 @@ def views(page: str, count: int) -> list[str]:
     """The page's default view, then the page on other photos (the landing, `?image=...`) or other layers (the
     Top-9 page, `?deconv_layer=...`): the URL parameters the pages bind."""
     if page == "layers":  # the landing: the app's default page, at the root
-        from ui.common import DEFAULT_IMAGE
+        from ui.pickers import DEFAULT_IMAGE
         from viz.core.images import gallery_dir, image_files
 
         photos = [p.name for p in image_files(gallery_dir()) if p.name != DEFAULT_IMAGE][: count - 1]

@@ -173,7 +173,7 @@ def cold_views(page: str, count: int) -> list[str]:
         return [f"image={urllib.parse.quote(p.name)}" for p in image_files(gallery_dir())][:count]
     if page == "unit":
         import models
-        from viz.views.hierarchy import default_layer
+        from viz.probing.tiers import default_layer
 
         layer = default_layer(models.load("efficientnet_lite0", device="cpu"))
         return [f"layer={layer}&unit={unit}" for unit in range(count)]

@@ -15,7 +15,7 @@ from pathlib import Path
 import streamlit as st
 
 from models.errors import UserError
-from ui.common import UPLOAD_TYPES
+from ui.pickers import UPLOAD_TYPES
 from viz.core.images import IMAGE_SUFFIXES, image_files
 from viz.serving.roots import ENV, inside_roots, resolve_inside_roots
 from viz.views import unit_card

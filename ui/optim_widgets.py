@@ -1,5 +1,5 @@
 """Widgets shared by the Optimization pages: training controls and the figure with downloads (their work goes
-through `ui.common.shared_result`, like every page's)."""
+through `ui.jobs.shared_result`, like every page's)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import dataclasses
 
 import streamlit as st
 
-from ui.common import download_buttons
+from ui.widgets import download_buttons
 from viz.optim.network import Architecture
 from viz.optim.training import TrainSettings
 

@@ -13,7 +13,7 @@ download pictures several times wider than drawn. `show` sends bytes instead:
   the bytes are kept for as long as the picture object lives, and `st.image` is told their format, since given
   bytes with `output_format="auto"` it decodes a PNG without transparency and encodes it again as JPEG, in every
   session (blurring a stimulus's edges). Pages draw the
-  objects of shared results (`ui.common.shared_result`), the same objects in every session, so each is
+  objects of shared results (`ui.jobs.shared_result`), the same objects in every session, so each is
   encoded once; equal bytes get one URL in Streamlit's media store, which keys its files by content.
 
     show(cell, picture, 160, sharp=True, caption="best stimulus")      # drawn 160 CSS px wide

@@ -10,7 +10,7 @@ Unit and Image pages. `Index` reads a dataset index (every unit's top-k over a f
 `python -m viz index`).
 
 Packages: `core` (hooks, images, receptive fields, rectifiers, checks: what every method shares), the
-methods `actmax`, `zf`, `probe`, `optim` and `circuits` (they never import each other), `views` (what a page or a
+methods `actmax`, `zf`, `probing`, `optim` and `circuits` (they never import each other), `views` (what a page or a
 figure shows, composed from methods), `jobs` (batch work: atlas, precompute, torchrun), `serving` (disk
 cache, single flight, compute budget), `metrics` (how benchmarks and tests judge a picture) and `cli`;
 docs/architecture.md draws the layers.
@@ -24,11 +24,11 @@ from .core.hooks import Capture, HookScope
 from .core.images import ImageError, load_image, to_batch
 from .core.receptive_field import receptive_field
 from .core.rectifiers import RectifierRule
-from .jobs.index_store import Index
-from .probe import probe
+from .probing import probe
 from .serving.cache import DiskCache
-from .views.circuit import Circuit, circuit
+from .views.unit_circuit import Circuit, circuit
 from .zf import deconv_audit, first_layer_filters, invariance, occlusion, project, to_display, top_examples
+from .zf.index import Index
 
 __version__ = "0.1.0"
 

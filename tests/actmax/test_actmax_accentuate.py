@@ -7,7 +7,7 @@ import torch
 
 import viz
 from models.errors import UserError
-from viz.actmax.accentuate import closeness
+from viz.actmax.accentuation import closeness
 from viz.cli import main
 from viz.core.images import fit_square, gallery_dir, load_image
 

@@ -8,7 +8,7 @@ from models.errors import UserError
 from viz.actmax.natural import load_spectrum, natural_spectrum
 from viz.actmax import param as P
 from viz.actmax.param import maco_image
-from viz.actmax.render import opacity
+from viz.actmax.rendering import opacity
 from viz.actmax.settings import resolve
 from viz.core.figures import on_background
 from viz.core.images import gallery_dir

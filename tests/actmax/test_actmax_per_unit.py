@@ -3,7 +3,6 @@ entries any later one reads; field renders too, so a landing finds the units a w
 
 from __future__ import annotations
 
-import sys
 
 import pytest
 import torch
@@ -45,7 +44,6 @@ def test_a_field_render_drawn_with_its_whole_layer_is_the_one_drawn_alone_and_is
     drawn = list(unit_pictures(lite0, batch, settings, batch=6))
     alone = viz.render(lite0, [(layer, 4)], settings=settings, cache=False).images[0]
     assert torch.allclose(drawn[4].image, alone, atol=1e-5)  # measured: bitwise equal on this CPU
-    loop = sys.modules["viz.actmax.render"]  # the module (its package exports the function of the same name)
-    monkeypatch.setattr(loop, "_optimize_splitting", lambda *a, **k: pytest.fail("rendered again"))
+    monkeypatch.setattr("viz.actmax.rendering._optimize_splitting", lambda *a, **k: pytest.fail("rendered again"))
     again = unit_images(lite0, [(layer, 4), (layer, 1)], settings)  # another batch, read from the per-unit cache
     assert torch.equal(again[0], drawn[4].image) and torch.equal(again[1], drawn[1].image)

@@ -1,6 +1,5 @@
 """The render loop: reproducibility, hooks, cache, silent units, truncation, bad input, batch splitting, presets."""
 
-import importlib
 
 import pytest
 import torch
@@ -11,13 +10,13 @@ import models
 import viz
 from models.errors import UserError
 from viz.actmax import objectives as O
+from viz.actmax import rendering as render_module
 from viz.actmax.param import INIT_SD
 from viz.actmax.regularizers import ImagePrior
 from viz.actmax.settings import PRESETS, QUALITY, quality_settings
 from viz.core.images import GREY
 from viz.serving.cache import DiskCache
 
-render_module = importlib.import_module("viz.actmax.render")  # the module, not the function
 SMALL = dict(size=32, steps=6, cache=False)
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-WORDS = r"(edge|grating|colour|curve|corner|other|\w+-\w+ boundary)\b"  # a unit's probe name, viz.probe.words
+WORDS = r"(edge|grating|colour|curve|corner|other|\w+-\w+ boundary)\b"  # a unit's probe name, viz.probing.words
 UNEXPLAINED = "no simple stimulus explains it"  # viz.views.naming
 APP = str(Path(__file__).resolve().parents[2] / "app.py")
 

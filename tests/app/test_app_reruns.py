@@ -46,7 +46,7 @@ def test_image_page_reads_each_layer_once_and_occludes_once_per_photo(monkeypatc
 
 def test_unit_page_keeps_its_pictures_panel_and_statistics_when_only_the_photo_changes(monkeypatch):
     calls = {name: _calls(monkeypatch, target) for name, target in [
-        ("photo", "viz.views.unit_card.on_photo"), ("pictures", "viz.views.unit_card.pictures"),
+        ("photo", "viz.views.unit_card.on_photo"), ("pictures", "viz.views.unit_card.unit_renders"),
         ("panel", "viz.zf.figures.unit_panel"), ("statistics", "viz.views.unit_card.statistics"),
         ("accent", "viz.views.unit_card.accentuated"),
     ]}

@@ -121,7 +121,7 @@ def test_missing_pretrained_weights_are_reported_without_the_servers_cache_folde
 
 
 def _sidebar_only():
-    from ui.common import current_model
+    from ui.frame import current_model
 
     current_model()
 

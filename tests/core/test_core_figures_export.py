@@ -14,10 +14,28 @@ from support.helpers import pdf_text, svg_text
 from models.errors import UserError
 from viz.actmax import objectives as O
 from viz.actmax.figures import render_figure
-from viz.actmax.render import Rendering
+from viz.actmax.rendering import Rendering
 from viz.actmax.settings import PRESETS
 from viz.core.export import FORMATS, figure_bytes, save_figure
-from viz.core.figures import grid_figure, tile
+from viz.core.figures import HEAT_OPACITY, colorize, grid_figure, heat_overlay, outline, tile
+from viz.core.receptive_field import Box
+
+
+def test_outline_draws_only_the_boxs_border_and_the_heat_overlay_mixes_at_its_opacity():
+    image = torch.zeros(3, 10, 12)
+    box = Box(2, 3, 8, 9)
+    drawn = outline(image, box, colour=(1.0, 0.5, 0.0), width=1)
+    border = torch.zeros(10, 12, dtype=torch.bool)
+    border[2, 3:9] = border[7, 3:9] = border[2:8, 3] = border[2:8, 8] = True
+    assert torch.equal(drawn[0] == 1.0, border) and torch.equal(drawn[1] == 0.5, border)
+    assert image.abs().sum() == 0  # a copy: the photo itself is not drawn on
+    amap = torch.arange(6.0).view(2, 3)  # a map at half the photo's size: upsampled
+    photo = torch.rand(3, 4, 6, generator=torch.Generator().manual_seed(0))
+    upsampled = torch.nn.functional.interpolate(amap[None, None], size=(4, 6), mode="bilinear",
+                                                align_corners=False)[0, 0]
+    expected = (1 - HEAT_OPACITY) * photo + HEAT_OPACITY * colorize(upsampled, vmin=0.0, cmap="inferno")
+    torch.testing.assert_close(heat_overlay(photo, amap), expected)
+    torch.testing.assert_close(heat_overlay(photo, amap, box=Box(0, 0, 4, 6)), outline(expected, Box(0, 0, 4, 6)))
 
 
 def test_tile_places_images_row_major():

@@ -18,7 +18,7 @@ from models.errors import UserError
 from viz.cli import main
 from viz.jobs.atlas import atlas_units
 from viz.jobs.atlas_site import unit_file
-from viz.views.circuit import pictures
+from viz.views.unit_circuit import field_pictures
 
 ROOT = Path(__file__).resolve().parents[2]
 LAYER = "_blocks.3"
@@ -63,9 +63,8 @@ def test_atlas_field_fills_the_field_renders_the_landing_reads(lite0, tmp_path, 
                  "--device", "cpu", "--out", str(tmp_path)]) == 0
     settings = json.loads((tmp_path / "atlas.json").read_text())["settings"]
     assert settings["field"] is True
-    loop = sys.modules["viz.actmax.render"]  # the module (its package exports the function of the same name)
-    monkeypatch.setattr(loop, "_optimize_splitting", lambda *a, **k: pytest.fail("rendered again"))
-    read = pictures(lite0, "_blocks.1", [1, 0], steps=2, size=32)  # the landing's inputs, from the cache alone
+    monkeypatch.setattr("viz.actmax.rendering._optimize_splitting", lambda *a, **k: pytest.fail("rendered again"))
+    read = field_pictures(lite0, "_blocks.1", [1, 0], steps=2, size=32)  # the landing's inputs, from the cache alone
     written = _png(unit_file(tmp_path, "_blocks.1", 1))
     assert read.shape == (2, 3, 32, 32) and (read[0].permute(1, 2, 0).reshape(-1, 3) * 255 - written).abs().max() <= 1
 

@@ -23,7 +23,7 @@ from viz import Index
 from viz.cli import main
 from viz.core.threads import torch_threads
 from viz.jobs.index import build_index
-from viz.jobs.index_store import find_indexes
+from viz.zf.index import find_indexes
 from viz.serving.cache import DiskCache
 from viz.views import unit_card
 from viz.zf.topk import top_examples

@@ -4,7 +4,6 @@ guided tour then steps through the layers from that cache alone, the untrained n
 from __future__ import annotations
 
 import re
-import sys
 from pathlib import Path
 
 import pytest
@@ -14,7 +13,7 @@ from viz.actmax.settings import QUALITY, Quality
 from viz.cli import main
 from viz.core.images import gallery_dir
 
-# a unit's name: its probe verdict (viz.probe.words), or, when that is too weak, viz.views.naming's
+# a unit's name: its probe verdict (viz.probing.words), or, when that is too weak, viz.views.naming's
 WORDS = r"<b>(edge|grating|colour|curve|corner|other|\w+-\w+ boundary|no simple stimulus explains it)\b"
 APP = str(Path(__file__).resolve().parents[2] / "app.py")
 
@@ -36,8 +35,7 @@ def test_precompute_fills_the_cache_once_and_the_tour_runs_from_it(monkeypatch, 
     assert "precompute: 0 entries computed" in second and ": computed" not in second
 
     # The tour from the cache alone: any render or unit choice computed now would fail the test.
-    loop = sys.modules["viz.actmax.render"]  # the module (its package exports the function of the same name)
-    monkeypatch.setattr(loop, "_optimize_splitting", lambda *a, **k: pytest.fail("the tour rendered"))
+    monkeypatch.setattr("viz.actmax.rendering._optimize_splitting", lambda *a, **k: pytest.fail("the tour rendered"))
     monkeypatch.setattr("viz.views.hierarchy.layer_scores", lambda *a, **k: pytest.fail("the tour chose units"))
     monkeypatch.setattr("viz.views.hierarchy.contributions", lambda *a, **k: pytest.fail("the tour measured inputs"))
     at = AppTest.from_file(APP, default_timeout=120)
@@ -73,8 +71,7 @@ def test_precompute_fills_the_cache_once_and_the_tour_runs_from_it(monkeypatch, 
     from viz.core.images import load_image
     from viz.views import hierarchy
 
-    accent = sys.modules["viz.actmax.accentuate"]  # the module, not the function of the same name
-    monkeypatch.setattr(accent, "_optimize", lambda *a, **k: pytest.fail("the landing accentuated"))
+    monkeypatch.setattr("viz.actmax.accentuation._optimize", lambda *a, **k: pytest.fail("the landing accentuated"))
     model = models.load(device="cpu")
     found = hierarchy.choose_units(model, load_image(gallery_dir() / "chelsea.png"))
     assert all(len(hierarchy.tier_accents(model, found, tier, "fast")) == 3 for tier in hierarchy.ACCENT_TIERS)

@@ -1,4 +1,5 @@
-"""Cache keys: a render's or a top-k sweep's key changes with each part that decides the result.
+"""Cache keys: a render's or a top-k sweep's key changes with each part that decides the result, and every key
+names the model one way (`model_key`: name, weights, input size, device type).
 
 Every variant differs from one base in one part only, and all keys must be distinct from each other (not only
 neighbours in a chain). The caches here record the key and answer a dummy result, so nothing is computed.
@@ -8,6 +9,8 @@ from __future__ import annotations
 
 import dataclasses
 import importlib
+import re
+from pathlib import Path
 
 import pytest
 import torch
@@ -19,7 +22,8 @@ from models.errors import UserError
 from viz.actmax.param import PARAMETERIZATIONS
 from viz.actmax.settings import COMPILE, OPTIMIZERS, RenderSettings, resolve
 from viz.core.transforms import TRANSFORM_SETS
-from viz.serving.cache import DiskCache
+from viz.serving.cache import DiskCache, model_key, store_for
+from viz.views import hierarchy as H
 from viz.zf.topk import top_examples
 
 cache_module = importlib.import_module("viz.serving.cache")
@@ -141,3 +145,46 @@ def test_the_code_version_changes_with_any_engine_source_file(tmp_path, monkeypa
     versions.append(version())
     assert len(set(versions[:4])) == 4 and versions[4] == versions[3]
     assert all(len(v) == 12 for v in versions)
+
+
+def test_a_landing_key_changes_with_each_part_of_the_model_key_device_included(chain, monkeypatch):
+    """The hierarchy's keys once lacked the device: a CPU result was served to a GPU session."""
+    recorder = KeyRecorder({})
+    nothing_chosen = H.Hierarchy(torch.zeros(3, 8, 8), [], 0, {}, "contribution", {})
+
+    def keys(model) -> list[str]:
+        H.unit_views(model, nothing_chosen, cache=recorder)
+        H.tier_circuits(model, nothing_chosen, cache=recorder)
+        return recorder.keys[-2:]
+
+    variants = {
+        "base": keys(chain),
+        "model": keys(dataclasses.replace(chain, name="chain2")),
+        "weights": keys(dataclasses.replace(chain, weights_id="other-weights")),
+        "input size": keys(dataclasses.replace(chain, input_size=32)),
+    }
+    monkeypatch.setattr(type(chain), "device", property(lambda self: torch.device("meta")))
+    variants["device"] = keys(chain)
+    assert model_key(chain)["device"] == "meta"
+    assert_all_distinct({f"{name} {stage}": key for name, pair in variants.items() for stage, key in zip("vc", pair)})
+
+
+def test_every_cache_key_names_the_model_through_model_key():
+    """A key that spells the model out by hand is how one of them came to miss the device."""
+    by_hand = re.compile(r"""["']model["']\s*:\s*model\.name|model=model\.name|["']weights["']\s*:\s*model\.weights_id"""
+                         r"|weights=model\.weights_id")
+    engine = Path(viz.__file__).parent
+    found = [str(path.relative_to(engine)) for path in sorted(engine.rglob("*.py"))
+             if re.search(r"get_or_compute|store_for\(", path.read_text()) and by_hand.search(path.read_text())
+             and path != engine / "serving" / "cache.py"]  # where model_key itself is written
+    assert found == []
+    assert by_hand.search('key = {"stage": "units", "model": model.name, "weights": model.weights_id}')
+
+
+def test_a_cache_argument_is_true_false_or_a_store():
+    mine = DiskCache("mine", enabled=False)
+    assert store_for(mine, "renders") is mine
+    assert store_for(True, "renders").enabled and store_for(True, "renders").folder.name == "renders"
+    assert not store_for(False, "renders").enabled
+    with pytest.raises(TypeError, match="True, False or a DiskCache, not NoneType"):
+        store_for(None, "renders")

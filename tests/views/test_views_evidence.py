@@ -15,7 +15,7 @@ import viz
 from viz.core.figures import tile
 from viz.core.images import fit_square, load_image, to_pil
 from viz.jobs.index import build_index
-from viz.probe.tagging import draw_field
+from viz.probing.tagging import draw_field
 from viz.views import evidence as E
 from viz.views import naming
 
@@ -38,7 +38,7 @@ def test_an_edge_unit_is_named_by_its_probe_with_its_stimulus_sharp_over_its_fie
             continue
         assert shown.stimulus.shape == (3, 99, 99)  # 9 display pixels per input pixel, >= DISPLAY
         # the probe's own stimulus where the unit looks (that it averages back to the probe's pixels is
-        # tests/probe's check)
+        # tests/probing's check)
         assert torch.equal(shown.stimulus, draw_field(verdict.tagged, lite0.input_size, box, 9))
 
 

@@ -13,9 +13,8 @@ import models
 import viz
 from viz.core.images import fit_square, gallery_dir, image_files, load_image, to_pil
 from viz.jobs.index import build_index
-from viz.probe.tagging import draw
+from viz.probing.tagging import draw
 from viz.views import evidence as E
-from viz.views import hierarchy as H
 from viz.views import naming as N
 
 WEAK = ("_blocks.7", 21)  # its best stimulus drives it about an eighth as much as its best gallery patch
@@ -72,19 +71,6 @@ def test_an_imagefolder_index_names_units_by_its_folders(tmp_path):
     assert N.folder_labels(sources, None) is None
     found = SimpleNamespace(examples=lambda c: [SimpleNamespace(source=s) for s in sources[1:]])
     assert N.fires_on(found, 0, N.folder_labels(sources, root), 9) == [("cup", 3), ("cat", 2)]
-
-
-def test_the_parts_row_is_the_first_parts_layer_where_curves_outnumber_edges(lite0):
-    choice = H.choose_tiers(lite0)
-    parts = [layer.name for layer in lite0.layers if layer.tier == "parts"]
-    verdicts = viz.probe(lite0, parts)
-    tags = {name: verdicts[name].tags() for name in parts}
-    curved = [name for name in parts if tags[name].count("curve") > tags[name].count("edge")]
-    assert choice.layers == {"edges": "_blocks.1", "contours": "_blocks.4", "parts": curved[0]}
-    assert curved[0] == "_blocks.8"  # _blocks.7 is still mostly edge-tagged
-    assert "first parts layer where curve-tagged units outnumber edge-tagged ones" in choice.reasons["parts"]
-    assert "`_blocks.7` before it is still 62% edge" in choice.reasons["parts"]
-    assert "11 px" in choice.reasons["edges"] and "67 px" in choice.reasons["contours"]
 
 
 def test_an_index_over_class_folders_names_a_parts_unit_by_those_folders(tmp_path, monkeypatch):

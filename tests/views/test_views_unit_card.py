@@ -66,8 +66,8 @@ def test_parts_and_objects_units_also_get_a_natural_render_drawn_with_its_transp
     monkeypatch.setenv("VIZ_MAX_STEPS", "2")
     model = _tiny()
     tiers = {entry.tier: entry.name for entry in model.layers}
-    edges = unit_card.pictures(model, tiers["edges"], 0, "fast")
-    parts = unit_card.pictures(model, tiers["parts"], 0, "fast")
+    edges = unit_card.unit_renders(model, tiers["edges"], 0, "fast")
+    parts = unit_card.unit_renders(model, tiers["parts"], 0, "fast")
     assert len(edges) == 2 and len(parts) == 3
     natural = parts[unit_card.NATURAL_CAPTION]
     assert natural.shape == (3, 96, 96) and 0 <= natural.min() and natural.max() <= 1

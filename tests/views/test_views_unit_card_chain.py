@@ -12,7 +12,7 @@ CAT = "assets/gallery/chelsea.png"
 
 
 def test_neighbours_are_the_landing_layers_below_and_above(lite0):
-    # the landing's layers: _blocks.1, _blocks.4 and, chosen by the probe, _blocks.8 (viz.views.hierarchy.choose_tiers)
+    # the landing's layers: _blocks.1, _blocks.4 and, chosen by the probe, _blocks.8 (viz.probing.tiers.choose_tiers)
     assert unit_card.neighbours(lite0, "_blocks.1") == (None, "_blocks.4")
     assert unit_card.neighbours(lite0, "_blocks.4") == ("_blocks.1", "_blocks.8")
     assert unit_card.neighbours(lite0, "_blocks.3") == ("_blocks.1", "_blocks.8")

@@ -7,7 +7,7 @@ import torch
 
 import viz
 from models.errors import UserError
-from viz.zf.invariance import transformed
+from viz.zf.invariance_curves import transformed
 
 
 def _dot(size: int = 32) -> torch.Tensor:

@@ -10,7 +10,7 @@ from torch import nn
 import models
 from models.errors import UserError
 from viz.core.images import GREY
-from viz.zf.occlusion import occlusion
+from viz.zf.occlusion_maps import occlusion
 
 
 class RedCornerNet(nn.Module):

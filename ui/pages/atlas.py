@@ -3,11 +3,13 @@ cache that `python -m viz atlas` and `python -m viz precompute` fill); each open
 
 import streamlit as st
 
-from ui.common import choose_layer, current_model, current_quality, model_parts, shared_result, unit_href, view_params
+from ui.frame import current_model, current_quality, unit_href, view_params
+from ui.jobs import model_parts, shared_result
+from ui.pickers import choose_layer
 from ui.pictures import show
 from viz.actmax import quality_settings
 from viz.actmax.per_unit import unit_pictures
-from viz.views.hierarchy import default_layer
+from viz.probing.tiers import default_layer
 
 PAGE_SIZE = 48  # units per page: a wide layer (1280 channels) is browsed page by page
 CHUNK = 8  # units per job: the grid fills in steps of this many

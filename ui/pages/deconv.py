@@ -3,7 +3,10 @@
 import streamlit as st
 
 import viz
-from ui.common import current_index, current_model, download_buttons, index_parts, model_parts, shared_result
+from ui.frame import current_model
+from ui.indexes import current_index, index_parts
+from ui.jobs import model_parts, shared_result
+from ui.widgets import download_buttons
 from viz.core.export import figure_bytes
 from viz.zf.display import DISPLAY_NOTE, DISPLAYS
 from viz.zf.figures import figure2, projection_note, unit_panel

@@ -2,7 +2,9 @@
 
 import streamlit as st
 
-from ui.common import current_model, download_buttons, load_model, model_parts, shared_result
+from ui.frame import current_model, load_model
+from ui.jobs import model_parts, shared_result
+from ui.widgets import download_buttons
 from viz.core.export import figure_bytes
 from viz.zf.figures import filters_figure
 

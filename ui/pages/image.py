@@ -3,16 +3,11 @@
 import streamlit as st
 
 import viz
-from ui.common import (
-    choose_image,
-    choose_layer,
-    current_model,
-    download_buttons,
-    photo_parts,
-    shared_result,
-    view_params,
-)
+from ui.frame import current_model, view_params
+from ui.jobs import photo_parts, shared_result
+from ui.pickers import choose_image, choose_layer
 from ui.pictures import show, show_row
+from ui.widgets import download_buttons
 from viz.core.export import figure_bytes
 from viz.views import image_view
 from viz.zf.figures import occlusion_figure

@@ -3,9 +3,12 @@
 import streamlit as st
 
 import viz
-from ui.common import choose_image, current_model, download_buttons, photo_parts, shared_result
-from viz.zf.figures import default_layers, invariance_figure
-from viz.zf.invariance import DEFAULT_AMOUNTS, KINDS
+from ui.frame import current_model
+from ui.jobs import photo_parts, shared_result
+from ui.pickers import choose_image
+from ui.widgets import download_buttons
+from viz.zf.figures import invariance_layers, invariance_figure
+from viz.zf.invariance_curves import DEFAULT_AMOUNTS, KINDS
 
 model = current_model()
 st.title("What stays the same when the photo moves?")
@@ -18,7 +21,7 @@ image, name = choose_image("invariance")
 if image is not None:
     kind = st.radio("Transformation", KINDS, index=2, horizontal=True, key="inv_kind")
     layers = {f"{layer.name} ({layer.tier})": layer.name for layer in model.layers}
-    low, high = default_layers(model)
+    low, high = invariance_layers(model)
     names = list(layers)
     left, right = st.columns(2)
     low = layers[left.selectbox("Low layer", names, index=list(layers.values()).index(low), key="inv_low")]

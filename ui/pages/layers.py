@@ -17,22 +17,12 @@ import streamlit as st
 
 import viz
 
-from ui.common import (
-    as_markdown,
-    built_from,
-    choose_image,
-    covering_index,
-    current_model,
-    current_quality,
-    download_buttons,
-    index_parts,
-    patches_caption,
-    photo_parts,
-    shared_result,
-    unit_href,
-    view_params,
-)
+from ui.frame import current_model, current_quality, unit_href, view_params
+from ui.indexes import covering_index, index_parts, patches_caption
+from ui.jobs import photo_parts, shared_result
+from ui.pickers import choose_image
 from ui.pictures import show
+from ui.widgets import as_markdown, built_from, download_buttons
 from viz.core.images import fit_square
 from viz.views import evidence, figures, hierarchy, naming
 from viz.zf.display import DISPLAY_NOTE

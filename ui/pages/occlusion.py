@@ -3,7 +3,10 @@
 import streamlit as st
 
 import viz
-from ui.common import choose_image, current_model, download_buttons, photo_parts, shared_result
+from ui.frame import current_model
+from ui.jobs import photo_parts, shared_result
+from ui.pickers import choose_image
+from ui.widgets import download_buttons
 from viz.core.export import figure_bytes
 from viz.zf.figures import occlusion_figure
 

@@ -4,7 +4,7 @@ import dataclasses
 
 import streamlit as st
 
-from ui.common import shared_result
+from ui.jobs import shared_result
 from ui.optim_widgets import show, training_controls
 from viz.optim.figures import interpolation_figure
 from viz.optim.interpolation import digits_line

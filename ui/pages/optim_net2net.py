@@ -4,7 +4,7 @@ import dataclasses
 
 import streamlit as st
 
-from ui.common import shared_result
+from ui.jobs import shared_result
 from ui.optim_widgets import show
 from viz.optim.figures import net2net_figure, steps_to_target
 from viz.optim.net2net import Net2NetSettings, net2net_study

@@ -3,7 +3,9 @@
 import streamlit as st
 
 import viz
-from ui.common import current_model, download_buttons, model_parts, shared_result
+from ui.frame import current_model
+from ui.jobs import model_parts, shared_result
+from ui.widgets import download_buttons
 from viz.actmax import PRESETS
 from viz.actmax.figures import render_figure
 from viz.core.export import figure_bytes

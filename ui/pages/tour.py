@@ -7,20 +7,13 @@ covers takes its top patches from the index.
 
 import streamlit as st
 
-from ui.common import (
-    built_from,
-    covering_index,
-    current_model,
-    current_quality,
-    index_parts,
-    load_model,
-    model_parts,
-    patches_caption,
-    shared_result,
-)
+from ui.frame import current_model, current_quality, load_model
+from ui.indexes import covering_index, index_parts, patches_caption
+from ui.jobs import model_parts, shared_result
 from ui.pictures import show
+from ui.widgets import built_from
 from viz.core.images import gallery_dir, image_files, load_image
-from viz.views.hierarchy import HIDDEN_TIERS
+from viz.probing.tiers import HIDDEN_TIERS
 from viz.views.tour import STEPS, landing
 
 PAGE_PX = 780  # the main column's CSS width at a 1280-px window (a unit's picture measured 149 px): one net, or two

@@ -6,25 +6,15 @@ Each part is one shared job keyed by what decides it, so changing the photo reco
 import streamlit as st
 
 import viz
-from ui.common import (
-    as_markdown,
-    check_param,
-    choose_image,
-    choose_layer,
-    current_index,
-    current_model,
-    current_quality,
-    index_panel,
-    model_parts,
-    photo_parts,
-    shared_result,
-    unit_href,
-    view_params,
-)
+from ui.frame import check_param, current_model, current_quality, unit_href, view_params
 from ui.image_sets import choose_image_set
+from ui.indexes import current_index, index_panel
+from ui.jobs import model_parts, photo_parts, shared_result
+from ui.pickers import choose_image, choose_layer
 from ui.pictures import show, show_row
+from ui.widgets import as_markdown
 from viz.views import unit_card
-from viz.views.hierarchy import default_layer
+from viz.probing.tiers import default_layer
 from viz.zf.figures import unit_panel
 
 
@@ -129,7 +119,7 @@ if image is not None:
 
 st.subheader("What it wants to see")
 pictures = shared_result("Rendering", {**card, "pictures": quality},
-                         lambda progress: unit_card.pictures(model, layer.name, channel, quality, fraction(progress)))
+                         lambda progress: unit_card.unit_renders(model, layer.name, channel, quality, fraction(progress)))
 if pictures is not None:
     show_row(st, pictures.values(), 260, caption=list(pictures))
 if st.toggle("Also: a diversity set of 4, and three methods side by side (slower)", key="unit_more"):

@@ -5,8 +5,8 @@ from a photo instead (feature accentuation).
 """
 
 from . import objectives
-from .accentuate import Accentuation, accentuate, accentuate_units
-from .render import Rendering, render
+from .accentuation import Accentuation, accentuate, accentuate_units
+from .rendering import Rendering, render
 from .settings import PRESETS, QUALITY, RenderSettings, quality_settings
 
 __all__ = ["PRESETS", "Accentuation", "accentuate", "accentuate_units", "QUALITY", "RenderSettings", "Rendering",

@@ -30,7 +30,7 @@ from models import LoadedModel
 from models.errors import UserError
 
 from ..core.images import GREY
-from ..core.receptive_field import Box, field_map
+from ..core.receptive_field import Box, centre_field, field_map, sees_whole_field, uncut
 from ..serving.cache import DiskCache
 from . import objectives as obj
 
@@ -49,21 +49,6 @@ class FieldPlan:
         return FieldPlan(self.canvas, self.boxes[start:stop], self.objectives[start:stop])
 
 
-def _uncut(box: Box, canvas: int) -> bool:
-    return box.top > 0 and box.left > 0 and box.bottom < canvas and box.right < canvas
-
-
-def _centre(model: LoadedModel, layer: str, canvas: int) -> tuple[tuple[int, int], Box]:
-    fields = field_map(model, layer, canvas)
-    position = (len(fields.rows) // 2, len(fields.cols) // 2)
-    return position, fields.box(*position)
-
-
-def sees_whole_field(model: LoadedModel, layer: str) -> bool:
-    """Whether `layer`'s centre neuron sees its whole receptive field inside the model's input."""
-    return _uncut(_centre(model, layer, model.input_size)[1], model.input_size)
-
-
 def centre_canvas(model: LoadedModel, layer: str) -> int:
     """The smallest canvas side on which `layer`'s centre neuron sees its whole field (else the input size).
 
@@ -77,13 +62,13 @@ def centre_canvas(model: LoadedModel, layer: str) -> int:
 
 def _search_canvas(model: LoadedModel, layer: str) -> int:
     full = model.input_size
-    _, box = _centre(model, layer, full)
+    _, box = centre_field(model, layer, full)
     if not sees_whole_field(model, layer):
         return full
     side = -(-(max(box.height, box.width) + 2) // CANVAS_STEP) * CANVAS_STEP
     while side < full:
-        _, small = _centre(model, layer, side)
-        if _uncut(small, side) and (small.height, small.width) == (box.height, box.width):
+        _, small = centre_field(model, layer, side)
+        if uncut(small, side) and (small.height, small.width) == (box.height, box.width):
             return side
         side += CANVAS_STEP
     return full
@@ -107,7 +92,7 @@ def plan_fields(model: LoadedModel, units) -> FieldPlan:
     boxes, neurons = [], []
     for layer, channel, y, x in parsed:
         if y is None:
-            (y, x), box = _centre(model, layer, canvas)
+            (y, x), box = centre_field(model, layer, canvas)
         else:
             box = field_map(model, layer, canvas).box(int(y), int(x))
         boxes.append(box)

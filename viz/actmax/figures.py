@@ -8,8 +8,8 @@ from matplotlib.figure import Figure
 from models import LoadedModel
 
 from ..core.figures import grid_figure, on_background
-from .accentuate import Accentuation
-from .render import Rendering
+from .accentuation import Accentuation
+from .rendering import Rendering
 
 
 def caption(model: LoadedModel, objective: str, layer: str | None) -> str:

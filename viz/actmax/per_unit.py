@@ -19,10 +19,10 @@ import torch
 from models import LoadedModel
 
 from ..core.progress import Progress
-from ..serving.cache import DiskCache
+from ..serving.cache import CacheChoice, DiskCache, store_for
 from .field import plan_fields
 from .objectives import Channel
-from .render import cache_parts, render
+from .rendering import cache_parts, render
 from .settings import RenderSettings
 
 CPU_BATCH = 8  # units per optimization on a CPU: big enough to batch, small enough to show progress often
@@ -69,10 +69,10 @@ def unit_pictures(
     *,
     batch: int | None = None,
     progress: Progress | None = None,
-    cache: DiskCache | None = None,
+    cache: CacheChoice = True,
 ) -> Iterator[UnitPicture]:
     """Every unit's picture, cached ones first, then the others batch by batch as they are rendered."""
-    store = cache or DiskCache("units")
+    store = store_for(cache, "units")
     missing = []
     for unit in units:
         found = store.load(store.key(_key(model, unit, settings)))
@@ -98,13 +98,12 @@ def unit_pictures(
 
 
 def unit_images(model: LoadedModel, units: Sequence[tuple[str, int]], settings: RenderSettings,
-                progress: Progress | None = None, cache: bool = True) -> torch.Tensor:
+                progress: Progress | None = None, cache: CacheChoice = True) -> torch.Tensor:
     """(N,3,S,S): `unit_pictures`' images in the order of `units` (N may be 0)."""
     if not units:
         return torch.zeros(0, 3, 1, 1)
     drawn = {(p.layer, p.channel): p.image
-             for p in unit_pictures(model, units, settings, progress=progress,
-                                    cache=DiskCache("units", enabled=cache))}
+             for p in unit_pictures(model, units, settings, progress=progress, cache=cache)}
     return torch.stack([drawn[tuple(unit)] for unit in units])
 
 

@@ -15,7 +15,6 @@ from viz.actmax.per_unit import unit_key, unit_pictures
 from viz.jobs.atlas import atlas_units
 from viz.jobs.atlas_site import is_done, write_index, write_unit
 from viz.jobs.distributed import world
-from viz.serving.cache import DiskCache
 
 from .options import parse_channels, progress_bar
 
@@ -53,7 +52,7 @@ def _atlas(args) -> None:
         todo = [unit for unit in here.share(units) if not is_done(out, *unit, keys[unit])]
         label = f"atlas rank {here.rank}/{here.size}" if here.size > 1 else "atlas"
         with progress_bar(label, "step") as update:
-            cache = DiskCache("units", enabled=False) if args.no_cache else None
+            cache = not args.no_cache
             for picture in unit_pictures(model, todo, settings, batch=args.batch, progress=update, cache=cache):
                 write_unit(out, picture, keys[(picture.layer, picture.channel)])
         here.barrier()

@@ -8,11 +8,11 @@ import models
 from viz.actmax import QUALITY, quality_settings
 from viz.core import sidecar
 from viz.core.export import check_output_path, save_figure
+from viz.core.figures import outline
 from viz.core.images import fit_square, load_image
 from viz.core.receptive_field import field_map
-from viz.views.circuit import circuit, pictures
 from viz.views.figures import circuit_figure
-from viz.views.hierarchy import outline
+from viz.views.unit_circuit import circuit, field_pictures
 
 from .options import add_figure_options
 
@@ -39,8 +39,8 @@ def _circuit(args) -> None:
     cache = not args.no_cache
     image = load_image(args.image) if args.image else None
     found = circuit(model, args.layer, args.channel, args.source, image, k=args.k, quality=args.quality, cache=cache)
-    unit = pictures(model, args.layer, [args.channel], args.quality, cache)[0]
-    inputs = pictures(model, args.source, [c for c, _ in found.inputs], args.quality, cache)
+    unit = field_pictures(model, args.layer, [args.channel], args.quality, cache)[0]
+    inputs = field_pictures(model, args.source, [c for c, _ in found.inputs], args.quality, cache)
     photo = None
     if image is not None:
         photo = outline(fit_square(image, model.input_size).float(), field_map(model, args.layer).box(*found.position))

@@ -11,8 +11,9 @@ from viz.actmax import QUALITY
 from viz.core import sidecar
 from viz.core.export import check_output_path, save_figure
 from viz.core.images import load_image
-from viz.jobs.index_store import Index
+from viz.probing.tiers import choose_tiers
 from viz.views import evidence, figures, hierarchy
+from viz.zf.index import Index
 
 from .options import add_figure_options
 
@@ -61,7 +62,7 @@ def _hierarchy(args) -> None:
 
 def check_covers(index: Index, model) -> None:
     """Refuse an index that covers none of the strip's layers (another model or weights, other layers)."""
-    layers = list(dict.fromkeys(hierarchy.choose_tiers(model).layers.values()))
+    layers = list(dict.fromkeys(choose_tiers(model).layers.values()))
     if not index.covers_any(model, layers):
         raise models.UserError(
             f"the index in {index.folder} covers none of the strip's layers ({', '.join(layers)} of {model.name}, "

@@ -7,8 +7,8 @@ from pathlib import Path
 import models
 from viz.core.export import check_output_path, save_figure
 from viz.core.images import gallery_dir, load_image
-from viz.zf.figures import default_layers, invariance_figure
-from viz.zf.invariance import KINDS, invariance
+from viz.zf.figures import invariance_layers, invariance_figure
+from viz.zf.invariance_curves import KINDS, invariance
 
 from .options import add_figure_options
 
@@ -40,7 +40,7 @@ def _amounts(text: str | None) -> list[float] | None:
 def _invariance(args) -> None:
     check_output_path(args.out)
     model = models.load(args.model, weights=args.weights, device=args.device)
-    layers = args.layers.split(",") if args.layers else default_layers(model)
+    layers = args.layers.split(",") if args.layers else invariance_layers(model)
     for name in layers:
         model.layer(name)
     paths = [Path(p) for p in args.images] or [gallery_dir() / name for name in SAMPLES]

@@ -5,9 +5,8 @@ from __future__ import annotations
 
 import models
 from viz.core.export import check_output_path, save_figure
-from viz.probe.figures import shares_figure
-from viz.probe.tagging import TAGS, probe
-from viz.serving.cache import DiskCache
+from viz.probing.figures import shares_figure
+from viz.probing.tagging import TAGS, probe
 
 from .options import add_figure_options, progress_bar
 
@@ -32,7 +31,7 @@ def _probe(args) -> None:
         for name in names:
             model.layer(name)  # an unknown name fails here, with the list of valid ones
         with progress_bar(f"probe {model.name} ({weights})", "stimulus") as update:
-            found = probe(model, names, progress=update, cache=DiskCache("probes", enabled=not args.no_cache))
+            found = probe(model, names, progress=update, cache=not args.no_cache)
         label = f"{model.name} ({'untrained' if model.untrained else weights})"
         panels.append((label, found))
         print(f"\n{label}\n| layer | tier | " + " | ".join(TAGS) + " |\n|---|---|" + "---|" * len(TAGS))

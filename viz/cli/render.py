@@ -8,14 +8,13 @@ from pathlib import Path
 
 import models
 from viz.actmax import PRESETS, RenderSettings, render
-from viz.actmax.accentuate import AccentSettings, accentuate
+from viz.actmax.accentuation import AccentSettings, accentuate
 from viz.actmax.figures import accentuation_figure, render_figure
 from viz.actmax.natural import SPECTRUM_SIZE, natural_spectrum, save_spectrum
 from viz.actmax.settings import COMPILE, resolve
 from viz.core import sidecar
 from viz.core.export import check_output_path, save_figure
 from viz.core.threads import intra_op_threads, torch_threads
-from viz.serving.cache import DiskCache
 
 from .options import add_figure_options, add_models_file_option, parse_channels, progress_bar
 
@@ -75,7 +74,7 @@ def render_files(model, layer: str, channels: list[int], settings: RenderSetting
     """Render, write the figure and its sidecar; returns the sidecar path. `neuron`: centre neurons."""
     units = [(layer, c, None, None) if neuron or settings.field else (layer, c) for c in channels]
     with progress_bar("render", "step") as update:
-        rendering = render(model, units, settings=settings, progress=update, cache=DiskCache("renders", enabled=cache))
+        rendering = render(model, units, settings=settings, progress=update, cache=cache)
     save_figure(render_figure(model, rendering, [layer] * len(channels), columns), out, dpi)
     return sidecar.write(out, {
         "command": "render",
@@ -140,7 +139,7 @@ def _accentuate(args) -> None:
     settings = AccentSettings(steps=args.steps, penalty=args.penalty, seed=args.seed)
     with progress_bar("accentuate", "step") as update:
         found = accentuate(model, args.image, args.layer, args.channel, settings=settings, progress=update,
-                           cache=DiskCache("accents", enabled=not args.no_cache))
+                           cache=not args.no_cache)
     save_figure(accentuation_figure(model, found, args.layer, Path(args.image).name), out, args.dpi)
     path = sidecar.write(out, {
         "command": "accentuate", "model": model.name, "weights": model.weights, "weights_id": model.weights_id,

@@ -7,9 +7,8 @@ import sys
 import models
 from viz.core.export import check_output_path, save_figure
 from viz.core.images import load_image, to_batch
-from viz.serving.cache import DiskCache
 from viz.zf.figures import figure2, filters_figure, occlusion_figure, projection_note
-from viz.zf.occlusion import occlusion
+from viz.zf.occlusion_maps import occlusion
 from viz.zf.display import DISPLAYS
 from viz.zf.projection import EXTENTS, METHODS
 from viz.zf.topk import top_examples
@@ -71,7 +70,7 @@ def _deconv(args) -> None:
             per_image=not args.any_position,
             batch_size=args.batch_size,
             progress=update,
-            cache=DiskCache("topk", enabled=not args.no_cache),
+            cache=not args.no_cache,
         )
     channels = parse_channels(args.channels, limit=found.channels)
     if found.skipped:

@@ -1,4 +1,5 @@
-"""Figure drawing: image mosaics, colormapped maps and captioned grids, the pieces every figure is built from.
+"""Figure drawing: image mosaics, colormapped maps, a box outlined, a map over a photo, captioned grids: the
+pieces every figure is built from.
 
 Every figure the app shows is built from these, so the CLI can export the same picture (`viz.core.export`).
 Figures are plain `matplotlib.figure.Figure` objects, never pyplot's: pyplot keeps every figure alive in a
@@ -11,9 +12,14 @@ from collections.abc import Sequence
 
 import matplotlib
 import torch
+import torch.nn.functional as F
 from matplotlib.figure import Figure
 
 from models.errors import UserError
+
+from .receptive_field import Box
+
+HEAT_OPACITY = 0.6  # the activation map's share over the dimmed photo in "where it fires"
 
 
 def tile(images: torch.Tensor, columns: int, pad: int = 2, fill: float = 1.0) -> torch.Tensor:
@@ -54,6 +60,27 @@ def colorize(
     scaled = ((values - low) / max(high - low, 1e-12)).clamp(0, 1)
     rgba = matplotlib.colormaps[cmap](scaled.numpy())
     return torch.from_numpy(rgba[..., :3]).float().permute(2, 0, 1)
+
+
+def outline(image: torch.Tensor, box: Box, colour=(1.0, 0.85, 0.0), width: int = 2) -> torch.Tensor:
+    """A copy of (3,H,W) `image` with `box` drawn as a rectangle."""
+    out = image.clone()
+    c = torch.tensor(colour, dtype=out.dtype).view(3, 1, 1)
+    top, left, bottom, right = box.top, box.left, box.bottom, box.right
+    out[:, top : top + width, left:right] = c
+    out[:, max(bottom - width, top) : bottom, left:right] = c
+    out[:, top:bottom, left : left + width] = c
+    out[:, top:bottom, max(right - width, left) : right] = c
+    return out
+
+
+def heat_overlay(photo: torch.Tensor, amap: torch.Tensor, box: Box | None = None) -> torch.Tensor:
+    """The photo, dimmed, under the activation map (bilinear to the photo's size, its own range, inferno), with
+    `box` outlined when given: "where it fires" on the landing and the Unit card."""
+    size = photo.shape[1:]
+    upsampled = F.interpolate(amap[None, None].float(), size=size, mode="bilinear", align_corners=False)[0, 0]
+    mixed = (1 - HEAT_OPACITY) * photo.float() + HEAT_OPACITY * colorize(upsampled, vmin=0.0, cmap="inferno")
+    return outline(mixed, box) if box is not None else mixed
 
 
 def grid_figure(

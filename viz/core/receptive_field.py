@@ -150,6 +150,23 @@ def receptive_field(model: LoadedModel, layer: str, position: tuple[int, int], i
 WHITE = 1.0  # fills the part of a receptive field that lies outside the image, in a figure
 
 
+def uncut(box: Box, canvas: int) -> bool:
+    """Whether `box` lies inside a `canvas`-px square input without touching its border (the field is whole)."""
+    return box.top > 0 and box.left > 0 and box.bottom < canvas and box.right < canvas
+
+
+def centre_field(model: LoadedModel, layer: str, canvas: int) -> tuple[tuple[int, int], Box]:
+    """((y, x), box): the centre neuron of `layer`'s map on a `canvas`-px input, and its receptive field."""
+    fields = field_map(model, layer, canvas)
+    position = (len(fields.rows) // 2, len(fields.cols) // 2)
+    return position, fields.box(*position)
+
+
+def sees_whole_field(model: LoadedModel, layer: str) -> bool:
+    """Whether `layer`'s centre neuron sees its whole receptive field inside the model's input."""
+    return uncut(centre_field(model, layer, model.input_size)[1], model.input_size)
+
+
 def crop_field(image: torch.Tensor, box: Box, size: tuple[int, int], fill: float = WHITE) -> torch.Tensor:
     """Crop (3,H,W) to `box`, then pad with `fill` to the field's full `size` where the image border cut it."""
     patch = image[:, box.top : box.bottom, box.left : box.right]

@@ -46,10 +46,11 @@ from ..core.images import FIT_MODES
 from ..core.progress import Progress
 from ..core.receptive_field import field_map
 from ..core.threads import intra_op_threads, torch_threads
-from ..views.hierarchy import choose_tiers, tier_layers
+from ..probing.tiers import choose_tiers, whole_field_layers
+from ..zf.index import BINS, HEADER, PARTS, read_header
 from ..zf.topk import MAX_K, RunningTopK, files_identity, list_sources, prefetched, read_batch
 from .distributed import World
-from .index_store import BINS, HEADER, PARTS, check_folder, read_header, write_index
+from .index_store import check_folder, write_index
 
 CHUNK = 512  # images per saved piece of work: what an interruption can lose, and the unit of sharding
 ARITHMETIC = "arithmetic.json"  # in the work folder: the device type and thread count its chunks were computed at
@@ -83,7 +84,7 @@ class IndexRun:
 def default_layers(model: LoadedModel) -> list[str]:
     """Each tier's layer of Figure 1.2: the Unit card's defaults and the layers the landing shows (chosen by the
     probe, `choose_tiers`), in the network's order."""
-    wanted = {*tier_layers(model).values(), *choose_tiers(model).layers.values()}
+    wanted = {*whole_field_layers(model).values(), *choose_tiers(model).layers.values()}
     return [layer.name for layer in model.layers if layer.name in wanted]
 
 

@@ -22,13 +22,14 @@ from models import LoadedModel
 from ..actmax import quality_settings
 from ..core.images import gallery_dir, image_files, load_image
 from ..core.progress import Progress
+from ..probing.tiers import default_layer
 from ..views import hierarchy
 from ..views.tour import landing
+from ..zf.index import index_root
 from ..zf.topk import top_examples
 from ..actmax.per_unit import unit_pictures
 from .atlas import atlas_units
 from .index import build_index
-from .index_store import index_root
 
 
 @dataclass(frozen=True)
@@ -58,7 +59,7 @@ def classroom_tasks(model: LoadedModel, quality: str = "fast") -> list[Task]:
         return Task(f"landing and tour of {path.name} ({label})", run)
 
     def atlas(progress):
-        units = atlas_units(model, [hierarchy.default_layer(model)])
+        units = atlas_units(model, [default_layer(model)])
         return list(unit_pictures(model, units, quality_settings(quality), progress=progress))
 
     def index(progress):
@@ -71,7 +72,7 @@ def classroom_tasks(model: LoadedModel, quality: str = "fast") -> list[Task]:
                  lambda progress: landing_renders(model, quality, progress)),
             Task(f"dataset index of the gallery ({gallery_index_name(model)})", index),
             *(photo(net, path) for net in (model, untrained) for path in photos),
-            Task(f"atlas of {hierarchy.default_layer(model)}", atlas)]
+            Task(f"atlas of {default_layer(model)}", atlas)]
 
 
 def landing_renders(model: LoadedModel, quality: str = "fast", progress: Progress | None = None) -> list:

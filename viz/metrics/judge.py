@@ -13,7 +13,7 @@ import torch
 from models import LoadedModel
 
 from ..actmax.objectives import OUTPUT
-from ..actmax.render import Unit, run_to_layers, unit_objective, unit_scores
+from ..actmax.rendering import Unit, run_to_layers, unit_objective, unit_scores
 from ..core.hooks import Capture
 from ..core.transforms import Jitter, RandomScale, Resize, compose
 

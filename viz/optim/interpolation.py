@@ -24,7 +24,7 @@ from torch.func import functional_call
 from models.errors import UserError
 
 from ..core.progress import Progress
-from ..serving.cache import DiskCache
+from ..serving.cache import CacheChoice, store_for
 from .data import Digits, digits
 from .network import with_weights
 from .training import TrainingRun, one_thread
@@ -91,7 +91,7 @@ def digits_line(
     epoch_b: int | None = None,
     points: int = 25,
     progress: Progress | None = None,
-    cache: DiskCache | None = None,
+    cache: CacheChoice = True,
 ) -> LossLine:
     """Training and validation loss of the digits CNN between two checkpoints of `run` (default: first, last).
 
@@ -108,7 +108,6 @@ def digits_line(
         data = {"training": _cross_entropy(digits("train")), "validation": _cross_entropy(digits("validation"))}
         return loss_line(with_weights(run.settings.arch, a).eval(), a, b, data, alphas, progress)
 
-    cache = cache if cache is not None else DiskCache("optim-line")
-    losses = cache.get_or_compute(dict(run=run.settings.as_dict(), a=epoch_a, b=epoch_b, alphas=alphas), compute)
+    losses = store_for(cache, "optim-line").get_or_compute(dict(run=run.settings.as_dict(), a=epoch_a, b=epoch_b, alphas=alphas), compute)
     name = lambda e: "initialization" if e == 0 else f"epoch {e}"  # noqa: E731
     return LossLine(alphas, losses, (name(epoch_a), name(epoch_b)))

@@ -27,7 +27,7 @@ import torch
 from models.errors import UserError
 
 from ..core.progress import Progress
-from ..serving.cache import DiskCache
+from ..serving.cache import CacheChoice, store_for
 from .data import INPUT_SIZE, digits
 from .network import Architecture, build, with_weights
 from .training import Curve, TrainSettings, evaluate, fit, train
@@ -142,7 +142,7 @@ def function_gap(teacher: State, teacher_arch: Architecture, grown: State, grown
 
 
 def net2net_study(settings: Net2NetSettings = Net2NetSettings(), progress: Progress | None = None,
-                  cache: DiskCache | None = None) -> Net2NetStudy:
+                  cache: CacheChoice = True) -> Net2NetStudy:
     """Teacher, grown students and from-scratch networks, as in the module docstring; cached on disk."""
     teacher_settings = settings.teacher
     student_train = dataclasses.replace(teacher_settings, epochs=settings.epochs, lr=settings.lr)
@@ -172,8 +172,7 @@ def net2net_study(settings: Net2NetSettings = Net2NetSettings(), progress: Progr
                     done[0] += per_fit
         return {"teacher": dataclasses.asdict(run.curve), "gaps": gaps, "student": students, "scratch": scratch}
 
-    cache = cache if cache is not None else DiskCache("optim-net2net")
-    found = cache.get_or_compute({"settings": dataclasses.asdict(settings)}, compute)
+    found = store_for(cache, "optim-net2net").get_or_compute({"settings": dataclasses.asdict(settings)}, compute)
     if progress is not None:
         progress(total, total)
     curves = lambda by_kind: {k: [Curve(**c) for c in v] for k, v in by_kind.items()}  # noqa: E731

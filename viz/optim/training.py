@@ -23,7 +23,7 @@ from models.errors import UserError
 
 from ..core.progress import Progress
 from ..core.threads import torch_threads
-from ..serving.cache import DiskCache
+from ..serving.cache import CacheChoice, store_for
 from .data import Digits, digits
 from .network import Architecture, build
 
@@ -174,15 +174,15 @@ def train(
     settings: TrainSettings = TrainSettings(),
     keep_epochs: Sequence[int] = (0,),
     progress: Progress | None = None,
-    cache: DiskCache | None = None,
+    cache: CacheChoice = True,
 ) -> TrainingRun:
     """Build the network from `settings.seed`, train it, keep the weights at `keep_epochs` (and the last)."""
     epochs = check_epochs([*keep_epochs, settings.epochs], settings.epochs)
-    cache = cache if cache is not None else DiskCache("optim-train")
+    store = store_for(cache, "optim-train")
 
     def compute() -> dict:
         curve, kept = fit(build(settings.arch, settings.seed), settings, keep_epochs=epochs, progress=progress)
         return {"curve": dataclasses.asdict(curve), "checkpoints": kept}
 
-    found = cache.get_or_compute({"settings": settings.as_dict(), "epochs": epochs}, compute)
+    found = store.get_or_compute({"settings": settings.as_dict(), "epochs": epochs}, compute)
     return TrainingRun(settings, Curve(**found["curve"]), found["checkpoints"])

@@ -7,7 +7,7 @@ and `cancel()`, which drops a job that has not started once no ticket waits for 
 that changed its selection or left). Cheap work (one classification) simply does not go through here.
 
 Threads: `workers` jobs run at once, each on `threads_per_job` of torch's intra-op threads (set for the
-job's run only, `viz.core.threads`), so workers x threads never exceeds the cores. `budget()` sizes this from the machine (or
+job's run only, `viz.core.threads`), so workers x threads never exceeds the cores. `process_budget()` sizes this from the machine (or
 $VIZ_WORKERS / $VIZ_THREADS_PER_JOB) when first used, not at import, and never raises torch's thread count.
 """
 
@@ -158,7 +158,7 @@ _budget: ComputeBudget | None = None
 _budget_guard = threading.Lock()
 
 
-def budget() -> ComputeBudget:
+def process_budget() -> ComputeBudget:
     """This process's budget, created on first use and sized to the cores (see the module docstring)."""
     global _budget
     with _budget_guard:

@@ -1,7 +1,7 @@
 """The on-disk cache for expensive results (renders, top-k sweeps).
 
-A key is a SHA-256 of everything that decides the result: the caller's parts (model, weights identity, layer,
-units, settings) plus the code version (a hash of the engine's own source). Values are dicts of tensors and
+A key is a SHA-256 of everything that decides the result: the caller's parts (the model as `model_key` names
+it, then layer, units, settings) plus the code version (a hash of the engine's own source). Values are dicts of tensors and
 plain Python values, written atomically (temporary file, then rename) and read back with
 `weights_only=True`; an entry that cannot be read is deleted and recomputed, never fatal. A missing entry
 is computed once however many threads and processes ask for it at the same time (`viz.serving.flight`).
@@ -19,6 +19,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 import torch
+
+from models import LoadedModel
 
 from ..core.files import write_atomic
 from .flight import once
@@ -112,3 +114,25 @@ class DiskCache:
 
         lock_file = self.folder / "locks" / f"{key}.lock"
         return once(f"{self.folder}/{key}", lambda: self.load(key), compute_and_store, lock_file)
+
+
+CacheChoice = DiskCache | bool  # every engine call's `cache`: True its default store, False none, or this store
+
+
+def store_for(cache: CacheChoice, namespace: str) -> DiskCache:
+    """The store a call given `cache` uses: `namespace` in the default folder (True), nothing (False), or `cache`
+    itself (a DiskCache: another folder, or a test's recorder)."""
+    if isinstance(cache, DiskCache):
+        return cache
+    if isinstance(cache, bool):
+        return DiskCache(namespace, enabled=cache)
+    raise TypeError(f"cache must be True, False or a DiskCache, not {type(cache).__name__}")
+
+
+def model_key(model: LoadedModel) -> dict:
+    """What names a loaded model in every cache key: its name, its weights' identity, its input size, and the
+    device type (a GPU's kernels round differently from the CPU's). A result that also depends on the arithmetic
+    of a long optimization adds that itself (`viz.actmax.rendering.cache_parts`: torch's version, CPU threads)."""
+    return {"model": model.name, "weights": model.weights_id, "input_size": model.input_size,
+            "device": model.device.type}
+

@@ -6,7 +6,7 @@ name ("edge, 90° (vertical), dark-to-light"), the clean stimulus that drives it
 display resolution over exactly the input pixels the unit sees), and the field-sized patches of real photos
 where it fires hardest. The name says how far it can be trusted (`viz.views.naming`: its support, and from the
 parts tier up the classes of its top images). Probes and top-k sweeps are cached on disk by `viz.probe` and
-`viz.top_examples`; the cropped patches by `DiskCache("hierarchy")`, keyed by the examples they come from and
+`viz.top_examples`; the cropped patches in the "hierarchy" store, keyed by the examples they come from and
 those files' size and modification time. A dataset index (`viz.Index`) that covers a layer gives that layer's examples without a sweep.
 """
 
@@ -26,9 +26,10 @@ from models import LoadedModel
 from ..core.figures import tile
 from ..core.images import GREY
 from ..core.receptive_field import Box, crop_field, field_map
-from ..probe import probe
-from ..probe.tagging import UnitProbe, draw_field
-from ..serving.cache import DiskCache
+from ..probing import probe
+from ..probing.tagging import UnitProbe, draw_field
+from ..serving.cache import CacheChoice, model_key, store_for
+from ..zf.index import Index
 from ..zf.topk import TopExamples, files_identity, top_examples
 from . import naming
 
@@ -62,7 +63,7 @@ class Evidence:
     field: tuple[int, int]  # the field's size in input pixels (height, width)
     image_set: str = GALLERY  # the images the patches come from, in words: the gallery, a folder, the given
     # images, or a dataset index (its `describe()`)
-    probe_words: str = ""  # its probe verdict in words alone (`viz.probe.words`)
+    probe_words: str = ""  # its probe verdict in words alone (`viz.probing.words`)
     support: float | None = None  # its named stimulus's activation as a share of its strongest real patch's
     fires_on: list[tuple[str, int]] | None = None  # from the parts tier up: [(label, count)] over its top images
     examples: int = 0  # how many top examples (images) the patches and `fires_on` are taken from
@@ -79,7 +80,7 @@ def display_scale(field: tuple[int, int]) -> int:
 
 
 def centre_box(model: LoadedModel, layer: str) -> Box:
-    """The field of the map's centre unit: the one whose response the probe reads (`viz.probe.tagging`)."""
+    """The field of the map's centre unit: the one whose response the probe reads (`viz.probing.tagging`)."""
     fields = field_map(model, layer)
     return fields.box(len(fields.rows) // 2, len(fields.cols) // 2)
 
@@ -108,17 +109,17 @@ def enlarge(pictures: torch.Tensor, scale: int) -> torch.Tensor:
     return pictures if scale == 1 else F.interpolate(pictures, scale_factor=scale, mode="nearest")
 
 
-def patch_panels(model: LoadedModel, found: TopExamples, channels: list[int], images=None, cache: bool = True) -> dict:
+def patch_panels(model: LoadedModel, found: TopExamples, channels: list[int], images=None, cache: CacheChoice = True) -> dict:
     """{channel: panel or None} for one layer, cut from a sweep already made (`found` over `images`, or a dataset
     index's examples). When the pictures are read from the files `found.sources` names (`images` None: the
     gallery, or an index's folder) they are cached under those examples, the fit, and each file's size and
     modification time, so a file rewritten under the same name is cut again. Patches of a folder, a list of
     files or a tensor the caller gives are not cached."""
-    store = DiskCache("hierarchy", enabled=cache and images is None)
+    store = store_for(cache if images is None else False, "hierarchy")
     tensor = images if isinstance(images, torch.Tensor) else None
     examples = {c: found.examples(c)[:PATCHES] for c in channels}
     files = sorted({e.source for shown in examples.values() for e in shown})
-    key = {"stage": "patches", "model": model.name, "weights": model.weights_id, "layer": found.layer,
+    key = {"stage": "patches", **model_key(model), "layer": found.layer,
            "examples": {c: [(e.source, e.position) for e in shown] for c, shown in examples.items()},
            "files": files_identity([Path(f) for f in files]) if store.enabled else files,
            "fit": found.fit, "input_size": found.input_size, "display": DISPLAY}
@@ -136,8 +137,8 @@ def patch_panels(model: LoadedModel, found: TopExamples, channels: list[int], im
     return {c: panels.get(str(c)) for c in channels}
 
 
-def unit_words(model: LoadedModel, units: Iterable[tuple[str, int]], images=None, index=None,
-               cache: bool = True) -> dict[tuple[str, int], str]:
+def unit_words(model: LoadedModel, units: Iterable[tuple[str, int]], images=None, index: Index | None = None,
+               cache: CacheChoice = True) -> dict[tuple[str, int], str]:
     """{(layer, channel): its name in short words with its support}, without pictures or patches: how the inputs
     of a "built from" row are named ("grating, 90° (vertical), period 4 px · 84%", or "no simple stimulus explains
     it (best: ..., 45%)"). The probe and the sweeps are cached: after `evidence` on the same layers it is cheap."""
@@ -154,13 +155,13 @@ def unit_words(model: LoadedModel, units: Iterable[tuple[str, int]], images=None
     return words
 
 
-def layer_examples(model: LoadedModel, layer: str, images=None, index=None, cache: bool = True):
+def layer_examples(model: LoadedModel, layer: str, images=None, index: Index | None = None, cache: CacheChoice = True):
     """(the layer's top examples, the images to read them from, that image set in words, the index used or None):
     from the dataset `index` when it covers the layer (read from its folder), else a sweep over `images`."""
     if index is not None and index.covers(model, layer):
         return index.top_examples(layer), None, index.describe(), index
     found = top_examples(model, images, layer, k=PATCHES, per_image=True,
-                         cache=None if cache else DiskCache("topk", enabled=False))
+                         cache=cache)
     return found, images, image_set(images), None
 
 
@@ -182,13 +183,12 @@ def by_image_set(named: dict) -> dict[str, list[str]]:
     return layers
 
 
-def evidence(model: LoadedModel, units: Iterable[tuple[str, int]], images=None, index=None, cache: bool = True,
-             progress=None) -> dict[tuple[str, int], Evidence]:
+def evidence(model: LoadedModel, units: Iterable[tuple[str, int]], images=None, index: Index | None = None,
+             cache: CacheChoice = True, progress=None) -> dict[tuple[str, int], Evidence]:
     """{(layer, channel): Evidence} for `units`; `images` is the image set of the patches (None: the gallery,
     a folder, or an (N,3,H,W) tensor). One probe pass for all the layers, one top-k sweep per layer.
 
-    `index` is a dataset index (a `viz.Index`: anything with `covers(model, layer)`, `top_examples(layer)` and
-    `describe()`). A layer it covers takes its patches from the index's examples, read from the index's folder,
+    `index` is a dataset index (`viz.zf.index.Index`, the reader of `python -m viz index`). A layer it covers takes its patches from the index's examples, read from the index's folder,
     with no sweep; the other layers are swept over `images`. Each Evidence's `image_set` says which it was.
     """
     units = list(dict.fromkeys(units))
@@ -215,14 +215,14 @@ def evidence(model: LoadedModel, units: Iterable[tuple[str, int]], images=None, 
     return out
 
 
-def image_labels(model: LoadedModel, found: TopExamples, channels: list[int], images=None, index=None,
-                 cache: bool = True) -> dict[str, str] | None:
+def image_labels(model: LoadedModel, found: TopExamples, channels: list[int], images=None,
+                 index: Index | None = None, cache: CacheChoice = True) -> dict[str, str] | None:
     """{source: label} for the top images of `channels`: the class sub-folders of the dataset `index` they come
     from when it was built over an ImageFolder layout, else the classes the network predicts for those images
     (`viz.views.naming`); None for a network without class labels."""
     sources = list(dict.fromkeys(e.source for c in channels for e in found.examples(c)[:PATCHES]))
     if index is not None:
-        labels = naming.folder_labels(found.sources, getattr(index, "images_folder", None))
+        labels = naming.folder_labels(found.sources, index.images_folder)
         if labels is not None:
             return labels
     if model.labels is None:

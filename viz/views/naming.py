@@ -22,7 +22,7 @@ from models import TIERS, LoadedModel
 from ..core.activations import classify
 from ..core.digest import tensor_digest
 from ..core.images import gallery_dir, image_files
-from ..serving.cache import DiskCache
+from ..serving.cache import CacheChoice, model_key, store_for
 from ..zf.topk import TopExamples
 
 SUPPORT = 0.75  # below this share of its strongest real patch's activation a stimulus does not name a unit: the
@@ -106,12 +106,12 @@ def folder_labels(sources: list[str], folder: Path | None) -> dict[str, str] | N
 
 
 def predicted_labels(model: LoadedModel, found: TopExamples, sources: list[str], images=None,
-                     cache: bool = True) -> dict[str, str]:
+                     cache: CacheChoice = True) -> dict[str, str]:
     """{source: the class the network predicts for it} for the given sources of a sweep; cached by the files
     (or a tensor's pixels) and the model."""
     pictures = torch.stack([found.image(found.sources.index(s), images) for s in sources])
-    store = DiskCache("hierarchy", enabled=cache)
-    key = {"stage": "predicted", "model": model.name, "weights": model.weights_id, "pixels": tensor_digest(pictures)}
+    store = store_for(cache, "hierarchy")
+    key = {"stage": "predicted", **model_key(model), "pixels": tensor_digest(pictures)}
     labels = store.get_or_compute(key, lambda: {"labels": [top[0][0] for top in classify(model, pictures, top=1)]})
     return dict(zip(sources, labels["labels"]))
 

@@ -17,6 +17,7 @@ import torch
 from models import LoadedModel
 
 from ..core.progress import Progress
+from ..zf.index import Index
 from . import evidence, hierarchy
 
 
@@ -59,7 +60,7 @@ class Landing:
 
 
 def landing(model: LoadedModel, image: torch.Tensor, quality: str = "fast", progress: Progress | None = None,
-            index=None) -> Landing:
+            index: Index | None = None) -> Landing:
     """Every stage of `viz.views.hierarchy` for the photo (units, views, each tier's renders, what each unit is built
     from and its inputs' pictures), then the units' evidence; each is cached. The top patches of a layer a
     dataset `index` covers come from the index (`viz.views.evidence.evidence`)."""

@@ -3,7 +3,7 @@
 `named` (its probe verdict in words, best stimulus drawn crisp, top real patches), `set_patches` (its top
 patches in another image set), `on_photo` (its activation
 map and projection on one photo), `accentuated` (the photo with the unit accentuated), `connections` (the units of the landing's tier below that it is built from,
-and those of the tier above it feeds into, on the photo), `pictures` (its channel and its receptive-field
+and those of the tier above it feeds into, on the photo), `unit_renders` (its channel and its receptive-field
 renders, and from the parts tier up its neuron's natural render), `more_pictures` (a diversity set of 4, and the same unit by three methods), `statistics` (how it
 responds over an image set), `load_set` (uploaded photos as a batch), `set_key` (what decides a result over
 an image set, for the app's key of shared work).
@@ -21,19 +21,22 @@ from models import TIERS, LoadedModel
 
 from ..actmax import Accentuation, accentuate, quality_settings, render
 from ..actmax import objectives as O
-from ..actmax.accentuate import quality_steps
+from ..actmax.accentuation import quality_steps
 from ..actmax.settings import PLAIN_ASCENT, YOSINSKI
 from ..circuits import Circuit, circuit_on, contributions, make_circuit
 from ..core.activations import activations, peak_position
 from ..core.digest import tensor_digest
-from ..core.figures import on_background
+from ..core.figures import heat_overlay, on_background
 from ..core.images import fit_square, gallery_dir, image_files, load_image, to_batch
 from ..core.receptive_field import field_map
-from ..serving.cache import DiskCache
+from ..probing.tiers import choose_tiers
+from ..serving.cache import DiskCache, model_key
+from ..zf.display import field_projection
+from ..zf.index import statistics_table
 from ..zf.topk import TopExamples, files_identity
-from .circuit import pictures as field_pictures
 from .evidence import Evidence, evidence, patch_panels
-from .hierarchy import PER_TIER, choose_tiers, field_projection, heat_overlay
+from .hierarchy import PER_TIER
+from .unit_circuit import field_pictures
 
 Fraction = Callable[[float], None]  # progress as a fraction in [0, 1]
 SET_LIMIT = 256  # images read from a folder for the statistics
@@ -112,7 +115,7 @@ def feed_circuits(model: LoadedModel, photo: torch.Tensor, source: str, target: 
     """Every unit of `target` (by channel), each with its inputs from `source` at its strongest neuron on the
     photo; measured `batch` units at a time, cached."""
     store = DiskCache("hierarchy")
-    key = {"stage": "feeds", "model": model.name, "weights": model.weights_id, "photo": tensor_digest(photo),
+    key = {"stage": "feeds", **model_key(model), "photo": tensor_digest(photo),
            "source": source, "target": target}
 
     def compute() -> dict:
@@ -160,7 +163,7 @@ def _steps(progress: Fraction | None, first: int, total: int):
     return lambda done, steps: progress(min(1.0, (first + done / steps) / total))
 
 
-def pictures(model: LoadedModel, layer: str, channel: int, quality: str, progress: Fraction | None = None) -> dict:
+def unit_renders(model: LoadedModel, layer: str, channel: int, quality: str, progress: Fraction | None = None) -> dict:
     """{caption: picture}: the whole channel, and its centre neuron over its receptive field only; from the
     parts tier up (NATURAL_TIERS) also its centre neuron's natural render, drawn with its transparency."""
     natural = model.layer(layer).tier in NATURAL_TIERS
@@ -239,14 +242,3 @@ def statistics(model: LoadedModel, images: torch.Tensor | str | os.PathLike | Se
         active.append((maps > 0).float().mean(dim=1))
     peak, mean, on = torch.cat(peaks), torch.cat(means), torch.cat(active)
     return statistics_table(count, float(peak.max()), float(peak.median()), float(mean.mean()), float(on.mean()))
-
-
-def statistics_table(images: int, strongest: float, median_max: float, mean: float, active: float) -> dict:
-    """The rows of the card's statistics table, whether computed live or read from a dataset index."""
-    return {
-        "images": images,
-        "strongest activation": round(strongest, 4),
-        "median of per-image maxima": round(median_max, 4),
-        "mean activation": round(mean, 4),
-        "share of positions active (> 0)": round(active, 4),
-    }

@@ -10,8 +10,8 @@ when a photo is shifted, scaled or rotated. (Receptive fields, which every metho
 
 from .audit import deconv_audit
 from .filters import first_layer_filters
-from .invariance import invariance
-from .occlusion import occlusion
+from .invariance_curves import invariance
+from .occlusion_maps import occlusion
 from .projection import project, to_display
 from .topk import top_examples
 

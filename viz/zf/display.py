@@ -27,8 +27,8 @@ from models import LoadedModel
 from models.errors import UserError
 
 from ..core.checks import check_images
-from ..core.receptive_field import field_map
-from .projection import to_display
+from ..core.receptive_field import crop_field, field_map
+from .projection import project, to_display
 
 DISPLAYS = ("magnitude", "signed")
 SIGMA_PER_STRIDE = 0.5  # blur std as a fraction of the first layer's stride (chosen by eye and on held-out units)
@@ -85,6 +85,16 @@ def show(projection: torch.Tensor, model: LoadedModel, display: str = "magnitude
     if display == "signed":
         return to_display(projection)
     raise UserError(f"unknown projection display {display!r}; choose one of {', '.join(DISPLAYS)}")
+
+
+def field_projection(model: LoadedModel, photo: torch.Tensor, layer: str, channel: int, position: tuple[int, int],
+                     method: str = "guided") -> torch.Tensor:
+    """What in `photo` (3,S,S) drove the unit at `position`: the projection of the unit over that neuron's
+    receptive field (`project(..., extent="field")`), shown legibly (`show`: strength, black where there is
+    none), cropped to the field (black where the photo's border cuts it)."""
+    fields = field_map(model, layer)
+    signal = project(model, photo[None], layer, channel, method, position=position, extent="field")
+    return crop_field(show(signal, model, "magnitude")[0], fields.box(*position), fields.size, fill=0.0)
 
 
 def shown_signal(pictures: torch.Tensor, display: str) -> torch.Tensor:

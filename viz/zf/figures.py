@@ -21,8 +21,8 @@ from ..core.receptive_field import WHITE, crop_field
 from .audit import deconv_audit
 from .display import DISPLAY_LABEL, show
 from .filters import first_layer_filters
-from .invariance import Invariance
-from .occlusion import OcclusionMaps
+from .invariance_curves import Invariance
+from .occlusion_maps import OcclusionMaps
 from .projection import EXTENT_NOTE, project
 from .topk import TopExamples
 
@@ -119,8 +119,9 @@ def filters_figure(models_and_titles: list[tuple[LoadedModel, str]], scale: int 
     return grid_figure(panels, captions, title, columns=len(panels), panel_inches=3.5)
 
 
-def default_layers(model: LoadedModel) -> list[str]:
-    """A low layer (the first of the edges tier) and a high one (the last before the class outputs)."""
+def invariance_layers(model: LoadedModel) -> list[str]:
+    """The layers the invariance figure compares by default: a low one (the first of the edges tier) and a high
+    one (the last before the class outputs)."""
     classes = len(model.labels or [])
     features = [layer.name for layer in model.layers if layer.channels != classes]
     edges = [layer.name for layer in model.tier_layers("edges")]

@@ -35,7 +35,7 @@ from ..core.hooks import resolve_modules
 from ..core.images import FIT_MODES, IMAGE_SUFFIXES, ImageError, fit_square, gallery_dir, image_files, load_image
 from ..core.progress import Progress
 from ..core.receptive_field import Box, FieldMap, field_map
-from ..serving.cache import DiskCache
+from ..serving.cache import CacheChoice, model_key, store_for
 
 # When more than this share of a batch's maps can still enter some unit's top-k, one dense top-k over all of
 # them beats picking out the live ones first.
@@ -288,13 +288,13 @@ def top_examples(
     batch_size: int = 32,
     fit: str = "squash",
     progress: Progress | None = None,
-    cache: DiskCache | None = None,
+    cache: CacheChoice = True,
 ) -> TopExamples:
     """Per channel of `layer`, the k strongest activations over a folder, a list of files or a tensor.
 
     `images_or_folder=None` sweeps the bundled gallery. Images are made square at the model's input size
     (`fit`, see `viz.images.fit_square`). `progress(done, total)` is called after each batch. The result is
-    cached on disk for file sweeps (`cache=DiskCache("topk", enabled=False)` turns that off).
+    cached on disk for file sweeps (`cache=False` turns that off).
     """
     check_whole(k, 1, MAX_K, "k")
     if int(batch_size) < 1:
@@ -313,9 +313,8 @@ def top_examples(
     if isinstance(sources, torch.Tensor):
         found = compute()
     else:
-        cache = cache if cache is not None else DiskCache("topk")
-        parts = dict(model=model.name, weights=model.weights_id, files=files_identity(sources), **settings)
-        found = cache.get_or_compute(parts, compute)
+        parts = {**model_key(model), "files": files_identity(sources), **settings}
+        found = store_for(cache, "topk").get_or_compute(parts, compute)
         if progress is not None and not swept:  # answered from the cache
             progress(len(sources), len(sources))
     return TopExamples(

@@ -31,9 +31,9 @@ from ..core.images import fit_square, load_image
 from ..core.progress import Progress
 from ..core.streams import UnitStreams, unit_seeds
 from ..core.transforms import TRANSFORM_SETS, RandomCrop, compose
-from ..serving.cache import DiskCache
+from ..serving.cache import CacheChoice, store_for
 from .param import fourier_image, from_valid_rgb
-from .render import cache_parts, unit_objective, unit_scores, window_side
+from .rendering import cache_parts, unit_objective, unit_scores, window_side
 from .settings import STEPS_RANGE, quality_settings
 
 
@@ -95,7 +95,7 @@ def closeness(a: torch.Tensor, b: torch.Tensor) -> float:
 
 def accentuate(
     model: LoadedModel, image, layer: str, channel: int, *, settings: AccentSettings | None = None,
-    progress: Progress | None = None, cache: DiskCache | bool = True, **overrides,
+    progress: Progress | None = None, cache: CacheChoice = True, **overrides,
 ) -> Accentuation:
     """The photo `image` (a (3,H,W) tensor in [0,1] or anything `load_image` reads) with unit `channel` of
     `layer` accentuated; see the module docstring. Keywords override fields of `AccentSettings`.
@@ -107,7 +107,7 @@ def accentuate(
 
 def accentuate_units(
     model: LoadedModel, image, units: list[tuple[str, int]], *, settings: AccentSettings | None = None,
-    progress: Progress | None = None, cache: DiskCache | bool = True, **overrides,
+    progress: Progress | None = None, cache: CacheChoice = True, **overrides,
 ) -> list[Accentuation]:
     """`accentuate` for several `(layer, channel)` units of one photo, in one batch (one picture per unit)."""
     settings = dataclasses.replace(settings or AccentSettings(), **overrides)
@@ -116,7 +116,7 @@ def accentuate_units(
     objectives = [unit_objective(model, tuple(unit)) for unit in units]
     photo = image if isinstance(image, torch.Tensor) else load_image(image)
     photo = fit_square(check_image(photo, "the photo").float(), model.input_size)
-    store = DiskCache("accents") if cache is True else (cache or DiskCache("accents", enabled=False))
+    store = store_for(cache, "accents")
     key = cache_parts(model, objectives, settings, photo=tensor_digest(photo))
     found = store.get_or_compute(key, lambda: _optimize(model, objectives, photo, settings, progress))
     return [Accentuation(found["images"][i], photo, float(found["before"][i]), float(found["after"][i]),

@@ -27,7 +27,7 @@ from ..core.rectifiers import RectifierRule
 from ..core.streams import UnitStreams, unit_seeds
 from ..core.threads import intra_op_threads
 from ..core.transforms import TRANSFORM_SETS, RandomCrop, Resize, compose
-from ..serving.cache import DiskCache
+from ..serving.cache import CacheChoice, model_key, store_for
 from . import objectives as obj
 from .compiled import compile_mode, compiled_forward, is_out_of_memory
 from .field import FieldPlan, as_seen, paste, plan_fields
@@ -234,11 +234,9 @@ def _optimize_splitting(model, objectives, settings, progress, fields=None) -> d
 def cache_parts(model: LoadedModel, objectives: Sequence[obj.Objective], settings: RenderSettings, **more) -> dict:
     """Everything that decides a render's pictures, for the disk cache's key (the cache adds the code version)."""
     return {
-        "model": model.name,
-        "weights": model.weights_id,
+        **model_key(model),
         "objectives": [repr(o) for o in objectives],
         "settings": settings.as_dict(),
-        "device": model.device.type,
         "torch": torch.__version__,
         # On the CPU the kernels split their sums by thread: the pixels depend on the count (docs/reproducibility.md).
         "threads": intra_op_threads() if model.device.type == "cpu" else None,
@@ -256,7 +254,7 @@ def render(
     preset: str = "standard",
     settings: RenderSettings | None = None,
     progress: Progress | None = None,
-    cache: DiskCache | bool = True,
+    cache: CacheChoice = True,
     **overrides,
 ) -> Rendering:
     """Render one picture per unit, all in one batch; see the module docstring and `RenderSettings`.
@@ -274,7 +272,7 @@ def render(
     settings = resolve(preset, base=settings, size=size, steps=steps, seed=seed, **overrides)
     fields = plan_fields(model, units) if settings.field else None
     objectives = list(fields.objectives) if fields else [unit_objective(model, u) for u in units]
-    store = DiskCache("renders") if cache is True else (cache or DiskCache("renders", enabled=False))
+    store = store_for(cache, "renders")
     key = cache_parts(model, objectives, settings, **({"canvas": fields.canvas} if fields else {}))
 
     def compute() -> dict:

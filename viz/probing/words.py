@@ -1,6 +1,6 @@
 """A unit's probe verdict in words, for captions a class reads: "edge, 90° (vertical), dark-to-light".
 
-Conventions (the probe's, `viz.probe.tagging`): an orientation is the angle of the edge line from horizontal,
+Conventions (the probe's, `viz.probing.tagging`): an orientation is the angle of the edge line from horizontal,
 counter-clockwise, in degrees; a direction (where a curve bulges, where a corner opens) is counter-clockwise
 from "right". An edge's polarity is read across it from left to right, or from top to bottom when the edge is
 named horizontal: "dark-to-light" on a vertical edge means dark on the left, light on the right.

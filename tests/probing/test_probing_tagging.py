@@ -10,8 +10,8 @@ import models
 import viz
 from models.errors import UserError
 from viz.core.receptive_field import Box
-from viz.probe.tagging import ORIENTATIONS, TAGS, draw, draw_field, stimulus_bank
-from viz.probe.words import describe
+from viz.probing.tagging import ORIENTATIONS, TAGS, draw, draw_field, stimulus_bank
+from viz.probing.words import describe
 
 STEP = ORIENTATIONS[1] - ORIENTATIONS[0]
 

@@ -18,9 +18,10 @@ from ..actmax.per_unit import unit_images
 from ..circuits import Circuit, check_k, circuit_on, source_order
 from ..core.checks import check_channel
 from ..core.images import fit_square
+from ..serving.cache import CacheChoice
 
 
-def own_render(model: LoadedModel, layer: str, channel: int, quality: str = "fast", cache: bool = True):
+def own_render(model: LoadedModel, layer: str, channel: int, quality: str = "fast", cache: CacheChoice = True):
     """(canvas (3,S,S), (y, x)): the unit's field render as its neuron sees it, and that neuron's position."""
     plan = plan_fields(model, [(layer, channel)])
     rendering = render(model, [(layer, channel)], settings=quality_settings(quality, field=True), cache=cache)
@@ -29,7 +30,7 @@ def own_render(model: LoadedModel, layer: str, channel: int, quality: str = "fas
 
 
 def circuit(model: LoadedModel, layer: str, channel: int, source: str, image: torch.Tensor | None = None,
-            k: int = 3, quality: str = "fast", cache: bool = True) -> Circuit:
+            k: int = 3, quality: str = "fast", cache: CacheChoice = True) -> Circuit:
     """The `k` strongest excitatory and inhibitory `source` channels of unit (`layer`, `channel`).
 
     `image` (3,H,W) in [0,1] is fitted to the model's input size and the unit's strongest neuron there is
@@ -44,7 +45,7 @@ def circuit(model: LoadedModel, layer: str, channel: int, source: str, image: to
     return circuit_on(model, canvas, layer, channel, source, k, position=position)
 
 
-def pictures(model: LoadedModel, layer: str, channels: list[int], quality: str = "fast", cache: bool = True,
+def field_pictures(model: LoadedModel, layer: str, channels: list[int], quality: str = "fast", cache: CacheChoice = True,
              progress=None, **overrides) -> torch.Tensor:
     """(N,3,S,S): the field renders of `layer`'s `channels` (what each wants, at its field's scale), cached per
     unit (`viz.actmax.per_unit`), the missing ones in one batch; `overrides` change RenderSettings fields of

@@ -39,7 +39,7 @@ from ..core.hooks import Capture
 from ..core.images import GREY
 from ..core.progress import Progress
 from ..core.receptive_field import Box
-from ..serving.cache import DiskCache
+from ..serving.cache import CacheChoice, model_key, store_for
 from .words import describe
 
 KINDS = ("edge", "colour", "curve")
@@ -177,7 +177,7 @@ class UnitProbe:
 
     @property
     def words(self) -> str:
-        """Its name in words, e.g. "edge, 90° (vertical), dark-to-light" (`viz.probe.words`)."""
+        """Its name in words, e.g. "edge, 90° (vertical), dark-to-light" (`viz.probing.words`)."""
         return describe(self.tag, self.orientation, self.tagged)
 
 
@@ -301,7 +301,7 @@ def probe(
     model: LoadedModel,
     layers: str | Sequence[str],
     progress: Progress | None = None,
-    cache: DiskCache | bool = True,
+    cache: CacheChoice = True,
 ) -> LayerProbe | dict[str, LayerProbe]:
     """Probe one layer (a name: returns its `LayerProbe`) or several in one pass (a list: `{name: LayerProbe}`).
 
@@ -312,8 +312,8 @@ def probe(
     names = [layers] if isinstance(layers, str) else list(dict.fromkeys(layers))
     if not names:
         raise UserError("nothing to probe: name at least one layer")
-    store = DiskCache("probes") if cache is True else (cache or DiskCache("probes", enabled=False))
-    base = {"model": model.name, "weights": model.weights_id, "size": model.input_size, "device": model.device.type}
+    store = store_for(cache, "probes")
+    base = model_key(model)
     found = {name: store.load(store.key({**base, "layer": name})) for name in names}
     missing = [name for name in names if found[name] is None]
     if missing:
