@@ -10,9 +10,10 @@ import streamlit as st
 from ui.frame import current_model, current_quality, load_model
 from ui.indexes import covering_index, index_parts, patches_caption
 from ui.jobs import model_parts, shared_result
+from ui.pickers import sample
 from ui.pictures import show
 from ui.widgets import built_from
-from viz.core.images import gallery_dir, image_files, load_image
+from viz.core.images import gallery_dir, image_files
 from viz.probing.tiers import HIDDEN_TIERS
 from viz.views.tour import STEPS, landing
 
@@ -42,7 +43,7 @@ position.progress((step + 1) / len(STEPS), text=f"Step {step + 1} of {len(STEPS)
 current = STEPS[step]
 
 nets = [model] + ([load_model(model.name, "none")] if contrast and not model.untrained else [])
-image = load_image(photos[name])
+image = sample(photos[name])
 shown, indexes = [], []
 for net in nets:
     # any layer the tour may show (the probe picks which); the untrained net's: none, unless built for it
