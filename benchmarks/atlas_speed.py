@@ -4,7 +4,7 @@
                                      [--channels 0-7] [--size 128] [--steps 512] [--batch N] [--device auto]
 
 `--layers blocks` (the default) is every `_blocks.N` layer of the embedded model: 1,808 units. The engine call
-is the one `python -m viz atlas` makes (viz.atlas.unit_pictures), without writing PNGs. On a GPU the batch is
+is the one `python -m viz atlas` makes (viz.actmax.per_unit.unit_pictures), without writing PNGs. On a GPU the batch is
 the whole list (the renderer halves it on out-of-memory); on a CPU, 8 units. Prints `uptime` beside the
 figures: on a shared machine they depend on the load.
 """
@@ -24,7 +24,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import models
 from viz.actmax.settings import resolve
 from viz.cli.options import parse_channels
-from viz.jobs.atlas import atlas_units, unit_pictures
+from viz.actmax.per_unit import unit_pictures
+from viz.jobs.atlas import atlas_units
 from viz.serving.cache import DiskCache
 
 

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import streamlit as st
 
 import models
@@ -30,11 +32,22 @@ def choose_image(key: str = "image", camera: bool = True):
         snapshot = st.camera_input("Snapshot", key=f"{key}_camera")
     given = snapshot or upload
     try:
-        image = viz.load_image(given if given is not None else samples[choice])  # an upload is a named file
+        image = viz.load_image(given) if given is not None else sample(samples[choice])  # an upload is a named file
     except viz.ImageError as exc:
         st.error(str(exc))
         return None, None
     return image, (given.name if given is not None else choice)
+
+
+@st.cache_resource(max_entries=64, show_spinner=False)
+def _decoded(path: str, modified: float):
+    return viz.load_image(path)
+
+
+def sample(path):
+    """A gallery photo, decoded once for every session and run (the same tensor: pages only read it) until its
+    file changes."""
+    return _decoded(str(path), Path(path).stat().st_mtime)
 
 
 def choose_layer(model: models.LoadedModel, default: str | None = None, label: str = "Layer") -> models.Layer:

@@ -78,7 +78,7 @@ def test_layer_atlas_page_fills_a_grid_from_the_cache_the_atlas_command_wrote(tm
 
     monkeypatch.setitem(QUALITY, "fast", Quality("standard", steps=4, size=32))  # the default quality, made cheap
     assert main(["atlas", "--layer", "_blocks.0", "--device", "cpu", "--out", str(tmp_path)]) == 0
-    monkeypatch.setattr("viz.jobs.atlas.render", lambda *a, **k: pytest.fail("the page rendered a cached unit"))
+    monkeypatch.setattr("viz.actmax.per_unit.render", lambda *a, **k: pytest.fail("the page rendered a cached unit"))
     at = AppTest.from_file(APP, default_timeout=120)
     at.query_params["layer"] = "_blocks.0"  # 16 units, all in the cache the command filled
     at.switch_page("ui/pages/atlas.py").run()

@@ -1,4 +1,4 @@
-"""ui.pictures: pictures sent no wider than drawn (2x when they fill a column), PNG or JPEG, encoded once."""
+"""ui.pictures: pictures sent no wider than drawn (1.5x when they fill a column), PNG or JPEG, encoded once."""
 
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ def test_a_photo_goes_as_jpeg_at_the_width_shown_and_twice_that_when_it_fills_a_
     photo = torch.rand(3, 300, 450)
     fixed, stretched = _open(pictures.sized(photo, 120)), _open(pictures.sized(photo, 120, stretch=True))
     assert (fixed.format, fixed.size) == ("JPEG", (120, 80))
-    assert (stretched.format, stretched.size) == ("JPEG", (240, 160))
+    assert (stretched.format, stretched.size) == ("JPEG", (180, 120))
     small = _open(pictures.sized(torch.rand(3, 50, 60), 120))
     assert small.size == (60, 50)  # never enlarged: the browser does that at no cost to the network
     clear = Image.new("RGBA", (200, 100), (255, 0, 0, 128))  # a natural render's transparency
@@ -51,3 +51,32 @@ def test_a_picture_is_encoded_once_while_it_lives_and_equal_pictures_get_equal_b
     del picture
     gc.collect()
     assert key not in pictures._encoded  # forgotten with the picture: the cache never outgrows the results
+
+
+class _Slot:
+    """Records what a page would hand `st.image`."""
+
+    def image(self, data, **args):
+        self.data, self.args = data, args
+
+
+def _as_streamlit_sends(data: bytes, output_format: str, width) -> bytes:
+    """What Streamlit makes of given bytes before it stores them for the browser (image_utils.image_to_url)."""
+    from streamlit.elements.lib import image_utils
+    from streamlit.elements.lib.layout_utils import LayoutConfig
+
+    chosen = image_utils._validate_image_format_string(data, output_format)
+    return image_utils._ensure_image_size_and_format(data, LayoutConfig(width=width), chosen)
+
+
+def test_streamlit_sends_the_bytes_as_encoded_where_auto_would_turn_a_sharp_png_into_jpeg():
+    stimulus, photo = torch.randint(0, 2, (3, 9, 9)).float(), torch.rand(3, 224, 224)
+    for picture, sharp in ((stimulus, True), (photo, False)):
+        slot = _Slot()
+        pictures.show(slot, picture, 190, sharp=sharp, stretch=True)
+        assert _as_streamlit_sends(slot.data, slot.args["output_format"], "stretch") == slot.data
+    png = pictures.sized(stimulus, 190, sharp=True)
+    assert _open(_as_streamlit_sends(png, "auto", "stretch")).format == "JPEG"  # why show names the format
+    row = _Slot()
+    pictures.show_row(row, [photo, Image.new("RGBA", (50, 50))], 100)
+    assert row.args["output_format"] == "auto" and [_open(d).format for d in row.data] == ["JPEG", "PNG"]

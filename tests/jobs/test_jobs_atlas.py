@@ -1,5 +1,5 @@
-"""The atlas: a unit's picture is independent of its batch and rank; the command writes, resumes, and runs
-the same under torchrun (2 CPU processes, gloo) as in one process."""
+"""The atlas: the command writes, resumes, and runs the same under torchrun (2 CPU processes, gloo) as in one
+process (a unit's picture does not depend on its batch: tests/actmax/test_actmax_per_unit.py)."""
 
 from __future__ import annotations
 
@@ -14,36 +14,15 @@ import pytest
 import torch
 from PIL import Image
 
-import viz
 from models.errors import UserError
-from viz.actmax.settings import resolve
 from viz.cli import main
-from viz.jobs.atlas import atlas_units, unit_pictures
+from viz.jobs.atlas import atlas_units
+from viz.jobs.atlas_site import unit_file
+from viz.views.unit_circuit import field_pictures
 
 ROOT = Path(__file__).resolve().parents[2]
 LAYER = "_blocks.3"
 ARGS = ["--layer", "_blocks.1", "--layer", LAYER, "--channels", "0-3", "--steps", "6", "--size", "32"]
-
-
-def test_a_units_picture_does_not_depend_on_its_batch_mates_or_their_order(lite0):
-    together = viz.render(lite0, [(LAYER, c) for c in range(4)], size=32, steps=8, cache=False).images
-    apart = viz.render(lite0, [(LAYER, 3), (LAYER, 1)], size=32, steps=8, cache=False).images
-    alone = viz.render(lite0, [(LAYER, 2)], size=32, steps=8, cache=False).images
-    # measured on this CPU: bitwise equal; the bound allows float noise of other batch-size kernels
-    assert torch.allclose(together[3], apart[0], atol=1e-5) and torch.allclose(together[1], apart[1], atol=1e-5)
-    assert torch.allclose(together[2], alone[0], atol=1e-5)
-    assert (together[0] - together[1]).abs().max() > 0.05  # different units still get different pictures
-
-
-def test_unit_pictures_come_from_the_per_unit_cache_the_second_time(lite0):
-    settings = resolve(size=32, steps=4)
-    units = atlas_units(lite0, [LAYER], range(3))
-    first = list(unit_pictures(lite0, units, settings, batch=2))
-    steps_seen = []
-    again = list(unit_pictures(lite0, units[::-1], settings, progress=lambda d, t: steps_seen.append(d)))
-    assert steps_seen == []  # nothing rendered
-    assert [(p.layer, p.channel) for p in again] == units[::-1]
-    assert all(torch.equal(a.image, b.image) for a, b in zip(first, again[::-1]))
 
 
 def test_atlas_units_cut_a_channel_range_to_each_layer(lite0):
@@ -79,6 +58,17 @@ def test_atlas_writes_pngs_json_and_index_and_a_rerun_skips_what_is_done(tmp_pat
 
 
 @pytest.mark.slow
+def test_atlas_field_fills_the_field_renders_the_landing_reads(lite0, tmp_path, monkeypatch, capsys):
+    assert main(["atlas", "--layer", "_blocks.1", "--channels", "0-1", "--steps", "2", "--size", "32", "--field",
+                 "--device", "cpu", "--out", str(tmp_path)]) == 0
+    settings = json.loads((tmp_path / "atlas.json").read_text())["settings"]
+    assert settings["field"] is True
+    monkeypatch.setattr("viz.actmax.rendering._optimize_splitting", lambda *a, **k: pytest.fail("rendered again"))
+    read = field_pictures(lite0, "_blocks.1", [1, 0], steps=2, size=32)  # the landing's inputs, from the cache alone
+    written = _png(unit_file(tmp_path, "_blocks.1", 1))
+    assert read.shape == (2, 3, 32, 32) and (read[0].permute(1, 2, 0).reshape(-1, 3) * 255 - written).abs().max() <= 1
+
+
 def test_torchrun_with_two_cpu_processes_gives_the_one_process_atlas(tmp_path):
     one, two = tmp_path / "one", tmp_path / "two"
     # Both with one torch thread per process: oneDNN may sum in another order with another thread count

@@ -8,7 +8,7 @@ from ui.jobs import model_parts, shared_result
 from ui.pickers import choose_layer
 from ui.pictures import show
 from viz.actmax import quality_settings
-from viz.jobs.atlas import unit_pictures
+from viz.actmax.per_unit import unit_pictures
 from viz.probing.tiers import default_layer
 
 PAGE_SIZE = 48  # units per page: a wide layer (1280 channels) is browsed page by page

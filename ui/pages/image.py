@@ -6,7 +6,7 @@ import viz
 from ui.frame import current_model, view_params
 from ui.jobs import photo_parts, shared_result
 from ui.pickers import choose_image, choose_layer
-from ui.pictures import show, sized
+from ui.pictures import show, show_row
 from ui.widgets import download_buttons
 from viz.core.export import figure_bytes
 from viz.views import image_view
@@ -43,14 +43,13 @@ if image is not None:
     shown = shared_result(f"Reading {layer.name}", {"page": "image-layer", **photo, "layer": layer.name}, layer_view)
     if shown is not None:
         channels, maps, projected = shown
-        st.image([sized(m, 120, sharp=True) for m in maps], caption=[f"unit {c}" for c in channels], width=120)
+        show_row(st, maps, 120, sharp=True, caption=[f"unit {c}" for c in channels])
         st.caption("Each map on one shared colour scale (black = silent). Open a unit:")
         for column, c in zip(st.columns(8), channels[:8]):
             column.page_link("ui/pages/unit.py", label=f"unit {c}", query_params=view_params(layer=layer.name, unit=c))
         st.subheader("What in the photo drove the strongest units")
         for method, pictures in projected.items():
-            st.image([sized(p, 170) for p in pictures], caption=[f"{method} · unit {c}" for c in channels[:PROJECTED]],
-                     width=170)
+            show_row(st, pictures, 170, caption=[f"{method} · unit {c}" for c in channels[:PROJECTED]])
 
     st.subheader("Which part of the photo matters (occlusion)")
     window, stride = model.input_size // 4, model.input_size // 8

@@ -129,7 +129,7 @@ if image is not None:
         )
         if renders[tier] is None:  # the error is shown
             st.stop()
-        for unit, picture in zip(found.units[tier], renders[tier].images):
+        for unit, picture in zip(found.units[tier], renders[tier]):
             show(slots[(unit.layer, unit.channel)], picture, CARD_PICTURE_PX, stretch=True, caption=unit.caption,
                  link=unit_href(unit.layer, unit.channel))
     index, note = covering_index(model, dict.fromkeys(layer for layer, _ in slots))

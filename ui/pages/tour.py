@@ -10,10 +10,15 @@ import streamlit as st
 from ui.frame import current_model, current_quality, load_model
 from ui.indexes import covering_index, index_parts, patches_caption
 from ui.jobs import model_parts, shared_result
+from ui.pickers import sample
+from ui.pictures import show
 from ui.widgets import built_from
-from viz.core.images import gallery_dir, image_files, load_image, to_pil
+from viz.core.images import gallery_dir, image_files
 from viz.probing.tiers import HIDDEN_TIERS
 from viz.views.tour import STEPS, landing
+
+PAGE_PX = 780  # the main column's CSS width at a 1280-px window (a unit's picture measured 149 px): one net, or two
+CELLS = 5  # a unit's pictures: wants to see, best stimulus, patches, in the photo, where
 
 
 def move(by: int) -> None:
@@ -38,7 +43,7 @@ position.progress((step + 1) / len(STEPS), text=f"Step {step + 1} of {len(STEPS)
 current = STEPS[step]
 
 nets = [model] + ([load_model(model.name, "none")] if contrast and not model.untrained else [])
-image = load_image(photos[name])
+image = sample(photos[name])
 shown, indexes = [], []
 for net in nets:
     # any layer the tour may show (the probe picks which); the untrained net's: none, unless built for it
@@ -53,32 +58,34 @@ if any(view is None for view in shown):  # the error is shown
 st.header(current.title)
 st.markdown(f'<p class="tour-text">{current.text.format(label=shown[0].found.predictions[0][0])}</p>',
             unsafe_allow_html=True)
+column_px = PAGE_PX // len(nets)
+cell_px = column_px // CELLS
 for column, net, view, index in zip(st.columns(len(nets)), nets, shown, indexes):
     column.subheader("untrained (random weights)" if net.untrained else "trained")
     if current.tier is None and step == 0:
-        column.image(to_pil(view.found.image), width="stretch")
+        show(column, view.found.image, column_px, stretch=True)
     elif current.tier is None:
         label, probability = view.found.predictions[0]
         column.markdown(f'<p class="tour-label">{label} · {probability:.0%}</p>', unsafe_allow_html=True)
         column.table({"class": [lab for lab, _ in view.found.predictions],
                       "probability": [f"{p:.3f}" for _, p in view.found.predictions]})
     else:
-        for unit, picture in zip(view.found.units[current.tier], view.renders[current.tier].images):
+        for unit, picture in zip(view.found.units[current.tier], view.renders[current.tier]):
             named = view.evidence[(unit.layer, unit.channel)]
             column.markdown(f'<p class="tour-text"><b>{named.words}</b> · {unit.layer} unit {unit.channel}</p>',
                             unsafe_allow_html=True)
-            cells = column.columns(5)
+            cells = column.columns(CELLS)
             unit_view = view.views[(unit.layer, unit.channel)]
-            cells[0].image(to_pil(picture), caption="wants to see", width="stretch")
+            show(cells[0], picture, cell_px, stretch=True, caption="wants to see")
             if named.stimulus is not None:
-                cells[1].image(to_pil(named.stimulus), caption="best stimulus", width="stretch")
+                show(cells[1], named.stimulus, cell_px, sharp=True, stretch=True, caption="best stimulus")
             else:
                 cells[1].caption("no probe stimulus drives it")
             if named.patches is not None:
-                cells[2].image(to_pil(named.patches), caption=patches_caption(named.image_set, index),
-                               width="stretch")
-            cells[3].image(to_pil(unit_view.projection), caption="in the photo", width="stretch")
-            cells[4].image(to_pil(unit_view.heat), caption="where", width="stretch")
+                show(cells[2], named.patches, cell_px, stretch=True,
+                     caption=patches_caption(named.image_set, index))
+            show(cells[3], unit_view.projection, cell_px, stretch=True, caption="in the photo")
+            show(cells[4], unit_view.heat, cell_px, stretch=True, caption="where")
             if (unit.layer, unit.channel) in view.circuits:
                 built_from(column, view.circuits[(unit.layer, unit.channel)], view.inputs, view.input_words,
                            per_row=len(cells) + 1)  # each input a little smaller than the unit's own pictures

@@ -11,9 +11,8 @@ from ui.image_sets import choose_image_set
 from ui.indexes import current_index, index_panel
 from ui.jobs import model_parts, photo_parts, shared_result
 from ui.pickers import choose_image, choose_layer
-from ui.pictures import sized
+from ui.pictures import show, show_row
 from ui.widgets import as_markdown
-from viz.core.images import to_pil
 from viz.views import unit_card
 from viz.probing.tiers import default_layer
 from viz.zf.figures import unit_panel
@@ -51,8 +50,8 @@ def chain_row(links, layer_name: str, channel: int) -> None:
         if not units:
             st.caption("no unit there takes a positive share from this one on this photo")
         for cell, (source, c, share) in zip(st.columns(max(3, len(units))), units):
-            cell.image(sized(links.pictures[(source, c)], 120), width=120, link=unit_href(source, c),
-                       caption=f"unit {c} · {100 * share:.0f}%")
+            show(cell, links.pictures[(source, c)], 120, link=unit_href(source, c),
+                 caption=f"unit {c} · {100 * share:.0f}%")
         if note:
             st.caption(note)
     if rows:
@@ -86,7 +85,7 @@ if image is not None:
     seen = shared_result("Mapping the unit on the photo", {**card, **photo_parts(model, image)},
                          lambda progress: unit_card.on_photo(model, image, layer.name, channel))
     if seen is not None:
-        st.image([to_pil(seen.photo), to_pil(seen.heat), to_pil(seen.projection)], width=260,
+        show_row(st, [seen.photo, seen.heat, seen.projection], 260,
                  caption=[name, f"activation map (max {seen.peak:.3g}), field outlined",
                           "guided projection of its strongest activation, in its field"])
 
@@ -96,8 +95,8 @@ if named is not None:
     with name_slot.container():
         st.markdown(f"Named by its evidence: **{as_markdown(named.words)}**")
         if named.stimulus is not None:
-            st.image(to_pil(named.stimulus), width=160,
-                     caption=f"its best probe stimulus, drawn sharp over its {named.field[0]}x{named.field[1]}-px "
+            show(st, named.stimulus, 160, sharp=True,
+                 caption=f"its best probe stimulus, drawn sharp over its {named.field[0]}x{named.field[1]}-px "
                              "field" + ("" if named.explained else ": too weak to name the unit"))
 
 if image is not None:
@@ -106,7 +105,7 @@ if image is not None:
                                                                  fraction(progress)))
     if shown is not None:
         st.markdown("**What it sees in your photo, exaggerated** (feature accentuation, Hamblin et al. 2024)")
-        st.image([to_pil(shown.photo), to_pil(shown.image)], width=260,
+        show_row(st, [shown.photo, shown.image], 260,
                  caption=[f"the photo: unit's mean activation {shown.before:.3g}",
                           f"accentuated: {shown.after:.3g}; still the photo (closeness {shown.closeness:.2f})"])
         st.caption("The photo was changed to raise this unit while the network's first layer still sees the "
@@ -122,15 +121,14 @@ st.subheader("What it wants to see")
 pictures = shared_result("Rendering", {**card, "pictures": quality},
                          lambda progress: unit_card.unit_renders(model, layer.name, channel, quality, fraction(progress)))
 if pictures is not None:
-    st.image([sized(p, 260) for p in pictures.values()], caption=list(pictures), width=260)
+    show_row(st, pictures.values(), 260, caption=list(pictures))
 if st.toggle("Also: a diversity set of 4, and three methods side by side (slower)", key="unit_more"):
     more = shared_result("Rendering", {**card, "more pictures": quality},
                          lambda progress: unit_card.more_pictures(model, layer.name, channel, quality,
                                                                   fraction(progress)))
     if more is not None:
-        st.image([sized(p, 160) for p in more.diversity], width=160,
-                 caption=[f"diverse {i + 1}" for i in range(len(more.diversity))])
-        st.image([sized(p, 200) for p in more.methods.values()], caption=list(more.methods), width=200)
+        show_row(st, more.diversity, 160, caption=[f"diverse {i + 1}" for i in range(len(more.diversity))])
+        show_row(st, more.methods.values(), 200, caption=list(more.methods))
         st.caption(unit_card.METHODS_NOTE)
 
 st.subheader("Where it fires in an image set (Zeiler & Fergus, Figure 2)")
@@ -140,8 +138,8 @@ if note:
 if index is not None:
     st.caption(f"Image set: the dataset {index.describe()}. Choose another in the sidebar.")
     try:
-        st.image(index_panel(index, model, layer.name, channel), width=640,
-                 caption=f"top-{len(index.examples(layer.name, channel))} of {index.images:,} images: guided "
+        show(st, index_panel(index, model, layer.name, channel), 640,
+             caption=f"top-{len(index.examples(layer.name, channel))} of {index.images:,} images: guided "
                          "projections (left) beside the patches (right)")
         stats = index.statistics(layer.name, channel)
         st.table(stats.table())
@@ -159,10 +157,9 @@ else:
             skipped, panel, patches, statistics = found
             if skipped:
                 st.info(skipped)
-            st.image(sized(panel, 640), caption="top-9: guided projections (left) beside the image patches (right)",
-                     width=640)
+            show(st, panel, 640, caption="top-9: guided projections (left) beside the image patches (right)")
             if patches is not None:
-                st.image(sized(patches, 320), width=320, caption="its top patches enlarged")
+                show(st, patches, 320, caption="its top patches enlarged")
             st.table(statistics)
     except ValueError as exc:  # a refused folder, an unreadable photo (viz.ImageError and UserError are ValueErrors)
         st.error(str(exc))

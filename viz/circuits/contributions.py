@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 
 import torch
 
@@ -46,9 +47,9 @@ class Circuit:
     contributions: torch.Tensor  # (C_source,) every source channel's contribution, on the CPU
     value: float  # the neuron's value (pre-rectifier) on this input
 
-    @property
+    @cached_property
     def excitation(self) -> float:
-        """The sum of the positive contributions: what shares are shares of."""
+        """The sum of the positive contributions: what shares are shares of (summed once: a page asks per input)."""
         return float(self.contributions.clamp(min=0).sum())
 
     def share(self, contribution: float) -> float:

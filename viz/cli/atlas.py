@@ -11,7 +11,8 @@ from pathlib import Path
 
 import models
 from viz.actmax import QUALITY, quality_settings
-from viz.jobs.atlas import atlas_units, unit_key, unit_pictures
+from viz.actmax.per_unit import unit_key, unit_pictures
+from viz.jobs.atlas import atlas_units
 from viz.jobs.atlas_site import is_done, write_index, write_unit
 from viz.jobs.distributed import world
 
@@ -28,6 +29,9 @@ def register(commands, model_options) -> None:
     p.add_argument("--size", type=int, help="side of each picture in pixels (16-1024)")
     p.add_argument("--steps", type=int, help="optimization steps (1-10000)")
     p.add_argument("--seed", type=int, default=0, help="random seed (each unit's own seed derives from it)")
+    p.add_argument("--field", action="store_true",
+                   help="render each unit's receptive field only, enlarged: the landing's pictures, which it then "
+                        "reads from the cache")
     p.add_argument("--batch", type=int, help="units per optimization (default: 8 on a CPU, a whole layer on a GPU)")
     p.add_argument("--no-cache", action="store_true", help="neither read nor write the per-unit render cache")
     p.add_argument("--out", required=True, help="output folder")
@@ -40,7 +44,7 @@ def _atlas(args) -> None:
         model = models.load(args.model, weights=args.weights, device=here.device)
         channels = parse_channels(args.channels) if args.channels else None
         units = atlas_units(model, args.layer, channels)
-        settings = quality_settings(args.preset, size=args.size, steps=args.steps, seed=args.seed)
+        settings = quality_settings(args.preset, size=args.size, steps=args.steps, seed=args.seed, field=args.field)
         if args.batch is not None and args.batch < 1:
             raise models.UserError(f"batch {args.batch} is out of range; choose 1 or more units")
         out.mkdir(parents=True, exist_ok=True)

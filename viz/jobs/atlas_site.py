@@ -15,7 +15,7 @@ from PIL import Image, PngImagePlugin
 
 from ..core.files import write_atomic
 from ..core.images import to_pil
-from .atlas import UnitPicture
+from ..actmax.per_unit import UnitPicture
 
 KEY = "viz-unit-key"
 

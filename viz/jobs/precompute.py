@@ -1,6 +1,7 @@
 """Fill the disk cache for a classroom before it starts, so the app answers at once on a laptop CPU, offline.
 
-What a class opens first: the Layers landing (with what each unit is built from, and its contour and part
+What a class opens first: the Layers landing (every unit of its three layers rendered, so a photo a student
+brings only costs what depends on the photo; with what each unit is built from, and its contour and part
 units accentuated in the photo) and the guided tour for
 every gallery photo (trained, and untrained for the tour's contrast), the Layer atlas page on its default
 layer, and for every visualizable layer the gallery's top-9 sweep that the Top-9 page and the units'
@@ -26,7 +27,8 @@ from ..views import hierarchy
 from ..views.tour import landing
 from ..zf.index import index_root
 from ..zf.topk import top_examples
-from .atlas import atlas_units, unit_pictures
+from ..actmax.per_unit import unit_pictures
+from .atlas import atlas_units
 from .index import build_index
 
 
@@ -39,7 +41,8 @@ class Task:
 
 
 def classroom_tasks(model: LoadedModel, quality: str = "fast") -> list[Task]:
-    """The tasks: gallery sweeps of every layer, the landing of every gallery photo, the default atlas layer."""
+    """The tasks: gallery sweeps of every layer, the field render of every unit of the landing's three layers (so
+    the landing of any new photo renders nothing), the landing of every gallery photo, the default atlas layer."""
     untrained = models.load(model.name, weights="none", device=model.device)
 
     def sweep(layer: str) -> Task:
@@ -65,9 +68,19 @@ def classroom_tasks(model: LoadedModel, quality: str = "fast") -> list[Task]:
 
     photos = image_files(gallery_dir())
     return [*(sweep(layer.name) for layer in model.layers),
+            Task("field renders of every unit of the landing's layers (a new photo's units come drawn)",
+                 lambda progress: landing_renders(model, quality, progress)),
             Task(f"dataset index of the gallery ({gallery_index_name(model)})", index),
             *(photo(net, path) for net in (model, untrained) for path in photos),
             Task(f"atlas of {default_layer(model)}", atlas)]
+
+
+def landing_renders(model: LoadedModel, quality: str = "fast", progress: Progress | None = None) -> list:
+    """The field render of every unit of the landing's three layers (`choose_tiers`), cached per unit: after it,
+    the landing of any photo renders nothing, its units and their inputs being among them."""
+    layers = list(dict.fromkeys(hierarchy.choose_tiers(model).layers.values()))
+    return list(unit_pictures(model, atlas_units(model, layers), quality_settings(quality, field=True),
+                              progress=progress))
 
 
 def gallery_index_name(model: LoadedModel) -> str:

@@ -12,7 +12,6 @@ from matplotlib.patches import ConnectionPatch
 
 from models import LoadedModel
 
-from ..actmax import Rendering
 from ..circuits import Circuit
 from ..core.figures import tile
 from .evidence import by_image_set
@@ -97,7 +96,7 @@ def circuit_figure(found: Circuit, unit_picture: torch.Tensor, input_pictures: t
     return fig
 
 
-def hierarchy_figure(model: LoadedModel, hierarchy: Hierarchy, views: dict, renders: dict[str, Rendering],
+def hierarchy_figure(model: LoadedModel, hierarchy: Hierarchy, views: dict, renders: dict[str, torch.Tensor],
                      evidence: dict | None = None, circuits: dict | None = None,
                      pictures: dict | None = None) -> Figure:
     """The strip: photo | per tier 3 units (render, best stimulus, top patches, projection, activation map),
@@ -128,7 +127,7 @@ def hierarchy_figure(model: LoadedModel, hierarchy: Hierarchy, views: dict, rend
         for row, unit in enumerate(hierarchy.units[tier]):
             view = views[(unit.layer, unit.channel)]
             named = evidence.get((unit.layer, unit.channel))
-            shown = [rendering.images[row] if rendering is not None else None,
+            shown = [rendering[row] if rendering is not None else None,
                      named.stimulus if named is not None else None,
                      named.patches if named is not None else None, view.projection, view.heat]
             for j, picture in enumerate(shown):

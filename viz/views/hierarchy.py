@@ -15,10 +15,11 @@ its field in `viz.zf.display.field_projection`, the field renders of a circuit's
 2. `unit_views(model, hierarchy)` -> `{(layer, channel): UnitView}`: per unit, its guided-backprop
    projection of that strongest activation cropped to the field (what in the photo drove it) and its
    activation map overlaid on the photo with the field outlined. One truncated backward per unit; cached.
-3. `tier_renders(model, hierarchy, tier, quality)` -> `Rendering`: what each of the tier's units wants,
+3. `tier_renders(model, hierarchy, tier, quality)` -> (N,3,S,S): what each of the tier's units wants,
    rendered at the scale it sees: only its receptive field, enlarged (`render(..., field=True)`), so an
    11-pixel edge detector gets a picture of 11 input pixels, not a speck in a 224-pixel canvas. One batch
-   per tier, the low tiers (small canvases) first because they are fastest; cached by `viz.render`.
+   per tier, the low tiers (small canvases) first because they are fastest; cached per unit, so a new
+   photo whose units were drawn before (for another photo, or by `python -m viz precompute`) costs no render.
 
 4. `tier_circuits(model, hierarchy)` -> `{(layer, channel): Circuit}`: each contour unit with the edge-tier
    units it is built from, each part unit with its contour-tier units (gradient x activation on the photo,
@@ -47,7 +48,9 @@ import torch
 from models import LoadedModel
 from models.errors import UserError
 
-from ..actmax import Accentuation, Rendering, accentuate_units, quality_settings, render
+from ..actmax import Accentuation, accentuate_units, quality_settings
+from ..actmax.accentuation import quality_steps
+from ..actmax.per_unit import unit_images
 from ..circuits import SCORES, contributions, layer_scores, make_circuit
 from ..core.activations import peak_position
 from ..core.digest import tensor_digest
@@ -167,16 +170,17 @@ def unit_views(model: LoadedModel, hierarchy: Hierarchy, method: str = "guided",
 
 
 def tier_renders(model: LoadedModel, hierarchy: Hierarchy, tier: str, quality: str = "fast", progress=None,
-                 cache: CacheChoice = True, **overrides) -> Rendering:
-    """Stage 3 for one tier: each chosen unit's receptive-field render (its centre neuron), one batch.
+                 cache: CacheChoice = True, **overrides) -> torch.Tensor:
+    """Stage 3 for one tier: (N,3,S,S), each chosen unit's receptive-field render (its centre neuron).
 
-    `overrides` change RenderSettings fields of the quality level (e.g. `steps=1` for a quick check).
+    Cached per unit (`viz.actmax.per_unit`): a unit drawn for another photo, or by `python -m viz precompute`,
+    is not drawn again; the missing ones are one batch. `overrides` change RenderSettings fields of the quality
+    level (e.g. `steps=1` for a quick check).
     """
     if tier not in hierarchy.units:
         raise UserError(f"unknown tier {tier!r}; choose one of {', '.join(hierarchy.units)}")
     units = [(u.layer, u.channel) for u in hierarchy.units[tier]]
-    settings = quality_settings(quality, field=True, **overrides)
-    return render(model, units, settings=settings, progress=progress, cache=cache)
+    return unit_images(model, units, quality_settings(quality, field=True, **overrides), progress, cache)
 
 
 ACCENT_TIERS = ("contours", "parts")  # tiers whose units the landing also shows accentuated in the photo
@@ -184,13 +188,13 @@ ACCENT_TIERS = ("contours", "parts")  # tiers whose units the landing also shows
 
 def tier_accents(model: LoadedModel, hierarchy: Hierarchy, tier: str, quality: str = "fast", progress=None,
                  **overrides) -> list[Accentuation]:
-    """Each chosen unit of `tier` accentuated in the photo (feature accentuation), one batch, as many steps as
-    the quality's renders; `overrides` change AccentSettings fields."""
+    """Each chosen unit of `tier` accentuated in the photo (feature accentuation), one batch, at the quality's
+    accentuation steps (`viz.actmax.accentuation.quality_steps`); `overrides` change AccentSettings fields."""
     if tier not in hierarchy.units:
         raise UserError(f"unknown tier {tier!r}; choose one of {', '.join(hierarchy.units)}")
     units = [(u.layer, u.channel) for u in hierarchy.units[tier]]
     return accentuate_units(model, hierarchy.image, units, progress=progress,
-                            **{"steps": quality_settings(quality).steps, **overrides})
+                            **{"steps": quality_steps(quality), **overrides})
 
 
 def tier_circuits(model: LoadedModel, hierarchy: Hierarchy, k: int = PER_TIER, cache: CacheChoice = True) -> dict:

@@ -52,7 +52,7 @@ class Landing:
 
     found: hierarchy.Hierarchy
     views: dict  # (layer, channel) -> hierarchy.UnitView
-    renders: dict  # tier -> Rendering of its chosen units
+    renders: dict  # tier -> (N,3,S,S) field renders of its chosen units
     evidence: dict  # (layer, channel) -> evidence.Evidence: its name in words, best stimulus, top patches
     circuits: dict  # (layer, channel) -> Circuit: a contour or part unit's strongest inputs in the tier below
     inputs: dict  # (source layer, channel) -> the field render of each excitatory input of a circuit

@@ -21,6 +21,7 @@ from models import TIERS, LoadedModel
 
 from ..actmax import Accentuation, accentuate, quality_settings, render
 from ..actmax import objectives as O
+from ..actmax.accentuation import quality_steps
 from ..actmax.settings import PLAIN_ASCENT, YOSINSKI
 from ..circuits import Circuit, circuit_on, contributions, make_circuit
 from ..core.activations import activations, peak_position
@@ -182,8 +183,8 @@ def unit_renders(model: LoadedModel, layer: str, channel: int, quality: str, pro
 
 def accentuated(model: LoadedModel, image: torch.Tensor, layer: str, channel: int, quality: str,
                 progress: Fraction | None = None) -> Accentuation:
-    """The photo with the unit accentuated (Hamblin et al. 2024), as many steps as the quality's renders."""
-    return accentuate(model, image, layer, channel, steps=quality_settings(quality).steps,
+    """The photo with the unit accentuated (Hamblin et al. 2024), at the quality's accentuation steps."""
+    return accentuate(model, image, layer, channel, steps=quality_steps(quality),
                       progress=_steps(progress, 0, 1))
 
 

@@ -14,6 +14,7 @@ from models import LoadedModel
 
 from ..actmax import quality_settings, render
 from ..actmax.field import paste, plan_fields
+from ..actmax.per_unit import unit_images
 from ..circuits import Circuit, check_k, circuit_on, source_order
 from ..core.checks import check_channel
 from ..core.images import fit_square
@@ -46,10 +47,8 @@ def circuit(model: LoadedModel, layer: str, channel: int, source: str, image: to
 
 def field_pictures(model: LoadedModel, layer: str, channels: list[int], quality: str = "fast", cache: CacheChoice = True,
              progress=None, **overrides) -> torch.Tensor:
-    """(N,3,S,S): the field renders of `layer`'s `channels` (what each wants, at its field's scale), one batch;
-    `overrides` change RenderSettings fields of the quality level (e.g. `steps=1`)."""
-    if not channels:
-        return torch.zeros(0, 3, 1, 1)
-    units = [(layer, c) for c in channels]
+    """(N,3,S,S): the field renders of `layer`'s `channels` (what each wants, at its field's scale), cached per
+    unit (`viz.actmax.per_unit`), the missing ones in one batch; `overrides` change RenderSettings fields of
+    the quality level (e.g. `steps=1`)."""
     settings = quality_settings(quality, field=True, **overrides)
-    return render(model, units, settings=settings, progress=progress, cache=cache).images
+    return unit_images(model, [(layer, c) for c in channels], settings, progress, cache)
