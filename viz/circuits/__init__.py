@@ -8,7 +8,7 @@ landing chooses its units).
 """
 
 from .attribution import SCORES, gradient_x_activation, layer_scores
-from .contributions import Circuit, check_k, circuit_on, contributions, make_circuit, source_order, strongest_inputs
+from .built_from import Circuit, check_k, circuit_on, contributions, make_circuit, source_order, strongest_inputs
 
 __all__ = ["Circuit", "SCORES", "check_k", "circuit_on", "contributions", "gradient_x_activation", "layer_scores",
            "make_circuit", "source_order", "strongest_inputs"]

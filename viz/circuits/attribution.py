@@ -5,7 +5,7 @@ For an output y and a layer's activations a_c (N, C, ...), the score of channel 
     sum over positions p of  a_c(p) * d y_n / d a_c(p)
 
 (captum's `LayerGradientXActivation`, summed over the map). `layer_scores` scores a layer's channels towards
-the predicted class (which units the landing shows); `viz.circuits.contributions` scores a source layer's
+the predicted class (which units the landing shows); `viz.circuits.built_from` scores a source layer's
 channels towards one neuron of a later layer (what a unit is built from). Both capture the layer with the one
 layer hook, `viz.core.hooks.Capture` (mode "tap" or "leaf"), under this call's thread-scoped hooks.
 """
