@@ -6,7 +6,7 @@ Each session does what a browser's Streamlit client does after the page's HTML a
 are static files a browser keeps in its cache, left out here): it opens the websocket `/_stcore/stream` with
 the subprotocol header the frontend sends, sends one `BackMsg` `rerun_script` with the page's name and query
 string, reads `ForwardMsg`s until the run's `script_finished`, and fetches every picture the deltas name
-(`/media/...`) over HTTP as it arrives, six at a time (a browser's connections per host). So the N clients cost
+(`/media/...`) over HTTP as it arrives, six at a time on six kept-alive connections (a browser's per host). So the N clients cost
 the server's cores almost nothing, where N Chromiums cost more than the server (`benchmarks/sessions.py`, the
 real-browser check, measures that).
 
@@ -27,6 +27,7 @@ does before a class (minutes, untimed): a cold view then costs what depends on i
 from __future__ import annotations
 
 import argparse
+import http.client
 import os
 import platform
 import resource
@@ -38,7 +39,6 @@ import tempfile
 import threading
 import time
 import urllib.parse
-import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -93,10 +93,25 @@ def open_session(base: str, page: str, query: str, timeout: float) -> Session:
     host, port = urllib.parse.urlsplit(base).hostname, urllib.parse.urlsplit(base).port
     lock = threading.Lock()
 
+    connections, opened = threading.local(), []  # one kept-alive connection per fetching thread, as a browser's six
+
     def fetch(url: str) -> None:
-        request = urllib.request.Request(base + url, headers={"Accept-Encoding": "gzip, deflate"})
-        with urllib.request.urlopen(request, timeout=timeout) as response:
-            size = len(response.read())  # the body as sent (urllib does not decode it)
+        for attempt in (1, 2):  # a kept-alive connection the server closed meanwhile: once more on a new one
+            if getattr(connections, "http", None) is None:
+                connections.http = http.client.HTTPConnection(host, port, timeout=timeout)
+                opened.append(connections.http)
+            try:
+                connections.http.request("GET", url, headers={"Accept-Encoding": "gzip, deflate"})
+                response = connections.http.getresponse()
+                size = len(response.read())  # the body as sent (http.client does not decode it)
+                break
+            except (http.client.HTTPException, ConnectionError):
+                connections.http.close()
+                connections.http = None
+                if attempt == 2:
+                    raise
+        if response.status != 200:
+            raise OSError(f"{url}: HTTP {response.status}")
         with lock:
             seen.media_bytes += size
             if seen.first_picture is None:
@@ -146,6 +161,8 @@ def open_session(base: str, page: str, query: str, timeout: float) -> Session:
         except OSError as exc:
             seen.failure = seen.failure or f"picture: {exc}"
     seen.done = time.perf_counter() - start
+    for connection in opened:
+        connection.close()
     return seen
 
 
