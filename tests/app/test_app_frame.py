@@ -82,6 +82,7 @@ def test_a_url_opens_the_unit_it_names():
     assert "Feeds into (`_blocks.4`" in chain and "Built from" not in chain
 
 
+@pytest.mark.slow
 def test_bad_url_values_show_a_message_and_fall_back():
     at = AppTest.from_file(APP, default_timeout=600)
     at.query_params.update({"layer": "_blocks.99", "unit": "100000", "image": "nope.png", "weights": "half"})

@@ -69,6 +69,7 @@ def test_atlas_field_fills_the_field_renders_the_landing_reads(lite0, tmp_path, 
     assert read.shape == (2, 3, 32, 32) and (read[0].permute(1, 2, 0).reshape(-1, 3) * 255 - written).abs().max() <= 1
 
 
+@pytest.mark.slow
 def test_torchrun_with_two_cpu_processes_gives_the_one_process_atlas(tmp_path):
     one, two = tmp_path / "one", tmp_path / "two"
     # Both with one torch thread per process: oneDNN may sum in another order with another thread count
