@@ -5,16 +5,17 @@ at full size), so a class of thirty makes the server encode the same pictures th
 download pictures several times wider than drawn. `show` sends bytes instead:
 
 - sized: at most the CSS width the picture is drawn at (`width=N`: Streamlit itself would shrink a wider
-  picture to N px, per session) or, drawn `stretch` in a column about N px wide, at most 1.5x that (sharp on a
-  projector at 150% zoom, nearly so on a laptop's 2x screen); a smaller picture is left as it is, except that a `sharp` one (a stimulus, a mosaic
-  of hard squares) is enlarged by a whole factor with nearest-neighbour, so the browser never blurs its edges;
+  picture to N px, per session) or, drawn `stretch` in a column about N px wide, at most 1.5x that (sharp on
+  a projector at 150% zoom, nearly so on a laptop's 2x screen); a smaller picture is left as it is, except
+  that a `sharp` one (a stimulus, a mosaic of hard squares) is enlarged by a whole factor with
+  nearest-neighbour, so the browser never blurs its edges;
 - encoded once: PNG for `sharp` pictures (flat colour, exact edges), JPEG at quality 85 for the rest (photos,
   patches, projections, renders; optimized and progressive: 8% fewer bytes than a plain JPEG at the same quality);
   the bytes are kept for as long as the picture object lives, and `st.image` is told their format, since given
   bytes with `output_format="auto"` it decodes a PNG without transparency and encodes it again as JPEG, in every
-  session (blurring a stimulus's edges). Pages draw the
-  objects of shared results (`ui.jobs.shared_result`), the same objects in every session, so each is
-  encoded once; equal bytes get one URL in Streamlit's media store, which keys its files by content.
+  session (blurring a stimulus's edges). Pages draw the objects of shared results (`ui.jobs.shared_result`),
+  the same objects in every session, so each is encoded once; equal bytes get one URL in Streamlit's media
+  store, which keys its files by content.
 
     show(cell, picture, 160, sharp=True, caption="best stimulus")      # drawn 160 CSS px wide
     show(cell, picture, 110, stretch=True, link=unit_href(layer, c))   # fills a column about 110 px wide
@@ -67,8 +68,9 @@ def image_format(data: bytes) -> str:
 
 
 def sized(picture, shown: int, sharp: bool = False, stretch: bool = False) -> bytes:
-    """`picture`'s bytes for a place `shown` CSS px wide (2x that when it is drawn `stretch`), encoded once for
-    as long as the picture object lives (a shared result's pictures: once for every session)."""
+    """`picture`'s bytes for a place `shown` CSS px wide (`STRETCH_DENSITY` times that when it is drawn
+    `stretch`), encoded once for as long as the picture object lives (a shared result's pictures: once for every
+    session)."""
     width = round(shown * (STRETCH_DENSITY if stretch else 1))
     key = (id(picture), width, sharp)
     with _lock:

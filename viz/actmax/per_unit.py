@@ -73,9 +73,10 @@ def unit_pictures(
 ) -> Iterator[UnitPicture]:
     """Every unit's picture, cached ones first, then the others batch by batch as they are rendered."""
     store = store_for(cache, "units")
+    keys = {unit: store.key(_key(model, unit, settings)) for unit in units}  # a field key plans the unit's field
     missing = []
     for unit in units:
-        found = store.load(store.key(_key(model, unit, settings)))
+        found = store.load(keys[unit])
         if found is None:
             missing.append(unit)
         else:
@@ -90,7 +91,7 @@ def unit_pictures(
         rendering = render(model, chunk, settings=settings, progress=step, cache=False)
         for i, unit in enumerate(chunk):
             entry = {"image": rendering.images[i].clone(), "objective": float(rendering.history[-1, i])}
-            store.save(store.key(_key(model, unit, settings)), entry)
+            store.save(keys[unit], entry)
             yield _picture(model, unit, entry)
         done += len(chunk) * settings.steps
         if progress is not None:

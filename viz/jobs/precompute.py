@@ -20,6 +20,7 @@ import models
 from models import LoadedModel
 
 from ..actmax import quality_settings
+from ..actmax.per_unit import unit_pictures
 from ..core.images import gallery_dir, image_files, load_image
 from ..core.progress import Progress
 from ..probing.tiers import default_layer
@@ -27,7 +28,6 @@ from ..views import hierarchy
 from ..views.tour import landing
 from ..zf.index import index_root
 from ..zf.topk import top_examples
-from ..actmax.per_unit import unit_pictures
 from .atlas import atlas_units
 from .index import build_index
 
