@@ -5,7 +5,10 @@ Pages live in ui/pages/ and are grouped in sections; another section is one more
 
 import streamlit as st
 
+from ui.connections import send_at_once
 from ui.frame import draw_sidebar
+
+send_at_once()  # before the page's pictures are requested: no picture waits for a delayed ACK
 
 st.set_page_config(page_title="CNN feature visualization", layout="wide")
 SECTIONS = {

@@ -14,12 +14,13 @@ Per session: time to the first picture fetched, time to done (the run finished a
 bytes received (websocket frames as sent on the wire, compressed or not, plus the pictures' bodies), pictures,
 exceptions shown. Per phase: the server process's CPU seconds (Linux /proc) and this client's own.
 
-One server, a fresh disk cache (so "cold" is cold), the model loaded by an untimed visit of a light page, and
-on each page an untimed visit of one more view (the work all its views share, such as the gallery's sweep, is
-then done, as on a server that has shown the page before). For each N in turn, on each page: N sessions open a view nobody has opened yet, all at once (cold: the landing on
-another gallery photo, the Unit page on another unit), then N new sessions open that same view (warm: the
-result is ready, what is left is serving it). Ratios are against N=1 of the same run. The targets: 30
-sessions on a cold landing each within 1.5x solo, <= 500 KB a session; server CPU <= 0.3 s a session warm.
+For each N, on each page, a new server on a copy of one prepared disk cache (empty, or holding the landing
+renders), the model loaded by an untimed visit of a light page, then an untimed visit of another view (the
+work all the page's views share, such as the gallery's sweep, is then done, as on a server that has shown the
+page before). Then N sessions open the measured view, all at once (cold: nobody opened it yet on this server),
+and N new sessions open it again (warm: the result is ready, what is left is serving it). Every N measures the
+same view from the same start, so the ratios against N=1 compare like with like. The targets: 30 sessions on a
+cold landing each within 1.5x solo, <= 500 KB a session; server CPU <= 0.3 s a session warm.
 With --landing-renders every unit of the landing's layers is rendered first, as `python -m viz precompute`
 does before a class (minutes, untimed): a cold view then costs what depends on its photo.
 """
@@ -31,6 +32,7 @@ import http.client
 import os
 import platform
 import resource
+import shutil
 import socket
 import statistics
 import subprocess
@@ -235,6 +237,16 @@ def machine() -> str:
     return f"{platform.node()}: {os.cpu_count()} cores ({model}), Python {platform.python_version()}"
 
 
+def served(args, cache: Path, log: Path):
+    """A new app server on `cache`, the model loaded by an untimed visit of a light page."""
+    server = AppServer(args.script, log, port=args.port, env={**os.environ, "VIZ_CACHE_DIR": str(cache)})
+    loaded = time.perf_counter()
+    warmup = at_once(server.url, LIGHT_PAGE if args.script == "app.py" else "", "", 1, args.timeout)[0]
+    print(f"    untimed visit (loads the model): {time.perf_counter() - loaded:.1f} s, "
+          f"{'ok' if warmup.ok else warmup.failure or warmup.exceptions[0]}", flush=True)
+    return server
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sessions", default="1,8,30", help="comma-separated N; 1 first gives the solo reference")
@@ -247,48 +259,49 @@ def main() -> None:
     parser.add_argument("--landing-renders", action="store_true",
                         help="first (untimed) render every unit of the landing's three layers, as `python -m viz "
                              "precompute` does: a new photo then costs only what depends on the photo")
+    parser.add_argument("--cache", type=Path,
+                        help="a disk cache to start from (copied for each N, never changed), e.g. one that "
+                             "`VIZ_CACHE_DIR=DIR python -m viz precompute` filled; default: an empty one")
     args = parser.parse_args()
     counts = [int(n) for n in args.sessions.split(",")]
     pages = args.pages.split(",")
     work = Path(tempfile.mkdtemp(prefix="sessions-protocol-"))
-    env = {**os.environ, "VIZ_CACHE_DIR": str(work / "cache")}
+    prepared = args.cache or work / "prepared-cache"
+    prepared.mkdir(exist_ok=True)
     if args.landing_renders:
         started = time.perf_counter()
-        done = subprocess.run([sys.executable, "-c", LANDING_RENDERS], env=env, cwd=ROOT, check=True,
-                              capture_output=True, text=True).stdout.strip()
+        done = subprocess.run([sys.executable, "-c", LANDING_RENDERS], env={**os.environ, "VIZ_CACHE_DIR": str(prepared)},
+                              cwd=ROOT, check=True, capture_output=True, text=True).stdout.strip()
         print(f"untimed: {done} in {time.perf_counter() - started:.0f} s", flush=True)
     print(f"{machine()}; load before {os.getloadavg()}", flush=True)
-    print(f"settings: script {args.script}, pages {pages}, N {counts}, fresh disk cache {work / 'cache'}"
-          f"{' holding the landing renders' if args.landing_renders else ''}, "
+    print(f"settings: script {args.script}, pages {pages}, N {counts}, for each N a new server on a copy of the disk "
+          f"cache {prepared}{' holding the landing renders' if args.landing_renders else ''}, "
           f"{BROWSER_CONNECTIONS} picture fetches at once a session, the app's default sidebar (quality fast)",
           flush=True)
-    with AppServer(args.script, work / "app.log", port=args.port, env=env) as server:
-        loaded = time.perf_counter()
-        warmup = at_once(server.url, LIGHT_PAGE if args.script == "app.py" else "", "", 1, args.timeout)[0]
-        print(f"untimed visit (loads the model): {time.perf_counter() - loaded:.1f} s, "
-              f"{'ok' if warmup.ok else warmup.failure or warmup.exceptions[0]}", flush=True)
-        for page in pages:
-            views = cold_views(page, len(counts) + 1)
-            if len(views) < len(counts) + 1:
-                raise SystemExit(f"{page}: only {len(views)} views that share nothing; ask for fewer N")
-            path = "" if page == "landing" else page  # the landing is the app's default page, at the root
-            started = time.perf_counter()
-            shared = at_once(server.url, path, views.pop(0), 1, args.timeout)[0]
-            print(f"page {page or '/'}: untimed visit of another view (the work its views share, e.g. gallery sweeps): "
-                  f"{time.perf_counter() - started:.1f} s, {'ok' if shared.ok else 'failed'}", flush=True)
-            rows = {}
-            for n, query in zip(counts, views):
-                print(f"  view ?{query}", flush=True)
-                rows[n, "cold"] = phase(server, path, query, n, args.timeout, "cold")
+    for page in pages:
+        shared_view, view = cold_views(page, 2)
+        path = "" if page == "landing" else page  # the landing is the app's default page, at the root
+        print(f"page {page or '/'}: view ?{view}", flush=True)
+        rows = {}
+        for n in counts:
+            cache = work / f"{page or 'root'}-{n}"
+            shutil.copytree(prepared, cache)
+            print(f"  N={n}: a new server", flush=True)
+            with served(args, cache, work / f"{page or 'root'}-{n}.log") as server:
+                started = time.perf_counter()
+                shared = at_once(server.url, path, shared_view, 1, args.timeout)[0]
+                print(f"    untimed visit of another view ?{shared_view} (the work all views share, e.g. gallery "
+                      f"sweeps): {time.perf_counter() - started:.1f} s, {'ok' if shared.ok else 'failed'}", flush=True)
+                rows[n, "cold"] = phase(server, path, view, n, args.timeout, "cold")
                 if not args.no_warm:
-                    rows[n, "warm"] = phase(server, path, query, n, args.timeout, "warm")
-            solo = counts[0]
-            for n in counts[1:]:
-                for state in ("cold", "warm") if not args.no_warm else ("cold",):
-                    ratio = rows[n, state]["done_max"] / rows[solo, state]["done_max"]
-                    print(f"  {page or '/'} {state}: N={n} slowest {rows[n, state]['done_max']:.1f} s = {ratio:.2f}x "
-                          f"N={solo} ({rows[solo, state]['done_max']:.1f} s)", flush=True)
-    print(f"load after {os.getloadavg()}; server log {work / 'app.log'}")
+                    rows[n, "warm"] = phase(server, path, view, n, args.timeout, "warm")
+        solo = counts[0]
+        for n in counts[1:]:
+            for state in ("cold", "warm") if not args.no_warm else ("cold",):
+                ratio = rows[n, state]["done_max"] / rows[solo, state]["done_max"]
+                print(f"  {page or '/'} {state}: N={n} slowest {rows[n, state]['done_max']:.1f} s = {ratio:.2f}x "
+                      f"N={solo} ({rows[solo, state]['done_max']:.1f} s)", flush=True)
+    print(f"load after {os.getloadavg()}; server logs in {work}")
 
 
 if __name__ == "__main__":

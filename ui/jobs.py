@@ -6,6 +6,7 @@ from __future__ import annotations
 import streamlit as st
 
 import models
+from ui.memo import per_object
 from viz.core.digest import tensor_digest
 from viz.serving import process_budget
 from viz.serving.cache import model_key
@@ -21,7 +22,7 @@ def model_parts(model: models.LoadedModel) -> dict:
 def photo_parts(model: models.LoadedModel, image) -> dict:
     """What identifies a model and a photo in the key of shared work (the photo by its pixels: an upload's name
     says nothing)."""
-    return {**model_parts(model), "photo": tensor_digest(image)}
+    return {**model_parts(model), "photo": per_object(image, "digest", lambda: tensor_digest(image))}
 
 
 def shared_result(what: str, parts: dict, compute):
@@ -35,6 +36,8 @@ def shared_result(what: str, parts: dict, compute):
     and gives None; the page goes on. `progress(done, total)` is the engine's usual callback.
     """
     ticket = process_budget().submit(parts, compute)
+    if ticket.done():  # ready (another session's, or this one's last run): no progress bar to draw and remove
+        return _result(ticket)
     status, shown = st.empty(), None
     try:
         while not ticket.wait(PROGRESS_POLL_S):
@@ -43,10 +46,16 @@ def shared_result(what: str, parts: dict, compute):
                 shown = place, fraction
                 text = f"{what}: waiting for the server, {place - 1} job(s) ahead" if place else f"{what}…"
                 status.progress(fraction, text=text)
+        return _result(ticket)
+    finally:
+        ticket.cancel()
+        status.empty()
+
+
+def _result(ticket):
+    """The job's result, or None with its `UserError` shown as an error."""
+    try:
         return ticket.result()
     except models.UserError as exc:
         st.error(str(exc))
         return None
-    finally:
-        ticket.cancel()
-        status.empty()

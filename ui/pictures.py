@@ -25,19 +25,16 @@ download pictures several times wider than drawn. `show` sends bytes instead:
 from __future__ import annotations
 
 import io
-import threading
-import weakref
 
 from PIL import Image
 
+from ui.memo import per_object
 from viz.core.images import to_pil
 
 JPEG_QUALITY = 85  # at 90 a landing came to 0.61 MB a session; at 85 and 1.5x, under 0.5 MB (docs/benchmarks.md)
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 STRETCH_DENSITY = 1.5  # pixels per CSS pixel sent for a picture that fills a column: a projector at 150% zoom
 
-_encoded: dict[tuple, tuple[weakref.ref, bytes]] = {}  # (id of picture, settings) -> (the picture, its bytes)
-_lock = threading.Lock()
 
 
 def _resized(image: Image.Image, width: int, sharp: bool) -> Image.Image:
@@ -69,24 +66,15 @@ def image_format(data: bytes) -> str:
 
 def sized(picture, shown: int, sharp: bool = False, stretch: bool = False) -> bytes:
     """`picture`'s bytes for a place `shown` CSS px wide (`STRETCH_DENSITY` times that when it is drawn
-    `stretch`), encoded once for as long as the picture object lives (a shared result's pictures: once for every
-    session)."""
+    `stretch`), encoded once for as long as the picture lives (a shared result's pictures: once for every
+    session). A row of a batch tensor is a new view object each time a page iterates the batch, so it is known
+    by its batch and its place in it."""
     width = round(shown * (STRETCH_DENSITY if stretch else 1))
-    key = (id(picture), width, sharp)
-    with _lock:
-        kept = _encoded.get(key)
-    if kept is not None and kept[0]() is picture:
-        return kept[1]
-    data = encode(picture, width, sharp)
-    with _lock:
-        _encoded[key] = (weakref.ref(picture), data)
-    weakref.finalize(picture, _forget, key)
-    return data
-
-
-def _forget(key: tuple) -> None:
-    with _lock:
-        _encoded.pop(key, None)
+    batch = getattr(picture, "_base", None)  # a tensor view's root tensor; None for a tensor that owns its data
+    if batch is None:
+        return per_object(picture, (width, sharp), lambda: encode(picture, width, sharp))
+    place = (picture.storage_offset(), tuple(picture.shape), picture.stride())
+    return per_object(batch, (place, width, sharp), lambda: encode(picture, width, sharp))
 
 
 def show(slot, picture, shown: int, *, sharp: bool = False, stretch: bool = False, **image_args) -> None:

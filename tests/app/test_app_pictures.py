@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gc
 import io
 
 import numpy as np
@@ -46,11 +45,21 @@ def test_a_picture_is_encoded_once_while_it_lives_and_equal_pictures_get_equal_b
     first = pictures.sized(picture, 100)
     assert pictures.sized(picture, 100) is first and len(calls) == 1  # a second session: the same bytes, no work
     assert pictures.sized(picture.clone(), 100) == first  # same pixels, same bytes: one file in the media store
-    key = (id(picture), 100, False)
-    assert key in pictures._encoded
-    del picture
-    gc.collect()
-    assert key not in pictures._encoded  # forgotten with the picture: the cache never outgrows the results
+    assert len(calls) == 2
+
+
+def test_the_rows_of_a_batch_are_encoded_once_though_each_pass_over_it_makes_new_views(monkeypatch):
+    calls = []
+    encode = pictures.encode
+    monkeypatch.setattr(pictures, "encode", lambda picture, *args: calls.append(picture) or encode(picture, *args))
+    batch = torch.rand(3, 3, 40, 40)  # a shared result: one tier's renders
+    first = [pictures.sized(row, 100) for row in batch]
+    again = [pictures.sized(row, 100) for row in batch]  # the next session's pass: other view objects
+    assert len(calls) == 3 and all(a is b for a, b in zip(first, again))
+    assert len(set(first)) == 3  # each row its own picture
+    assert [pictures.sized(row, 100) for row in batch.flip(0)] == first[::-1]  # another batch: encoded anew
+    assert len(calls) == 6
+    assert pictures.sized(batch[1, :, :20], 100) != first[1] and len(calls) == 7  # a part of a row is not the row
 
 
 class _Slot:

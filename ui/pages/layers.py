@@ -20,6 +20,7 @@ import viz
 from ui.frame import current_model, current_quality, unit_href, view_params
 from ui.indexes import covering_index, index_parts, patches_caption
 from ui.jobs import photo_parts, shared_result
+from ui.memo import per_object
 from ui.pickers import choose_image
 from ui.pictures import show
 from ui.widgets import as_markdown, built_from, download_buttons
@@ -76,7 +77,8 @@ by = st.radio("Choose units by", hierarchy.CHOOSE_BY, horizontal=True, key="laye
 if image is not None:
     st.subheader("Visible layer: the photo")  # the photo first: it needs no computation
     photo_cell, _ = st.columns([1, 2])
-    show(photo_cell, fit_square(image, model.input_size), PHOTO_PX, stretch=True, caption=f"{name} (input pixels)")
+    fitted = per_object(image, ("fit", model.input_size), lambda: fit_square(image, model.input_size))
+    show(photo_cell, fitted, PHOTO_PX, stretch=True, caption=f"{name} (input pixels)")
     rest_after = time.monotonic() + (0 if st.session_state.get("layers_shown") else PHOTO_HEAD_START_S)
     st.session_state.layers_shown = True
     photo = {"page": "layers", **photo_parts(model, image), "by": by}
