@@ -153,7 +153,8 @@ if image is not None:
         else:
             stimulus.caption("no probe stimulus drives it")
         if shown.patches is not None:
-            show(patches, shown.patches, CARD_PICTURE_PX, stretch=True, caption=patches_caption(shown.image_set, index))
+            show(patches, shown.patches, CARD_PICTURE_PX, stretch=True, caption=patches_caption(shown.image_set, index),
+                 link=unit_href(*key))  # drawn larger there: 320 and 640 px
     circuits = shared_result("Finding what each unit is built from", {**photo, "circuits": True},
                              lambda progress: hierarchy.tier_circuits(model, found))
     inputs = None if circuits is None else shared_result(
