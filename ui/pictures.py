@@ -36,7 +36,6 @@ PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 STRETCH_DENSITY = 1.5  # pixels per CSS pixel sent for a picture that fills a column: a projector at 150% zoom
 
 
-
 def _resized(image: Image.Image, width: int, sharp: bool) -> Image.Image:
     """At most `width` px wide (aspect kept); a sharp picture narrower than that, enlarged by a whole factor."""
     if image.width > width:

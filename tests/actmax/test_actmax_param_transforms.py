@@ -116,3 +116,14 @@ def test_plain_callables_run_in_their_place():
     y = T.compose([T.Pad(1), lambda t: t * 0 + 0.25, T.Pad(1)])(x, gen())
     assert y.shape == (1, 3, 12, 12)
     assert torch.allclose(y[..., 1:-1, 1:-1], torch.full((1, 3, 10, 10), 0.25))
+
+
+def test_mixing_colours_is_the_per_pixel_matrix_product_whatever_the_memory_format():
+    from viz.actmax.natural import mix_colors
+
+    picture = torch.randn(2, 3, 5, 7, generator=gen())
+    matrix = torch.randn(3, 3, generator=gen())
+    expected = torch.einsum("nchw,dc->ndhw", picture, matrix)  # out[n, d] = sum over c of matrix[d, c] * in[n, c]
+    assert torch.allclose(mix_colors(picture, matrix), expected, atol=1e-6)
+    channels_last = picture.contiguous(memory_format=torch.channels_last)
+    assert torch.allclose(mix_colors(channels_last, matrix), expected, atol=1e-6)

@@ -16,7 +16,7 @@ import torch
 
 from ..core.streams import Random
 from ..core.streams import randn as _randn
-from .natural import COLOR_CORRELATION_NORMALIZED, COLOR_DECORRELATION, load_spectrum, standardize
+from .natural import COLOR_CORRELATION_NORMALIZED, COLOR_DECORRELATION, load_spectrum, mix_colors, standardize
 
 INIT_SD = 0.01  # standard deviation of the random start (Lucid's), small: the start is a flat grey
 FOURIER_DAMPING = 4.0  # Lucid's divisor of the inverse FFT: keeps the start and the steps from saturating
@@ -26,8 +26,7 @@ ImageFn = Callable[[], torch.Tensor]
 
 def decorrelate_color(t: torch.Tensor) -> torch.Tensor:
     """Map (N,3,H,W) from the decorrelated colour basis to RGB (before squashing)."""
-    m = COLOR_CORRELATION_NORMALIZED.to(device=t.device, dtype=t.dtype)
-    return torch.einsum("nchw,dc->ndhw", t, m)
+    return mix_colors(t, COLOR_CORRELATION_NORMALIZED)
 
 
 def to_valid_rgb(t: torch.Tensor, decorrelate: bool = True) -> torch.Tensor:
@@ -40,8 +39,7 @@ def from_valid_rgb(image: torch.Tensor, decorrelate: bool = True, eps: float = 1
     logits = torch.logit(image.clamp(eps, 1 - eps))
     if not decorrelate:
         return logits
-    inverse = COLOR_DECORRELATION.to(device=image.device, dtype=image.dtype)
-    return torch.einsum("nchw,dc->ndhw", logits, inverse)
+    return mix_colors(logits, COLOR_DECORRELATION)
 
 
 def pixel_image(
