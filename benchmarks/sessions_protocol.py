@@ -260,8 +260,8 @@ def main() -> None:
                         help="first (untimed) render every unit of the landing's three layers, as `python -m viz "
                              "precompute` does: a new photo then costs only what depends on the photo")
     parser.add_argument("--cache", type=Path,
-                        help="a disk cache to start from (copied for each N, never changed), e.g. one that "
-                             "`VIZ_CACHE_DIR=DIR python -m viz precompute` filled; default: an empty one")
+                        help="a disk cache to start from, copied for each N (only --landing-renders adds to it), "
+                             "e.g. one that `VIZ_CACHE_DIR=DIR python -m viz precompute` filled; default: an empty one")
     args = parser.parse_args()
     counts = [int(n) for n in args.sessions.split(",")]
     pages = args.pages.split(",")
@@ -270,8 +270,9 @@ def main() -> None:
     prepared.mkdir(exist_ok=True)
     if args.landing_renders:
         started = time.perf_counter()
-        done = subprocess.run([sys.executable, "-c", LANDING_RENDERS], env={**os.environ, "VIZ_CACHE_DIR": str(prepared)},
-                              cwd=ROOT, check=True, capture_output=True, text=True).stdout.strip()
+        env = {**os.environ, "VIZ_CACHE_DIR": str(prepared)}
+        done = subprocess.run([sys.executable, "-c", LANDING_RENDERS], env=env, cwd=ROOT, check=True,
+                              capture_output=True, text=True).stdout.strip()
         print(f"untimed: {done} in {time.perf_counter() - started:.0f} s", flush=True)
     print(f"{machine()}; load before {os.getloadavg()}", flush=True)
     print(f"settings: script {args.script}, pages {pages}, N {counts}, for each N a new server on a copy of the disk "

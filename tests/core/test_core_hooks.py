@@ -62,9 +62,11 @@ def test_unknown_layer_lists_the_valid_ones(lite0, photos):
 def test_captured_outputs_survive_later_in_place_ops():
     net = torch.nn.Sequential(torch.nn.Conv2d(3, 2, 1), torch.nn.ReLU(inplace=True), torch.nn.Conv2d(2, 2, 1))
     model = models.from_module(net, input_size=8)
-    x = torch.randn(1, 3, 8, 8)
+    x = torch.randn(1, 3, 8, 8, generator=torch.Generator().manual_seed(0))
     conv = activations(model, x, ["0", "2"])["0"]
-    assert torch.allclose(conv, net[0](x)) and (conv < 0).any()
+    # the capture's kernel may round differently from a direct call (up to 2.4e-7 seen); an in-place ReLU
+    # writing into the captured output would zero its negative values instead
+    assert torch.allclose(conv, net[0](x), atol=1e-6) and (conv < 0).any()
 
 
 def _projection(model, images, layer, rule):
