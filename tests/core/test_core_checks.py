@@ -1,12 +1,16 @@
 """The shared checks of user input (`viz.core.checks`) and where a map peaks (`viz.core.activations.peak_position`)."""
 
+import re
+
 import numpy as np
 import pytest
 import torch
 
 from models.errors import UserError
 from viz.core.activations import peak_position, peak_positions, unravel
+from viz.core import export, figures, rectifiers
 from viz.core.checks import check_choice, check_image, check_images, check_whole
+from viz.zf import display, invariance_curves
 
 
 def test_peak_position_is_the_argmax_as_y_x_against_numpy():
@@ -44,3 +48,18 @@ def test_image_shapes_are_checked_with_what_to_do_next():
         check_images(torch.rand(0, 3, 8, 8))
     with pytest.raises(UserError, match=r"projections must be a \(N, 3, H, W\) or \(3, H, W\) tensor, not a list"):
         check_images([photo], single=True, name="projections")
+
+
+@pytest.mark.parametrize("refuse, message", [
+    (lambda: export.figure_bytes(None, ".bmp"), "unknown figure format '.bmp'; choose one of: .png, .svg, .pdf"),
+    (lambda: figures.on_background(torch.zeros(1, 3, 4, 4), torch.ones(1, 1, 4, 4), "tartan"),
+     "unknown background 'tartan'; choose one of: checker, white"),
+    (lambda: display.show(torch.zeros(1, 3, 4, 4), None, "loud"),
+     "unknown projection display 'loud'; choose one of: magnitude, signed"),
+    (lambda: invariance_curves.transformed(torch.zeros(3, 8, 8), "twist", [0], 8),
+     "unknown transformation 'twist'; choose one of: "),
+    (lambda: rectifiers.RectifierRule(None, "sideways"), "unknown rectifier rule 'sideways'; choose one of: "),
+])
+def test_the_engines_choices_are_refused_in_one_wording_before_any_work(refuse, message):
+    with pytest.raises(UserError, match=re.escape(message)):
+        refuse()

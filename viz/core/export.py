@@ -15,6 +15,7 @@ from matplotlib.figure import Figure
 
 from models.errors import UserError
 
+from .checks import check_choice
 from .files import write_atomic
 
 FORMATS = (".png", ".svg", ".pdf")
@@ -35,8 +36,7 @@ def check_output_path(path: str | os.PathLike) -> Path:
 def figure_bytes(fig: Figure, suffix: str = ".png", dpi: int = 150) -> bytes:
     """`fig` encoded as PNG, SVG or PDF (`suffix`), e.g. for a download button."""
     suffix = suffix.lower() if suffix.startswith(".") else f".{suffix.lower()}"
-    if suffix not in FORMATS:
-        raise UserError(f"cannot encode a figure as {suffix!r}; choose one of {', '.join(FORMATS)}")
+    check_choice(suffix, FORMATS, "figure format")
     if not DPI_RANGE[0] <= int(dpi) <= DPI_RANGE[1]:
         raise UserError(f"dpi {dpi} is out of range; choose {DPI_RANGE[0]}-{DPI_RANGE[1]}")
     buffer = io.BytesIO()

@@ -17,6 +17,7 @@ from matplotlib.figure import Figure
 
 from models.errors import UserError
 
+from .checks import check_choice
 from .receptive_field import Box
 
 HEAT_OPACITY = 0.6  # the activation map's share over the dimmed photo in "where it fires"
@@ -39,8 +40,7 @@ BACKGROUNDS = ("checker", "white")
 def on_background(images: torch.Tensor, alpha: torch.Tensor, background: str = "checker", square: int = 8) -> torch.Tensor:
     """(N,3,H,W) pictures with (N,1,H,W) opacity in [0,1] drawn over white or a light checkerboard of
     `square`-px squares (the MACO paper's way of showing a transparency map)."""
-    if background not in BACKGROUNDS:
-        raise UserError(f"unknown background {background!r}; choose one of {', '.join(BACKGROUNDS)}")
+    check_choice(background, BACKGROUNDS, "background")
     h, w = images.shape[2:]
     under = torch.ones(1, 1, h, w, dtype=images.dtype)
     if background == "checker":

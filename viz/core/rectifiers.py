@@ -26,8 +26,8 @@ import torch.nn.functional as F
 from torch import nn
 
 from models import LoadedModel
-from models.errors import UserError
 
+from .checks import check_choice
 from .hooks import HookScope
 
 RULES = ("gradient", "deconvnet", "guided", "redirect")
@@ -88,8 +88,7 @@ class RectifierRule(HookScope):
 
     def __init__(self, model: LoadedModel, rule: str):
         super().__init__()
-        if rule not in RULES:
-            raise UserError(f"unknown rectifier rule {rule!r}; choose one of {', '.join(RULES)}")
+        check_choice(rule, RULES, "rectifier rule")
         self.model, self.rule = model, rule
         self._pending: dict[nn.Module, list[torch.Tensor]] = {}
 

@@ -46,13 +46,13 @@ from dataclasses import dataclass, field
 import torch
 
 from models import LoadedModel
-from models.errors import UserError
 
 from ..actmax import Accentuation, accentuate_units, quality_settings
 from ..actmax.accentuation import quality_steps
 from ..actmax.per_unit import unit_images
 from ..circuits import SCORES, contributions, layer_scores, make_circuit
 from ..core.activations import peak_position
+from ..core.checks import check_choice
 from ..core.digest import tensor_digest
 from ..core.figures import heat_overlay
 from ..core.images import fit_square
@@ -177,8 +177,7 @@ def tier_renders(model: LoadedModel, hierarchy: Hierarchy, tier: str, quality: s
     is not drawn again; the missing ones are one batch. `overrides` change RenderSettings fields of the quality
     level (e.g. `steps=1` for a quick check).
     """
-    if tier not in hierarchy.units:
-        raise UserError(f"unknown tier {tier!r}; choose one of {', '.join(hierarchy.units)}")
+    check_choice(tier, list(hierarchy.units), "tier")
     units = [(u.layer, u.channel) for u in hierarchy.units[tier]]
     return unit_images(model, units, quality_settings(quality, field=True, **overrides), progress, cache)
 
@@ -190,8 +189,7 @@ def tier_accents(model: LoadedModel, hierarchy: Hierarchy, tier: str, quality: s
                  **overrides) -> list[Accentuation]:
     """Each chosen unit of `tier` accentuated in the photo (feature accentuation), one batch, at the quality's
     accentuation steps (`viz.actmax.accentuation.quality_steps`); `overrides` change AccentSettings fields."""
-    if tier not in hierarchy.units:
-        raise UserError(f"unknown tier {tier!r}; choose one of {', '.join(hierarchy.units)}")
+    check_choice(tier, list(hierarchy.units), "tier")
     units = [(u.layer, u.channel) for u in hierarchy.units[tier]]
     return accentuate_units(model, hierarchy.image, units, progress=progress,
                             **{"steps": quality_steps(quality), **overrides})

@@ -26,7 +26,7 @@ import torch.nn.functional as F
 from models import LoadedModel
 from models.errors import UserError
 
-from ..core.checks import check_images
+from ..core.checks import check_choice, check_images
 from ..core.receptive_field import crop_field, field_map
 from .projection import project, to_display
 
@@ -80,11 +80,9 @@ def magnitude(projection: torch.Tensor, sigma: float, percentile: float = 99.0) 
 
 def show(projection: torch.Tensor, model: LoadedModel, display: str = "magnitude") -> torch.Tensor:
     """Projections (N,3,H,W) onto `model`'s input as pictures in [0,1], in the chosen `display` (module docstring)."""
-    if display == "magnitude":
+    if check_choice(display, DISPLAYS, "projection display") == "magnitude":
         return magnitude(projection, blur_sigma(model))
-    if display == "signed":
-        return to_display(projection)
-    raise UserError(f"unknown projection display {display!r}; choose one of {', '.join(DISPLAYS)}")
+    return to_display(projection)
 
 
 def field_projection(model: LoadedModel, photo: torch.Tensor, layer: str, channel: int, position: tuple[int, int],

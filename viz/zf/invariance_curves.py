@@ -21,6 +21,7 @@ import torch
 from models import LoadedModel
 from models.errors import UserError
 
+from ..core.checks import check_choice
 from ..core.hooks import Capture
 from ..core.images import to_batch
 from ..core.transforms import Geometric, compose
@@ -61,8 +62,7 @@ def _inverse_map(kind: str, amount: float) -> tuple[tuple[float, ...], ...]:
 
 def transformed(image: torch.Tensor, kind: str, amounts: Sequence[float], size: int) -> torch.Tensor:
     """(N,3,size,size) in [0,1]: the image at `size`, transformed by each amount."""
-    if kind not in KINDS:
-        raise UserError(f"unknown transformation {kind!r}; choose one of {', '.join(KINDS)}")
+    check_choice(kind, KINDS, "transformation")
     base = to_batch([image], size)
     identity = ((1, 0, 0), (0, 1, 0), (0, 0, 1))
     maps = [_inverse_map(kind, float(a)) for a in amounts]

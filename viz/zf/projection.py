@@ -52,7 +52,7 @@ from models import LoadedModel
 from models.errors import UserError
 
 from ..core.activations import peak_positions
-from ..core.checks import check_channel, check_images, check_position
+from ..core.checks import check_channel, check_choice, check_images, check_position
 from ..core.hooks import Capture
 from ..core.receptive_field import field_map
 from ..core.rectifiers import RectifierRule
@@ -161,10 +161,8 @@ def project(
     range; seed: of the noise), see the module docstring. `extent`: "neuron" (the one activation) or "field" (the
     unit's activations over that neuron's field, weighted by their values; module docstring).
     """
-    if method not in METHODS:
-        raise UserError(f"unknown projection method {method!r}; choose one of {', '.join(METHODS)}")
-    if extent not in EXTENTS:
-        raise UserError(f"unknown projection extent {extent!r}; choose one of {', '.join(EXTENTS)}")
+    check_choice(method, METHODS, "projection method")
+    check_choice(extent, EXTENTS, "projection extent")
     if isinstance(samples, bool) or not isinstance(samples, int) or not 0 <= samples <= MAX_SAMPLES:
         raise UserError(f"samples {samples!r} is out of range; choose 0 (one projection) to {MAX_SAMPLES}")
     if not 0 < noise <= 1:
