@@ -121,6 +121,7 @@ def view_params(**changes) -> dict:
     return params
 
 
-def unit_href(layer: str, unit: int) -> str:
-    """A relative link to the Unit page for one unit, carrying the frame's choices (for clickable pictures)."""
-    return "unit?" + urllib.parse.urlencode(view_params(layer=layer, unit=unit))
+def unit_href(layer: str, unit: int, **changes) -> str:
+    """A relative link to the Unit page for one unit, carrying the frame's choices (for clickable pictures);
+    `changes` override them (`weights="none"` under the untrained network shown beside the sidebar's)."""
+    return "unit?" + urllib.parse.urlencode(view_params(layer=layer, unit=unit, **changes))

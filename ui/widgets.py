@@ -25,16 +25,18 @@ def download_buttons(fig_factory, stem: str, key: str) -> None:
         )
 
 
-def built_from(slot, found, pictures: dict, words: dict, per_row: int = 3, shown: int = 150) -> None:
+def built_from(slot, found, pictures: dict, words: dict, per_row: int = 3, shown: int = 150,
+               link: dict | None = None) -> None:
     """Under a contour or part unit (the landing, the tour): its strongest inputs of the tier below, `found` a
     `viz.circuit` result: each input's picture (from `pictures`) in a row of `per_row` cells about `shown` CSS px
-    wide, named in words (from `words`) with its share, a link to its Unit page; then the inhibiting inputs in
-    words."""
+    wide, named in words (from `words`) with its share, a link to its Unit page (`link`: URL parameters that
+    differ from the sidebar's, as `unit_href` takes them); then the inhibiting inputs in words."""
     box = slot.container()
     box.caption(f"built from `{found.source}` (share of its excitation, on this photo):")
     excite = [(c, v) for c, v in found.inputs if v > 0]
     for cell, (channel, value) in zip(box.columns(max(per_row, len(excite)), gap="small"), excite):
-        show(cell, pictures[(found.source, channel)], shown, stretch=True, link=unit_href(found.source, channel),
+        show(cell, pictures[(found.source, channel)], shown, stretch=True,
+             link=unit_href(found.source, channel, **(link or {})),
              caption=f"unit {channel} · {100 * found.share(value):.0f}%")
         cell.caption(as_markdown(words[(found.source, channel)]))
     inhibit = [(c, v) for c, v in found.inputs if v < 0]

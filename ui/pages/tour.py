@@ -7,7 +7,7 @@ covers takes its top patches from the index.
 
 import streamlit as st
 
-from ui.frame import current_model, current_quality, load_model
+from ui.frame import current_model, current_quality, load_model, unit_href
 from ui.indexes import covering_index, index_parts, patches_caption
 from ui.jobs import model_parts, shared_result
 from ui.pickers import sample
@@ -62,6 +62,7 @@ column_px = PAGE_PX // len(nets)
 cell_px = column_px // CELLS
 for column, net, view, index in zip(st.columns(len(nets)), nets, shown, indexes):
     column.subheader("untrained (random weights)" if net.untrained else "trained")
+    link = {} if net is model else {"weights": "none"}  # the contrast column's units are the untrained network's
     if current.tier is None and step == 0:
         show(column, view.found.image, column_px, stretch=True)
     elif current.tier is None:
@@ -83,9 +84,9 @@ for column, net, view, index in zip(st.columns(len(nets)), nets, shown, indexes)
                 cells[1].caption("no probe stimulus drives it")
             if named.patches is not None:
                 show(cells[2], named.patches, cell_px, stretch=True,
-                     caption=patches_caption(named.image_set, index))
+                     caption=patches_caption(named.image_set, index), link=unit_href(unit.layer, unit.channel, **link))
             show(cells[3], unit_view.projection, cell_px, stretch=True, caption="in the photo")
             show(cells[4], unit_view.heat, cell_px, stretch=True, caption="where")
             if (unit.layer, unit.channel) in view.circuits:
                 built_from(column, view.circuits[(unit.layer, unit.channel)], view.inputs, view.input_words,
-                           per_row=len(cells) + 1)  # each input a little smaller than the unit's own pictures
+                           per_row=len(cells) + 1, link=link)  # each input a little smaller than the unit's pictures
