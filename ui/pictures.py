@@ -70,10 +70,9 @@ def sized(picture, shown: int, sharp: bool = False, stretch: bool = False) -> by
     by its batch and its place in it."""
     width = round(shown * (STRETCH_DENSITY if stretch else 1))
     batch = getattr(picture, "_base", None)  # a tensor view's root tensor; None for a tensor that owns its data
-    if batch is None:
-        return per_object(picture, (width, sharp), lambda: encode(picture, width, sharp))
-    place = (picture.storage_offset(), tuple(picture.shape), picture.stride())
-    return per_object(batch, (place, width, sharp), lambda: encode(picture, width, sharp))
+    owner, place = (picture, None) if batch is None else (
+        batch, (picture.storage_offset(), tuple(picture.shape), picture.stride()))
+    return per_object(owner, (place, width, sharp), lambda: encode(picture, width, sharp))
 
 
 def show(slot, picture, shown: int, *, sharp: bool = False, stretch: bool = False, **image_args) -> None:

@@ -29,6 +29,10 @@ COLOR_CORRELATION_SQRT = torch.tensor([[0.26, 0.09, 0.02], [0.27, 0.00, -0.05], 
 COLOR_CORRELATION_NORMALIZED = COLOR_CORRELATION_SQRT / COLOR_CORRELATION_SQRT.norm(dim=0).max()
 COLOR_DECORRELATION = torch.linalg.pinv(COLOR_CORRELATION_NORMALIZED)  # correlated RGB -> decorrelated basis
 
+SHIPPED = Path(__file__).with_name("natural_spectrum.npy")
+SPECTRUM_SIZE = 224  # side of the pictures the shipped spectrum describes; other sides are resampled from it
+CROP_SCALES = (1.0, 0.5)  # each photo gives its full centre square and a 3x3 grid of half-side squares
+
 
 def mix_colors(t: torch.Tensor, matrix: torch.Tensor) -> torch.Tensor:
     """(N,3,H,W) with each pixel's colour vector multiplied by the 3x3 `matrix`.
@@ -37,10 +41,6 @@ def mix_colors(t: torch.Tensor, matrix: torch.Tensor) -> torch.Tensor:
     becomes a long, thin batched product, forward and backward; it ran in every render step."""
     matrix = matrix.to(device=t.device, dtype=t.dtype)
     return (matrix @ t.flatten(2)).view(t.shape)
-
-SHIPPED = Path(__file__).with_name("natural_spectrum.npy")
-SPECTRUM_SIZE = 224  # side of the pictures the shipped spectrum describes; other sides are resampled from it
-CROP_SCALES = (1.0, 0.5)  # each photo gives its full centre square and a 3x3 grid of half-side squares
 
 
 def standardize(t: torch.Tensor) -> torch.Tensor:
